@@ -1,0 +1,128 @@
+"""API: tokens, the signed-in person, and people (admins)."""
+
+import marshmallow as ma
+from flask import request
+from flask_login import current_user
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from lms.accounts import services
+from lms.accounts.models import ROLES, User, UserRole
+from lms.api.common import PageArgs, page_of, paginate
+from lms.core.permissions import public, require
+from lms.extensions import db
+
+blp = Blueprint("accounts_api", __name__, description="Sign-in tokens and people")
+
+
+class TokenRequestSchema(ma.Schema):
+    email = ma.fields.String(required=True)
+    password = ma.fields.String(required=True, load_only=True)
+    name = ma.fields.String(load_default="")
+
+
+class TokenSchema(ma.Schema):
+    id = ma.fields.Integer()
+    token = ma.fields.String()
+    expires_at = ma.fields.DateTime()
+
+
+class UserSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    email = ma.fields.String(required=True)
+    full_name = ma.fields.String(required=True)
+    full_name_latin = ma.fields.String()
+    phone = ma.fields.String(allow_none=True)
+    position = ma.fields.String()
+    institution_id = ma.fields.Integer(allow_none=True)
+    roles = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(ROLES)))
+    region_ids = ma.fields.List(ma.fields.Integer())
+    active = ma.fields.Boolean()
+    locale = ma.fields.String(validate=ma.validate.OneOf(["uk", "en"]))
+
+    @ma.post_dump(pass_original=True)
+    def _sets_as_lists(self, data, original, **kwargs):
+        data["roles"] = sorted(original.roles)
+        data["region_ids"] = sorted(original.region_ids)
+        return data
+
+
+class UserCreateSchema(UserSchema):
+    password = ma.fields.String(load_only=True)
+    roles = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(ROLES)), load_default=["participant"])
+
+
+class UserQuerySchema(PageArgs):
+    q = ma.fields.String(load_default="")
+    role = ma.fields.String(load_default=None, validate=ma.validate.OneOf(ROLES))
+
+
+@blp.route("/auth/tokens", methods=["POST"])
+@blp.arguments(TokenRequestSchema)
+@blp.response(201, TokenSchema)
+@public
+def create_token(data):
+    """Exchange an email and password for a bearer token (public; throttled)."""
+    token, plain = services.token_for_credentials(
+        data["email"], data["password"], request.remote_addr or "", name=data["name"]
+    )
+    db.session.commit()
+    return {"id": token.id, "token": plain, "expires_at": token.expires_at}
+
+
+@blp.route("/auth/tokens/<int:token_id>", methods=["DELETE"])
+@blp.response(204)
+def revoke_token(token_id: int):
+    """Revoke one of your tokens."""
+    services.revoke_token(token_id, by=current_user)
+    db.session.commit()
+
+
+@blp.route("/me", methods=["GET"])
+@blp.response(200, UserSchema)
+def me():
+    """The person the token belongs to."""
+    return current_user
+
+
+@blp.route("/users", methods=["GET"])
+@blp.arguments(UserQuerySchema, location="query")
+@blp.response(200, page_of(UserSchema))
+def list_users(args):
+    """People (admins)."""
+    require(current_user, "user.manage")
+    query = select(User).order_by(User.id)
+    if args["q"]:
+        query = query.where(User.search_text.contains(args["q"].casefold(), autoescape=True))
+    if args["role"]:
+        query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == args["role"])))
+    return paginate(query, args)
+
+
+@blp.route("/users", methods=["POST"])
+@blp.arguments(UserCreateSchema)
+@blp.response(201, UserSchema)
+def create_user(data):
+    """Create a person (admins)."""
+    data.pop("active", None)
+    user = services.create_user(by=current_user, **data)
+    db.session.commit()
+    return user
+
+
+@blp.route("/users/<int:user_id>", methods=["GET"])
+@blp.response(200, UserSchema)
+def get_user(user_id: int):
+    user = services.get_user(user_id)
+    require(current_user, "user.view", user)
+    return user
+
+
+@blp.route("/users/<int:user_id>", methods=["PATCH"])
+@blp.arguments(UserSchema(partial=True))
+@blp.response(200, UserSchema)
+def update_user(data, user_id: int):
+    user = services.get_user(user_id)
+    services.update_user(user, by=current_user, **data)
+    db.session.commit()
+    return user

@@ -1,0 +1,43 @@
+"""The Celery application bound to Flask: every task runs inside an app context."""
+
+from celery import Celery, Task
+from flask import Flask, has_app_context
+
+TASK_MODULES = ["lms.core.tasks"]
+
+
+def celery_init_app(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        # Late acknowledgement means a task may run again after a crash: tasks are idempotent.
+        acks_late = True
+        retry_backoff = True
+        retry_backoff_max = 300
+        retry_jitter = True
+
+        def __call__(self, *args, **kwargs):
+            if has_app_context():  # eager execution inside a request or a test
+                return self._run_in_context(args, kwargs)
+            with app.app_context():
+                return self._run_in_context(args, kwargs)
+
+        def _run_in_context(self, args, kwargs):
+            from lms.core.outbox import publish_ready
+            from lms.extensions import db
+
+            try:
+                result = self.run(*args, **kwargs)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                raise
+            publish_ready()
+            return result
+
+    celery = Celery(app.import_name, task_cls=FlaskTask)
+    celery.config_from_object(app.config["CELERY"])
+    celery.conf.imports = TASK_MODULES + app.config.get("CELERY_EXTRA_IMPORTS", [])
+    celery.set_default()
+    app.extensions["celery"] = celery
+    for module in celery.conf.imports:
+        __import__(module)
+    return celery

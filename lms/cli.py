@@ -1,0 +1,162 @@
+"""The ``lms`` command: Flask's commands plus seed data, users, the worker and the outbox."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from lms.extensions import db
+
+
+def main() -> None:
+    from lms import create_app
+
+    cli = FlaskGroup(create_app=create_app, help="Cascade LMS: run, migrate, seed and manage users.")
+    cli(prog_name="lms")
+
+
+def register_cli(app) -> None:
+    app.cli.add_command(seed_group)
+    app.cli.add_command(users_group)
+    app.cli.add_command(outbox_group)
+    app.cli.add_command(worker)
+    app.cli.add_command(dev)
+
+
+@click.group("seed", help="Load data.")
+def seed_group():
+    pass
+
+
+@seed_group.command("demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database holds no people yet.")
+@with_appcontext
+def seed_demo(if_empty: bool):
+    """Load the demo programme: geography, institutions, people, courses and trainings."""
+    from lms.accounts.models import User
+    from seed.demo import DEMO_LOGINS, load_demo
+
+    if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+        click.echo("Database already has data; demo not loaded.")
+        return
+    summary = load_demo()
+    db.session.commit()
+    click.echo("Demo data loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+    click.echo("Demo sign-ins (password for all: {}):".format(DEMO_LOGINS["password"]))
+    for role, email in DEMO_LOGINS["users"]:
+        click.echo(f"  {role:<12} {email}")
+
+
+@click.group("users", help="Manage people from the command line.")
+def users_group():
+    pass
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    default=["participant"],
+    show_default=True,
+    type=click.Choice(["admin", "coordinator", "trainer", "participant"]),
+)
+@click.option("--name", "full_name", default=None, help="Full name (defaults to the email's local part).")
+@with_appcontext
+def users_create(email: str, password: str, roles: tuple[str, ...], full_name: str | None):
+    """Create a person with a password and roles."""
+    from lms.accounts import services
+    from lms.core.errors import DomainError
+
+    try:
+        user = services.create_user(
+            by=None, email=email, full_name=full_name or email.split("@")[0], roles=roles, password=password
+        )
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"Created {user.email} ({', '.join(sorted(user.roles))}), id {user.id}")
+
+
+@users_group.command("token")
+@click.argument("email")
+@click.option("--name", default="command line")
+@with_appcontext
+def users_token(email: str, name: str):
+    """Print a new API token for EMAIL (the token alone on the last line)."""
+    from lms.accounts import services
+
+    user = services.find_user_by_email(email)
+    if user is None or not user.active:
+        raise click.ClickException(f"No active person with email {email}")
+    token, plain = services.create_token(user, name=name)
+    db.session.commit()
+    click.echo(f"Token for {user.email}, expires {token.expires_at:%Y-%m-%d}:", err=True)
+    click.echo(plain)
+
+
+@click.group("outbox", help="The task outbox.")
+def outbox_group():
+    pass
+
+
+@outbox_group.command("relay")
+@with_appcontext
+def outbox_relay():
+    """Publish tasks that were committed but not yet sent to the broker."""
+    from lms.core.outbox import relay
+
+    click.echo(f"Published {relay()} message(s).")
+
+
+@click.command("worker")
+@click.option("--beat/--no-beat", default=True, help="Also run the periodic outbox relay.")
+@click.option("--concurrency", default=2, show_default=True)
+def worker(beat: bool, concurrency: int):
+    """Start a Celery worker for this app."""
+    os.execvp(sys.executable, _worker_command(beat, concurrency))  # noqa: S606 - replaces this process
+
+
+def _worker_command(beat: bool, concurrency: int) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "celery_worker",
+        "worker",
+        "--loglevel=INFO",
+        f"--concurrency={concurrency}",
+    ]
+    if beat:
+        instance = os.environ.get("LMS_INSTANCE_PATH", "instance")
+        command += ["--beat", f"--schedule={os.path.join(instance, 'celerybeat-schedule')}"]
+    return command
+
+
+@click.command("dev")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000)
+@with_appcontext
+def dev(host: str, port: int):
+    """Run the web app and a Celery worker together; Ctrl-C stops both."""
+    worker_process = subprocess.Popen(_worker_command(True, 2))  # noqa: S603
+    click.echo(f"Cascade LMS is running at http://{host}:{port}  (Ctrl-C stops the web app and the worker)")
+    try:
+        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    finally:
+        worker_process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while worker_process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if worker_process.poll() is None:
+            worker_process.kill()

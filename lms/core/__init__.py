@@ -1,0 +1,1 @@
+"""Machinery every feature shares: database base, permissions, errors, audit, jobs, outbox."""

@@ -1,0 +1,153 @@
+"""Domain errors raised by services, and how the HTML and JSON edges show them.
+
+Services raise these with a translatable message; the web pages show the message (next to
+the field when ``fields`` names one) and the API answers ``{"error": {code, message, fields}}``.
+"""
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message=None, fields: dict | None = None, code: str | None = None):
+        self.message = message or self.default_message()
+        self.fields = fields or {}
+        if code:
+            self.code = code
+        super().__init__(str(self.message))
+
+    def default_message(self):
+        return _l("The request could not be processed.")
+
+    def to_dict(self) -> dict:
+        return {
+            "error": {
+                "code": self.code,
+                "message": str(self.message),
+                "fields": {k: [str(m) for m in v] for k, v in self.fields.items()},
+            }
+        }
+
+
+class ValidationError(DomainError):
+    status = 422
+    code = "validation_error"
+
+    def default_message(self):
+        return _l("Some fields need correcting.")
+
+    @classmethod
+    def on(cls, field: str, message) -> "ValidationError":
+        return cls(message, fields={field: [message]})
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    code = "not_authenticated"
+
+    def default_message(self):
+        return _l("Please sign in.")
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    code = "forbidden"
+
+    def default_message(self):
+        return _l("You do not have permission to do this.")
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+    def default_message(self):
+        return _l("Not found.")
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+    def default_message(self):
+        return _l("This conflicts with an existing record.")
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too_many_requests"
+
+    def default_message(self):
+        return _l("Too many attempts. Please wait and try again.")
+
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    500: "server_error",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, message: str, fields: dict | None = None, code: str | None = None):
+    body = {
+        "error": {"code": code or HTTP_CODES.get(status, "error"), "message": message, "fields": fields or {}}
+    }
+    return jsonify(body), status
+
+
+def _html_error(status: int, message: str):
+    template = f"errors/{status}.html" if status in (403, 404, 429, 500) else "errors/generic.html"
+    return render_template(template, status=status, message=message), status
+
+
+def _webargs_fields(error: HTTPException) -> dict:
+    """Flatten webargs' ``{"json": {"email": [...]}}`` into ``{"email": [...]}``."""
+    messages = (getattr(error, "data", None) or {}).get("messages") or {}
+    fields: dict = {}
+    for location_messages in messages.values():
+        if isinstance(location_messages, dict):
+            for name, problems in location_messages.items():
+                fields[name] = [str(p) for p in problems] if isinstance(problems, list) else [str(problems)]
+    return fields
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        if wants_json():
+            return jsonify(error.to_dict()), error.status
+        return _html_error(error.status, str(error.message))
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(error: HTTPException):
+        if wants_json():
+            fields = _webargs_fields(error)
+            message = "Some fields need correcting." if fields else (error.description or error.name)
+            return json_error(error.code or 500, message, fields)
+        return _html_error(error.code or 500, error.description)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        from lms.extensions import db
+
+        db.session.rollback()
+        if wants_json():
+            return json_error(500, "Internal server error.")
+        return _html_error(500, "")

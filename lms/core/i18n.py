@@ -1,0 +1,38 @@
+"""Locale selection and helpers for records that carry a Ukrainian and an English name."""
+
+from flask import current_app, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    # Ukrainian first, whatever the browser asks for: the switch in the header changes it.
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    try:
+        return str(get_locale() or "uk")
+    except (RuntimeError, AttributeError):
+        return "uk"
+
+
+def localized(uk: str | None, en: str | None) -> str:
+    """The English text when the page is in English and one exists, else the Ukrainian."""
+    if current_language() == "en" and en:
+        return en
+    return uk or en or ""
+
+
+class Localized:
+    """Mixin for rows with ``name`` (Ukrainian) and ``name_en``."""
+
+    @property
+    def display_name(self) -> str:
+        return localized(self.name, self.name_en)

@@ -1,0 +1,55 @@
+"""Template globals and filters shared by every page."""
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from lms.core.i18n import current_language, localized
+from lms.core.permissions import can
+
+# (endpoint, label, action the person needs or None) — shown in this order when allowed.
+NAVIGATION = [
+    ("core.index", _l("Home"), None),
+    ("cohorts.index", _l("Trainings"), "cohort.list"),
+    ("cohorts.calendar", _l("Calendar"), "cohort.list"),
+    ("courses.index", _l("Courses"), "course.view"),
+    ("courses.accreditations", _l("Accreditations"), "accreditation.view"),
+    ("users_admin.index", _l("People"), "user.manage"),
+    ("org.regions", _l("Geography"), "geography.admin"),
+]
+
+
+def nav_items() -> list[dict]:
+    items = []
+    for endpoint, label, action in NAVIGATION:
+        if endpoint not in current_app.view_functions:
+            continue
+        if action is None or can(current_user, action):
+            items.append({"url": url_for(endpoint), "label": label, "prefix": endpoint.split(".")[0] + "."})
+    return items
+
+
+def _url_with(**changes) -> str:
+    """The current URL with some query arguments changed (pagination, filters)."""
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items() if v is not None})
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_templating(app: Flask) -> None:
+    @app.context_processor
+    def inject_helpers():
+        return {
+            "can": lambda action, obj=None: can(current_user, action, obj),
+            "localized": localized,
+            "current_language": current_language,
+            "url_with": _url_with,
+            "nav_items": nav_items,
+        }
+
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["datetime"] = lambda value, fmt="short": (
+        format_datetime(value, fmt) if value else ""
+    )
+    app.jinja_env.filters["number"] = lambda value: format_decimal(value) if value is not None else ""

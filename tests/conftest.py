@@ -1,0 +1,157 @@
+"""Test fixtures: one database per backend for the session, rolled back after each test.
+
+Every test that uses ``app`` runs on SQLite and on PostgreSQL (when reachable; required when
+``LMS_REQUIRE_SERVICES=1``). Both databases are built by the real migrations.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
+
+from lms import create_app
+from lms.extensions import db as _db
+from tests import factories
+from tests.services import postgres_url, unavailable
+
+
+def _worker_suffix() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _fresh_postgres_database(base_url: str, name: str) -> str:
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return sa.engine.make_url(base_url).set(database=name).render_as_string(hide_password=False)
+
+
+def make_database_url(backend: str, tmp_path: Path, label: str) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / f'{label}.sqlite3'}"
+    base = postgres_url()
+    if base is None:
+        unavailable("PostgreSQL")
+    return _fresh_postgres_database(base, f"lms_test_{label}_{_worker_suffix()}")
+
+
+def test_config(database_url: str, instance_path: Path, **extra) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(instance_path),
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": None,
+        "CELERY": {"task_always_eager": True, "broker_url": "memory://"},
+    }
+    config.update(extra)
+    return config
+
+
+class FreshClient(FlaskClient):
+    """Each request runs in its own app context and session on the test's connection, as in
+    production: the test's changes are flushed first so the request sees them, and the test's
+    objects are re-read afterwards."""
+
+    def open(self, *args, **kwargs):
+        _db.session.flush()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.expire_all()
+        return response
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def app(backend, tmp_path_factory):
+    instance = tmp_path_factory.mktemp(f"instance-{backend}")
+    url = make_database_url(backend, instance, "unit")
+    application = create_app(test_config(url, instance))
+    application.test_client_class = FreshClient
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        _db.engine.dispose()
+
+
+class ConnectionBoundSession(FlaskSession):
+    """Flask-SQLAlchemy picks engines by bind key; in tests every query uses the test connection."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return bind if bind is not None else self.bind
+
+
+@pytest.fixture(autouse=True)
+def db(request):
+    """The database session for one test; everything it commits is rolled back afterwards."""
+    if "app" not in request.fixturenames:
+        yield None
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        original = _db.session
+        _db.session = _db._make_scoped_session(
+            {
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+                "class_": ConnectionBoundSession,
+            }
+        )
+        factories.bind(_db.session)
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_enabled(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def sign_in(client, user) -> None:
+    """Start a browser session for ``user`` without going through the form."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+
+
+def api_headers(user) -> dict:
+    from lms.accounts.services import create_token
+
+    _token, plain = create_token(user, name="test")
+    return {"Authorization": f"Bearer {plain}"}
+
+
+@pytest.fixture
+def admin(db):
+    return factories.UserFactory(roles=["admin"], email="admin@example.org")
+
+
+@pytest.fixture
+def mail_dir(app) -> Path:
+    return Path(app.config["MAIL_OUTBOX_DIR"])
