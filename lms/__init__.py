@@ -12,12 +12,26 @@ BLUEPRINTS = [
     "lms.accounts.views:bp",
     "lms.accounts.admin_views:bp",
     "lms.org.views:bp",
+    "lms.courses.views:bp",
+    "lms.cohorts.views:bp",
+    "lms.cohorts.enrolment_views:bp",
+    "lms.cohorts.attendance_views:bp",
 ]
 API_BLUEPRINTS = [
     "lms.accounts.api:blp",
     "lms.org.api:blp",
+    "lms.courses.api:blp",
+    "lms.cohorts.api:blp",
+    "lms.cohorts.enrolment_api:blp",
+    "lms.cohorts.attendance_api:blp",
 ]
-MODEL_MODULES = ["lms.core.models", "lms.org.models", "lms.accounts.models"]
+MODEL_MODULES = [
+    "lms.core.models",
+    "lms.org.models",
+    "lms.accounts.models",
+    "lms.courses.models",
+    "lms.cohorts.models",
+]
 
 
 def create_app(config: dict | None = None) -> Flask:

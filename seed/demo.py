@@ -6,6 +6,7 @@ and sports and of the centres of social services, multidisciplinary groups (MDGs
 and the IOM school programme in Lviv and Ivano-Frankivsk oblasts.
 """
 
+import importlib
 import json
 import random
 from pathlib import Path
@@ -310,10 +311,12 @@ def load_demo() -> dict[str, int]:
         "institutions": len(institutions),
         "people": len(people),
     }
-    for extend in _EXTENSIONS:
-        summary.update(extend(people) or {})
+    for name in FEATURES:
+        module = importlib.import_module(f"seed.{name}")
+        summary.update(module.load(people) or {})
+        db.session.flush()
     return summary
 
 
-# Features add their demo data here (courses, cohorts, ...): each takes the people and returns counts.
-_EXTENSIONS: list = []
+# Each feature's demo data, in the order they build on each other: ``load(people) -> counts``.
+FEATURES = ["courses", "cohorts", "enrolment", "attendance"]

@@ -20,7 +20,16 @@ from tests.services import postgres_url, unavailable
 
 
 def _worker_suffix() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # The process id keeps parallel runs on one machine (xdist workers, developers) apart.
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+
+
+def drop_postgres_database(url: str) -> None:
+    parsed = sa.engine.make_url(url)
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _fresh_postgres_database(base_url: str, name: str) -> str:
@@ -84,6 +93,8 @@ def app(backend, tmp_path_factory):
     yield application
     with application.app_context():
         _db.engine.dispose()
+    if backend == "postgresql":
+        drop_postgres_database(url)
 
 
 class ConnectionBoundSession(FlaskSession):

@@ -1,0 +1,5 @@
+"""Pages: attendance."""
+
+from flask import Blueprint
+
+bp = Blueprint("attendance", __name__, template_folder="templates")

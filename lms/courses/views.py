@@ -1,0 +1,5 @@
+"""Pages: courses."""
+
+from flask import Blueprint
+
+bp = Blueprint("courses", __name__, url_prefix="/courses", template_folder="templates")
