@@ -50,13 +50,15 @@ def make_database_url(backend: str, tmp_path: Path, label: str) -> str:
     return _fresh_postgres_database(base, f"lms_test_{label}_{_worker_suffix()}")
 
 
-def test_config(database_url: str, instance_path: Path, **extra) -> dict:
+def app_config(database_url: str, instance_path: Path, **extra) -> dict:
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": str(instance_path),
         "WTF_CSRF_ENABLED": False,
+        # Strong hashing is the point in production and a waste of seconds in tests.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SERVER_NAME": None,
         "CELERY": {"task_always_eager": True, "broker_url": "memory://"},
     }
@@ -86,7 +88,7 @@ def backend(request) -> str:
 def app(backend, tmp_path_factory):
     instance = tmp_path_factory.mktemp(f"instance-{backend}")
     url = make_database_url(backend, instance, "unit")
-    application = create_app(test_config(url, instance))
+    application = create_app(app_config(url, instance))
     application.test_client_class = FreshClient
     with application.app_context():
         upgrade()
@@ -104,9 +106,15 @@ class ConnectionBoundSession(FlaskSession):
         return bind if bind is not None else self.bind
 
 
+@pytest.fixture
+def db(app, _transaction):
+    """The database for one test; everything it commits is rolled back afterwards."""
+    return _db
+
+
 @pytest.fixture(autouse=True)
-def db(request):
-    """The database session for one test; everything it commits is rolled back afterwards."""
+def _transaction(request):
+    """Wrap every test that uses the app in a transaction on one connection, rolled back after."""
     if "app" not in request.fixturenames:
         yield None
         return

@@ -1,0 +1,75 @@
+"""Nothing is lost between the database and the queue."""
+
+import pytest
+from sqlalchemy import select
+
+from lms.core import outbox
+from lms.core.mail import queue_email
+from lms.core.models import OutboxMessage
+from lms.core.tasks import send_email
+
+
+def test_committed_work_is_published_after_commit(db, mail_dir):
+    before = set(mail_dir.glob("*.eml")) if mail_dir.exists() else set()
+    queue_email("olena@example.org", "Запрошення", "Текст листа")
+    db.session.commit()
+    assert outbox.publish_ready() == 1
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert message.published_at is not None
+    assert len(set(mail_dir.glob("*.eml")) - before) == 1
+
+
+def test_rolled_back_work_is_never_published(db):
+    queue_email("olena@example.org", "Запрошення", "Текст листа")
+    db.session.rollback()
+    assert outbox.publish_ready() == 0
+    assert db.session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_broker_outage_keeps_the_message_for_the_relay(app, db, monkeypatch, mail_dir):
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError("broker unreachable")
+
+    monkeypatch.setattr(app.extensions["celery"].tasks["lms.core.send_email"], "apply_async", broker_down)
+    queue_email("olena@example.org", "Запрошення", "Текст листа")
+    db.session.commit()
+    assert outbox.publish_ready() == 0
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert message.published_at is None
+    assert message.attempts == 1
+    assert "broker unreachable" in message.last_error
+
+    monkeypatch.undo()
+    before = set(mail_dir.glob("*.eml")) if mail_dir.exists() else set()
+    assert outbox.relay() == 1
+    db.session.refresh(message)
+    assert message.published_at is not None
+    assert len(set(mail_dir.glob("*.eml")) - before) == 1
+    assert outbox.relay() == 0  # published once, not again
+
+
+def test_a_retried_email_task_writes_one_file(db, mail_dir):
+    kwargs = {"to": "a@example.org", "subject": "S", "body": "B", "attachments": [], "message_id": "fixed@x"}
+    first = send_email.apply(kwargs=kwargs).get()
+    second = send_email.apply(kwargs=kwargs).get()
+    assert first == second
+    assert len(list(mail_dir.glob("fixed.eml"))) == 1
+
+
+@pytest.mark.parametrize(
+    "attachment", [("training.ics", "text/calendar", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")]
+)
+def test_attachments_travel_through_the_queue(db, mail_dir, attachment):
+    import email
+    import email.policy
+
+    queue_email("olena@example.org", "Запрошення на тренінг", "Деталі у вкладенні", attachments=[attachment])
+    db.session.commit()
+    outbox.publish_ready()
+    newest = max(mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime)
+    message = email.message_from_bytes(newest.read_bytes(), policy=email.policy.default)
+    assert message["Subject"] == "Запрошення на тренінг"
+    parts = list(message.iter_attachments())
+    assert [(p.get_filename(), p.get_content_type(), p.get_content()) for p in parts] == [
+        ("training.ics", "text/calendar", attachment[2].decode())
+    ]
