@@ -1,0 +1,90 @@
+"""The command line, settings, language switch, health and error pages."""
+
+import pytest
+
+from lms.accounts.models import User
+from lms.config import DEV_SECRET, load_config
+from tests import factories
+
+
+def test_users_create_and_token_from_the_command_line(app, db, client):
+    runner = app.test_cli_runner()
+    created = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "coord@example.org",
+            "--password",
+            "long enough pw",
+            "--role",
+            "coordinator",
+            "--role",
+            "trainer",
+            "--name",
+            "Ірина Ковалевська",
+        ]
+    )
+    assert created.exit_code == 0, created.output
+    user = db.session.query(User).filter_by(email="coord@example.org").one()
+    assert user.roles == {"coordinator", "trainer"}
+    assert user.check_password("long enough pw")
+
+    issued = runner.invoke(args=["users", "token", "coord@example.org"])
+    assert issued.exit_code == 0, issued.output
+    token = issued.stdout.strip().splitlines()[-1]
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.json["email"] == "coord@example.org"
+
+
+def test_command_line_errors_are_messages_not_tracebacks(app, db):
+    factories.UserFactory(email="taken@example.org")
+    runner = app.test_cli_runner()
+    for args in (
+        ["users", "create", "taken@example.org", "--password", "long enough pw"],
+        ["users", "create", "new@example.org", "--password", "short"],
+        ["users", "token", "nobody@example.org"],
+    ):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1, (args, result.output)
+        assert result.output.startswith("Error: ") and len(result.output) > 12
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert db.session.query(User).filter_by(email="new@example.org").count() == 0
+
+
+def test_production_refuses_the_default_secret(tmp_path, monkeypatch):
+    monkeypatch.setenv("LMS_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        load_config(str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret")
+    assert load_config(str(tmp_path))["SECRET_KEY"] != DEV_SECRET
+
+
+def test_one_variable_each_switches_to_postgresql_and_redis(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://lms@db/lms")
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://redis:6379/0")
+    config = load_config(str(tmp_path))
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://lms@db/lms"
+    assert config["CELERY"]["broker_url"] == "redis://redis:6379/0"
+    assert "broker_transport_options" not in config["CELERY"]
+
+
+def test_language_switch_remembers_the_choice_and_refuses_foreign_redirects(client, db):
+    user = factories.UserFactory()
+    from tests.conftest import sign_in
+
+    sign_in(client, user)
+    response = client.post("/language", data={"language": "en", "next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"
+    assert user.locale == "en"
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)
+    client.post("/language", data={"language": "uk", "next": "/account/tokens"})
+    assert 'lang="uk"' in client.get("/").get_data(as_text=True)
+
+
+def test_health_and_friendly_error_pages(client, db):
+    assert client.get("/health").json == {"status": "ok"}
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404 and "<nav" in missing.get_data(as_text=True)
+    api_missing = client.get("/api/v1/no-such-thing")
+    assert api_missing.status_code == 404 and api_missing.json["error"]["code"] == "not_found"
