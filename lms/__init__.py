@@ -18,6 +18,7 @@ BLUEPRINTS = [
     "lms.cohorts.attendance_views:bp",
 ]
 API_BLUEPRINTS = [
+    "lms.core.api:blp",
     "lms.accounts.api:blp",
     "lms.org.api:blp",
     "lms.courses.api:blp",

@@ -201,3 +201,23 @@ def test_openapi_document_describes_the_api_and_docs_need_no_cdn(client, db):
     assert "/api/v1/docs/assets/swagger-ui-bundle.js" in docs
     assert "cdn" not in docs.lower()
     assert client.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_a_job_is_visible_to_whoever_started_it(client, db, admin):
+    from lms.core.models import Job
+
+    owner, other = factories.UserFactory(), factories.UserFactory()
+    job = Job(kind="roster_import", status="running", progress=300, total=1000, created_by_id=owner.id)
+    db.session.add(job)
+    db.session.flush()
+    mine = client.get(f"/api/v1/jobs/{job.id}", headers=api_headers(owner))
+    assert mine.status_code == 200
+    assert {k: mine.json[k] for k in ("id", "status", "progress", "total")} == {
+        "id": job.id,
+        "status": "running",
+        "progress": 300,
+        "total": 1000,
+    }
+    assert client.get(f"/api/v1/jobs/{job.id}", headers=api_headers(other)).status_code == 403
+    assert client.get(f"/api/v1/jobs/{job.id}", headers=api_headers(admin)).status_code == 200
+    assert client.get("/api/v1/jobs/999999", headers=api_headers(owner)).status_code == 404

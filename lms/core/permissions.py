@@ -89,6 +89,11 @@ def _own_token(user, obj) -> bool:
     return obj is None or obj.user_id == user.id
 
 
+@rule("job.view")
+def _own_job(user, job) -> bool:
+    return job is not None and job.created_by_id == user.id
+
+
 @rule("geography.view")
 def _anyone_signed_in(user, obj) -> bool:
     return True
