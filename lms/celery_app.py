@@ -1,9 +1,11 @@
 """The Celery application bound to Flask: every task runs inside an app context."""
 
+from pathlib import Path
+
 from celery import Celery, Task
 from flask import Flask, has_app_context
 
-TASK_MODULES = ["lms.core.tasks"]
+TASK_MODULES = ["lms.core.tasks", "lms.cohorts.tasks"]
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -33,6 +35,9 @@ def celery_init_app(app: Flask) -> Celery:
             publish_ready()
             return result
 
+    for folder in app.config["CELERY"].get("broker_transport_options", {}).values():
+        if isinstance(folder, str) and folder.startswith("/"):
+            Path(folder).mkdir(parents=True, exist_ok=True)  # the filesystem broker's queue folders
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.config_from_object(app.config["CELERY"])
     celery.conf.imports = TASK_MODULES + app.config.get("CELERY_EXTRA_IMPORTS", [])

@@ -1,15 +1,16 @@
 """The ``lms`` command: Flask's commands plus seed data, users, the worker and the outbox."""
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
-import time
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
 from lms.extensions import db
 
@@ -149,14 +150,28 @@ def _worker_command(beat: bool, concurrency: int) -> list[str]:
 @with_appcontext
 def dev(host: str, port: int):
     """Run the web app and a Celery worker together; Ctrl-C stops both."""
-    worker_process = subprocess.Popen(_worker_command(True, 2))  # noqa: S603
+    # Its own process group, so stopping it reaches the pool and beat children too.
+    worker_process = subprocess.Popen(_worker_command(True, 2), start_new_session=True)  # noqa: S603
+    signal.signal(signal.SIGTERM, _interrupt)
     click.echo(f"Cascade LMS is running at http://{host}:{port}  (Ctrl-C stops the web app and the worker)")
     try:
-        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+        run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+    except KeyboardInterrupt:
+        pass
     finally:
-        worker_process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        while worker_process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if worker_process.poll() is None:
-            worker_process.kill()
+        _stop(worker_process)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _stop(process: subprocess.Popen) -> None:
+    click.echo("Stopping the worker…")
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)

@@ -52,6 +52,13 @@ class UserCreateSchema(UserSchema):
     roles = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(ROLES)), load_default=["participant"])
 
 
+class UserPatchSchema(UserSchema):
+    """Any subset of a person's fields."""
+
+    class Meta:
+        partial = True
+
+
 class UserQuerySchema(PageArgs):
     q = ma.fields.String(load_default="")
     role = ma.fields.String(load_default=None, validate=ma.validate.OneOf(ROLES))
@@ -119,7 +126,7 @@ def get_user(user_id: int):
 
 
 @blp.route("/users/<int:user_id>", methods=["PATCH"])
-@blp.arguments(UserSchema(partial=True))
+@blp.arguments(UserPatchSchema)
 @blp.response(200, UserSchema)
 def update_user(data, user_id: int):
     user = services.get_user(user_id)
