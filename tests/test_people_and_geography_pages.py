@@ -126,3 +126,18 @@ def test_coordinator_sees_and_manages_only_her_regions(client, db):
     )
     assert outside.status_code == 200  # not a choice: the form refuses it
     assert db.session.query(Institution).count() == 1
+
+
+def test_only_admins_add_regions_and_codes_are_unique(client, db, admin):
+    from lms.org.models import Region
+
+    sign_in(client, admin)
+    data = {"code": "ua-99", "name": "Тестова область", "name_en": "Test Oblast", "kind": "oblast"}
+    assert client.post("/admin/geography/", data=data).status_code == 302
+    assert db.session.query(Region).filter_by(code="UA-99").count() == 1
+    again = client.post("/admin/geography/", data=data)
+    assert again.status_code == 200 and db.session.query(Region).filter_by(code="UA-99").count() == 1
+    coordinator = factories.UserFactory(roles=["coordinator"], regions=[factories.RegionFactory()])
+    sign_in(client, coordinator)
+    client.post("/admin/geography/", data={**data, "code": "UA-98", "name": "Інша"})
+    assert db.session.query(Region).filter_by(code="UA-98").count() == 0

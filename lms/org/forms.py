@@ -23,6 +23,22 @@ INSTITUTION_TYPE_LABELS = {
 COMMUNITY_KIND_LABELS = {"urban": _l("Urban"), "rural": _l("Rural")}
 
 
+REGION_KIND_LABELS = {
+    "oblast": _l("Oblast"),
+    "ar": _l("Autonomous republic"),
+    "city": _l("City with special status"),
+}
+
+
+class RegionForm(FlaskForm):
+    code = StringField(
+        _l("Code (ISO 3166-2)"), validators=[DataRequired(), Length(max=8)], description="UA-71"
+    )
+    name = StringField(_l("Name (Ukrainian)"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=120)])
+    kind = SelectField(_l("Kind"), choices=list(REGION_KIND_LABELS.items()))
+
+
 class DistrictForm(FlaskForm):
     name = StringField(_l("Name (Ukrainian)"), validators=[DataRequired(), Length(max=120)])
     name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=120)])

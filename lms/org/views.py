@@ -15,6 +15,7 @@ from lms.org.forms import (
     CommunityForm,
     DistrictForm,
     InstitutionForm,
+    RegionForm,
 )
 from lms.org.models import District, Institution, Region
 
@@ -28,10 +29,26 @@ def _district_choices() -> list[tuple[int, str]]:
     ]
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 @permission_required("geography.admin")
 def regions():
-    return render_template("org/regions.html", overview=services.region_overview(current_user))
+    form = RegionForm()
+    if form.validate_on_submit():
+        try:
+            region = services.create_region(
+                by=current_user,
+                code=form.code.data,
+                name=form.name.data,
+                name_en=form.name_en.data,
+                kind=form.kind.data,
+            )
+        except DomainError as error:
+            show_error_on_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("Region %(name)s is added.", name=region.name), "success")
+            return redirect(url_for(".region", region_id=region.id))
+    return render_template("org/regions.html", overview=services.region_overview(current_user), form=form)
 
 
 @bp.route("/regions/<int:region_id>", methods=["GET", "POST"])
