@@ -22,7 +22,7 @@ PUBLIC = {
     "swagger_assets.swagger_asset",
     "static",
     "bootstrap.static",
-    "cohorts.ical_feed",
+    "calendar_feed.feed",
 }
 
 

@@ -141,3 +141,15 @@ def test_only_admins_add_regions_and_codes_are_unique(client, db, admin):
     sign_in(client, coordinator)
     client.post("/admin/geography/", data={**data, "code": "UA-98", "name": "Інша"})
     assert db.session.query(Region).filter_by(code="UA-98").count() == 0
+
+
+def test_long_lists_are_paginated(client, db, admin):
+    for _ in range(30):
+        factories.UserFactory()
+    sign_in(client, admin)
+    first = client.get("/admin/users/")
+    assert first.status_code == 200
+    assert 'class="pagination' in first.get_data(as_text=True)
+    second = client.get("/admin/users/?page=2").get_data(as_text=True)
+    assert second.count("/admin/users/") >= 6  # six people on the last page link to their forms
+    assert client.get("/admin/users/?page=99").status_code in (200, 404)

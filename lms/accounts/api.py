@@ -55,8 +55,8 @@ class UserCreateSchema(UserSchema):
 class UserPatchSchema(UserSchema):
     """Any subset of a person's fields."""
 
-    class Meta:
-        partial = True
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
 
 
 class UserQuerySchema(PageArgs):

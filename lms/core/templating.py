@@ -38,15 +38,14 @@ def _url_with(**changes) -> str:
 
 
 def init_templating(app: Flask) -> None:
-    @app.context_processor
-    def inject_helpers():
-        return {
-            "can": lambda action, obj=None: can(current_user, action, obj),
-            "localized": localized,
-            "current_language": current_language,
-            "url_with": _url_with,
-            "nav_items": nav_items,
-        }
+    # Globals rather than a context processor, so macros imported without context see them too.
+    app.jinja_env.globals.update(
+        can=lambda action, obj=None: can(current_user, action, obj),
+        localized=localized,
+        current_language=current_language,
+        url_with=_url_with,
+        nav_items=nav_items,
+    )
 
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": (
