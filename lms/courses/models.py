@@ -36,6 +36,7 @@ class Course(TimestampMixin, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
     audience: Mapped[str] = mapped_column(String(255), default="")
+    audience_en: Mapped[str] = mapped_column(String(255), default="")
     days: Mapped[int] = mapped_column(default=1)
     is_tot: Mapped[bool] = mapped_column(default=False)
     min_attendance_percent: Mapped[int] = mapped_column(default=80)
@@ -64,6 +65,14 @@ class Course(TimestampMixin, db.Model):
     @property
     def display_description(self) -> str:
         return localized(self.description, self.description_en)
+
+    @property
+    def display_audience(self) -> str:
+        return localized(self.audience, self.audience_en)
+
+    @property
+    def display_certificate_text(self) -> str:
+        return localized(self.certificate_text, self.certificate_text_en)
 
     @property
     def total_hours(self) -> float:

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 06:47:01.760118
+Create Date: 2026-11-22 06:52:55.493234
 
 """
 from alembic import op
@@ -26,6 +26,7 @@ def upgrade():
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('description_en', sa.Text(), nullable=False),
     sa.Column('audience', sa.String(length=255), nullable=False),
+    sa.Column('audience_en', sa.String(length=255), nullable=False),
     sa.Column('days', sa.Integer(), nullable=False),
     sa.Column('is_tot', sa.Boolean(), nullable=False),
     sa.Column('min_attendance_percent', sa.Integer(), nullable=False),
