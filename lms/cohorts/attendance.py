@@ -1,0 +1,464 @@
+"""Attendance: marking a session's register, self check-in by a rotating QR code, and the
+attendance percentages the completion rule reads."""
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+
+from lms.accounts.models import User
+from lms.cohorts.models import ATTENDANCE_STATUSES, Attendance, Cohort, Enrollment, TrainingSession
+from lms.core import audit
+from lms.core.db import utcnow
+from lms.core.errors import DomainError, NotFound, ValidationError
+from lms.core.permissions import can, require
+from lms.extensions import db
+
+ATTENDED = ("present", "late")
+CHECKIN_COHORT_STATUSES = ("scheduled", "in_progress")
+TOKEN_LENGTH = 16
+# The code on the screen changes every minute; the one before it is still accepted so that a
+# person who scanned just before the change is not turned away.
+TOKEN_MINUTES_ACCEPTED = 2
+
+# Ukrainian alphabetical order (Python's code-point order puts і, ї, є and ґ after я).
+_UKRAINIAN_ALPHABET = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
+_LETTER_RANK = {letter: rank for rank, letter in enumerate(_UKRAINIAN_ALPHABET)}
+
+
+def _rank(character: str) -> int:
+    """Spaces and punctuation first (so "Бондар О." precedes "Бондаренко"), then the Ukrainian
+    alphabet, then any other letters."""
+    if character in _LETTER_RANK:
+        return 0x110000 + _LETTER_RANK[character]
+    if character.isalpha():
+        return 0x120000 + ord(character)
+    return ord(character)
+
+
+def name_sort_key(full_name: str) -> tuple:
+    """Sort key for people's names in Ukrainian alphabetical order."""
+    folded = full_name.casefold().replace("'", "").replace("’", "").replace("ʼ", "")
+    return tuple(_rank(character) for character in folded)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today's date where the trainings happen (Europe/Kyiv by default)."""
+    return (now or utcnow()).astimezone(_zone()).date()
+
+
+def cohort_for(cohort_id: int, *, by, action: str) -> Cohort:
+    """The cohort, if ``by`` may see it (else NotFound) and may do ``action`` (else 403)."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not can(by, "cohort.view", cohort):
+        raise NotFound()
+    require(by, action, cohort)
+    return cohort
+
+
+def session_for(session_id: int, *, by, action: str = "attendance.mark") -> TrainingSession:
+    """The session, if ``by`` may see its cohort (else NotFound) and may do ``action`` on it."""
+    session = db.session.get(TrainingSession, session_id)
+    if session is None or not can(by, "cohort.view", session.cohort):
+        raise NotFound()
+    require(by, action, session.cohort)
+    return session
+
+
+def roster(cohort: Cohort) -> list[Enrollment]:
+    """Enrolled people (not waitlisted or withdrawn) in alphabetical order: the numbering the
+    printed sign-in sheet and the attendance grid share."""
+    enrollments = db.session.scalars(
+        select(Enrollment)
+        .options(joinedload(Enrollment.user).joinedload(User.institution))
+        .where(Enrollment.cohort_id == cohort.id, Enrollment.status == "enrolled")
+    ).all()
+    return sorted(enrollments, key=lambda e: (name_sort_key(e.user.full_name), e.id))
+
+
+def marks_by_enrollment(session: TrainingSession) -> dict[int, Attendance]:
+    """The session's attendance rows keyed by enrollment id."""
+    rows = db.session.scalars(select(Attendance).where(Attendance.session_id == session.id))
+    return {row.enrollment_id: row for row in rows}
+
+
+def _check_markable(session: TrainingSession, statuses, now: datetime | None) -> None:
+    if session.cohort.status == "cancelled":
+        raise ValidationError(_l("This training is cancelled; attendance cannot be marked."))
+    if any(status in ATTENDED for status in statuses) and session.date > local_today(now) + timedelta(days=1):
+        raise ValidationError(
+            _l(
+                "This session is on %(date)s. People can be marked present or late from the day before.",
+                date=session.date.isoformat(),
+            )
+        )
+
+
+def _check_enrolled(session: TrainingSession, enrollment_ids, field_name: str) -> None:
+    enrolled = {e.id for e in roster(session.cohort)}
+    strangers = sorted(set(enrollment_ids) - enrolled)
+    if strangers:
+        raise ValidationError.on(
+            field_name,
+            _l(
+                "Not enrolled in this training: %(ids)s.",
+                ids=", ".join(str(enrollment_id) for enrollment_id in strangers),
+            ),
+        )
+
+
+def _insert_for_dialect():
+    dialect = db.session.get_bind().dialect.name
+    inserts = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    if dialect not in inserts:
+        raise RuntimeError(f"Attendance upsert is not implemented for {dialect}.")
+    return inserts[dialect]
+
+
+def _upsert(rows: list[dict], *, replace_statuses=ATTENDANCE_STATUSES) -> None:
+    """Insert attendance rows or update the existing ones on (session, enrollment) in one
+    statement, so two trainers saving at once cannot create a second row.
+
+    An existing row is only touched when its status or note changes (so re-saving an
+    unchanged register keeps who marked it and how) and its current status is one of
+    ``replace_statuses``.
+    """
+    if not rows:
+        return
+    table = Attendance.__table__
+    statement = _insert_for_dialect()(table).values(rows)
+    new = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.session_id, table.c.enrollment_id],
+        set_={name: new[name] for name in ("status", "note", "source", "marked_by_id", "marked_at")},
+        where=or_(table.c.status != new.status, table.c.note != new.note)
+        & table.c.status.in_(replace_statuses),
+    )
+    db.session.flush()
+    db.session.execute(statement)
+    # The statement bypassed the ORM: loaded rows and collections are out of date now.
+    db.session.expire_all()
+
+
+def mark_attendance(
+    session: TrainingSession,
+    *,
+    by,
+    statuses: dict[int, str],
+    notes: dict[int, str] | None = None,
+    source: str = "trainer",
+    now: datetime | None = None,
+) -> dict[str, int]:
+    """Record ``statuses`` ({enrollment id: present/late/absent}) for the session; people not
+    named keep their current mark (or stay unmarked). Returns the counts saved."""
+    require(by, "attendance.mark", session.cohort)
+    if not statuses:
+        raise ValidationError.on("status", _l("Choose present, late or absent for at least one person."))
+    if any(status not in ATTENDANCE_STATUSES for status in statuses.values()):
+        raise ValidationError.on("status", _l("Choose present, late or absent."))
+    notes = {k: (v or "").strip() for k, v in (notes or {}).items()}
+    notes = {k: v for k, v in notes.items() if v or k in statuses}
+    too_long = [k for k, v in notes.items() if len(v) > 255]
+    if too_long:
+        raise ValidationError.on(f"note-{too_long[0]}", _l("At most %(n)d characters.", n=255))
+    orphan_notes = [k for k in notes if k not in statuses]
+    if orphan_notes:
+        raise ValidationError.on(
+            f"note-{orphan_notes[0]}", _l("Choose present, late or absent for a person with a note.")
+        )
+    _check_enrolled(session, statuses, "present")
+    _check_markable(session, statuses.values(), now)
+    marked_at = now or utcnow()
+    _upsert(
+        [
+            {
+                "session_id": session.id,
+                "enrollment_id": enrollment_id,
+                "status": status,
+                "note": notes.get(enrollment_id, ""),
+                "source": source,
+                "marked_by_id": by.id,
+                "marked_at": marked_at,
+            }
+            for enrollment_id, status in sorted(statuses.items())
+        ]
+    )
+    counts = {status: list(statuses.values()).count(status) for status in ATTENDANCE_STATUSES}
+    audit.record(by, "attendance.mark", session, source=source, **counts)
+    return counts
+
+
+def set_session_attendance(
+    session: TrainingSession,
+    *,
+    by,
+    present: list[int],
+    late: list[int] | None = None,
+    notes: dict[int, str] | None = None,
+    source: str = "api",
+    now: datetime | None = None,
+) -> dict[str, int]:
+    """The whole register at once: ``present`` and ``late`` as given, everyone else enrolled
+    absent. Unknown or not enrolled ids are refused by name."""
+    require(by, "attendance.mark", session.cohort)
+    late = list(late or [])
+    _check_enrolled(session, present, "present")
+    _check_enrolled(session, late, "late")
+    _check_enrolled(session, list(notes or {}), "notes")
+    both = sorted(set(present) & set(late))
+    if both:
+        raise ValidationError.on(
+            "late",
+            _l("Listed as both present and late: %(ids)s.", ids=", ".join(str(i) for i in both)),
+        )
+    statuses = {enrollment.id: "absent" for enrollment in roster(session.cohort)}
+    if not statuses:
+        return dict.fromkeys(ATTENDANCE_STATUSES, 0)  # nobody enrolled: an empty register
+    statuses.update(dict.fromkeys(present, "present"))
+    statuses.update(dict.fromkeys(late, "late"))
+    return mark_attendance(session, by=by, statuses=statuses, notes=notes, source=source, now=now)
+
+
+@dataclass
+class AttendanceLine:
+    """One enrolled person's mark for a session (``attendance`` is None while unmarked)."""
+
+    number: int
+    enrollment: Enrollment
+    attendance: Attendance | None
+
+    @property
+    def status(self) -> str | None:
+        return self.attendance.status if self.attendance else None
+
+
+def session_register(session: TrainingSession) -> list[AttendanceLine]:
+    """Every enrolled person, numbered as on the sign-in sheet, with their mark if any."""
+    marks = marks_by_enrollment(session)
+    return [
+        AttendanceLine(number, enrollment, marks.get(enrollment.id))
+        for number, enrollment in enumerate(roster(session.cohort), start=1)
+    ]
+
+
+class CheckinRefused(DomainError):
+    """Self check-in was refused; ``reason`` is expired, not_enrolled, closed or wrong_day."""
+
+    status = 422
+    code = "checkin_refused"
+    statuses = {"expired": 410, "not_enrolled": 403, "closed": 422, "wrong_day": 422}
+
+    def __init__(self, reason: str, message):
+        super().__init__(message)
+        self.reason = reason
+        self.status = self.statuses[reason]
+
+
+def _minute(now: datetime | None) -> int:
+    return int((now or utcnow()).timestamp()) // 60
+
+
+def checkin_token(session: TrainingSession, minute: int) -> str:
+    """The code for ``session`` during one minute (unix time // 60): an HMAC only the server
+    can make, changed by rotating the cohort's check-in secret."""
+    key = (current_app.config["SECRET_KEY"] + session.cohort.checkin_secret).encode()
+    digest = hmac.new(key, f"{session.id}:{minute}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:TOKEN_LENGTH]
+
+
+@dataclass
+class CheckinCode:
+    token: str
+    seconds_left: int
+
+
+def current_checkin_code(session: TrainingSession, *, by, now: datetime | None = None) -> CheckinCode:
+    """The code to show in the room now, and how many seconds until it changes."""
+    require(by, "attendance.mark", session.cohort)
+    if session.cohort.status not in CHECKIN_COHORT_STATUSES:
+        raise ValidationError(_l("Self check-in is open only for scheduled and running trainings."))
+    if not session.cohort.checkin_secret:
+        session.cohort.checkin_secret = secrets.token_urlsafe(32)
+        db.session.flush()
+    now = now or utcnow()
+    return CheckinCode(checkin_token(session, _minute(now)), 60 - int(now.timestamp()) % 60)
+
+
+def _token_is_current(session: TrainingSession, token: str, now: datetime | None) -> bool:
+    minute = _minute(now)
+    return any(
+        hmac.compare_digest(checkin_token(session, minute - back), token)
+        for back in range(TOKEN_MINUTES_ACCEPTED)
+    )
+
+
+def check_in(session_id: int, token: str, *, by, now: datetime | None = None) -> tuple[TrainingSession, bool]:
+    """Mark ``by`` present at the session from a scanned code. Returns the session and whether
+    this scan marked them (False: they were already marked present or late)."""
+    session = db.session.get(TrainingSession, session_id)
+    if session is None:
+        raise NotFound()
+    if not _token_is_current(session, token, now):
+        raise CheckinRefused("expired", _l("This code has expired. Ask the trainer to show the new code."))
+    enrollment = db.session.scalars(
+        select(Enrollment).where(
+            Enrollment.cohort_id == session.cohort_id,
+            Enrollment.user_id == by.id,
+            Enrollment.status == "enrolled",
+        )
+    ).first()
+    if enrollment is None:
+        raise CheckinRefused(
+            "not_enrolled", _l("You are not enrolled in this training. Please speak to the trainer.")
+        )
+    require(by, "attendance.checkin", session)
+    if session.cohort.status not in CHECKIN_COHORT_STATUSES:
+        raise CheckinRefused("closed", _l("Check-in is closed for this training."))
+    if session.date != local_today(now):
+        raise CheckinRefused(
+            "wrong_day", _l("Check-in for this session is only open on the day of the session.")
+        )
+    existing = db.session.scalars(
+        select(Attendance).where(
+            Attendance.session_id == session.id, Attendance.enrollment_id == enrollment.id
+        )
+    ).first()
+    if existing is not None and existing.status in ATTENDED:
+        return session, False
+    row = {
+        "session_id": session.id,
+        "enrollment_id": enrollment.id,
+        "status": "present",
+        "note": existing.note if existing else "",
+        "source": "self_checkin",
+        "marked_by_id": by.id,
+        "marked_at": now or utcnow(),
+    }
+    # Only an "absent" mark gives way: a trainer's present or late mark made meanwhile stands.
+    _upsert([row], replace_statuses=("absent",))
+    audit.record(by, "attendance.checkin", session, enrollment_id=enrollment.id)
+    return session, True
+
+
+def session_minutes(session: TrainingSession) -> int:
+    start = datetime.combine(session.date, session.starts_at)
+    end = datetime.combine(session.date, session.ends_at)
+    return int((end - start).total_seconds() // 60)
+
+
+def share_of_session_time(sessions: list[TrainingSession], attended_session_ids: set[int]) -> float:
+    """Share of the cohort's session time attended, in percent (a half-day counts half)."""
+    total = sum(session_minutes(s) for s in sessions)
+    if total <= 0:
+        return 0.0
+    attended = sum(session_minutes(s) for s in sessions if s.id in attended_session_ids)
+    return 100.0 * attended / total
+
+
+def attendance_percent(enrollment: Enrollment) -> float:
+    """Time attended (present or late) over the duration of all the cohort's sessions, in
+    percent; 0 when the cohort has no sessions."""
+    sessions = db.session.scalars(
+        select(TrainingSession).where(TrainingSession.cohort_id == enrollment.cohort_id)
+    ).all()
+    attended = set(
+        db.session.scalars(
+            select(Attendance.session_id).where(
+                Attendance.enrollment_id == enrollment.id, Attendance.status.in_(ATTENDED)
+            )
+        )
+    )
+    return share_of_session_time(sessions, attended)
+
+
+def meets_attendance_rule(enrollment: Enrollment) -> bool:
+    """True when the person attended at least the course's minimum share of session time."""
+    return attendance_percent(enrollment) >= enrollment.cohort.course.min_attendance_percent
+
+
+@dataclass
+class ParticipantAttendance:
+    number: int
+    enrollment: Enrollment
+    statuses: list[str | None]
+    percent: float
+    meets_rule: bool
+
+
+@dataclass
+class SessionTally:
+    session: TrainingSession
+    enrolled: int
+    present: int = 0
+    late: int = 0
+    absent: int = 0
+
+    @property
+    def attended(self) -> int:
+        return self.present + self.late
+
+    @property
+    def marked(self) -> int:
+        return self.present + self.late + self.absent
+
+
+@dataclass
+class CohortAttendance:
+    cohort: Cohort
+    sessions: list[TrainingSession]
+    today: date
+    participants: list[ParticipantAttendance] = field(default_factory=list)
+    tallies: list[SessionTally] = field(default_factory=list)
+
+    @property
+    def below_rule(self) -> int:
+        return sum(1 for p in self.participants if not p.meets_rule)
+
+
+def cohort_attendance_summary(cohort: Cohort) -> CohortAttendance:
+    """Participants × sessions with each mark, every person's percent and rule, and per-session
+    tallies, read with a fixed number of queries whatever the size of the cohort."""
+    sessions = db.session.scalars(
+        select(TrainingSession)
+        .where(TrainingSession.cohort_id == cohort.id)
+        .order_by(TrainingSession.date, TrainingSession.starts_at)
+    ).all()
+    people = roster(cohort)
+    enrolled_ids = {e.id for e in people}
+    marks: dict[tuple[int, int], str] = {
+        (session_id, enrollment_id): status
+        for session_id, enrollment_id, status in db.session.execute(
+            select(Attendance.session_id, Attendance.enrollment_id, Attendance.status)
+            .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+            .where(TrainingSession.cohort_id == cohort.id)
+        )
+    }
+    minimum = cohort.course.min_attendance_percent
+    summary = CohortAttendance(cohort, list(sessions), local_today())
+    for number, enrollment in enumerate(people, start=1):
+        statuses = [marks.get((s.id, enrollment.id)) for s in sessions]
+        attended = {s.id for s, status in zip(sessions, statuses, strict=True) if status in ATTENDED}
+        percent = share_of_session_time(sessions, attended)
+        summary.participants.append(
+            ParticipantAttendance(number, enrollment, statuses, percent, percent >= minimum)
+        )
+    for session in sessions:
+        tally = SessionTally(session, enrolled=len(people))
+        for (session_id, enrollment_id), status in marks.items():
+            if session_id == session.id and enrollment_id in enrolled_ids:
+                setattr(tally, status, getattr(tally, status) + 1)
+        summary.tallies.append(tally)
+    return summary

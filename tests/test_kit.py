@@ -1,0 +1,110 @@
+"""The printable session kit: a cover page and a sign-in sheet per session."""
+
+import re
+from datetime import time, timedelta
+
+from lms.cohorts import attendance, kit
+from tests import factories
+from tests.conftest import sign_in
+
+
+def page_count(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+
+
+def training(people: int, *, days: int = 2):
+    course = factories.CourseFactory(
+        days=days, title="Процедура встановлення статусу особи, яка постраждала від торгівлі людьми"
+    )
+    cohort = factories.CohortFactory(course=course, start_date=attendance.local_today(), with_sessions=True)
+    institution = factories.InstitutionFactory(name="Уманський районний центр соціальних служб")
+    for n in range(people):
+        factories.EnrollmentFactory(
+            cohort=cohort,
+            user=factories.UserFactory(
+                full_name=f"Ґрищенко-Їжакевич Олександра Євгенівна {n}",
+                position="Фахівчиня із соціальної роботи першої категорії",
+                institution=institution,
+            ),
+        )
+    return cohort
+
+
+def test_kit_is_a_pdf_with_a_cover_and_one_sheet_per_session(client, db):
+    cohort = training(people=0, days=3)
+    sign_in(client, cohort.lead_trainer)
+    response = client.get(f"/cohorts/{cohort.id}/kit.pdf")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/pdf"
+    pdf = response.get_data()
+    assert pdf.startswith(b"%PDF")
+    assert page_count(pdf) == 1 + 3
+    assert b"DejaVuSans" in pdf, "the bundled font is embedded, not a system font"
+    assert b"Helvetica" not in pdf
+
+
+def test_kit_for_many_participants_repeats_the_sheet_over_several_pages(app, db):
+    cohort = training(people=200, days=2)
+    with app.test_request_context():
+        pdf = kit.session_kit_pdf(cohort)
+    assert pdf.startswith(b"%PDF")
+    pages = page_count(pdf)
+    # 205 signing rows of 10 mm do not fit on fewer than 8 A4 pages per session.
+    assert pages >= 1 + 2 * 8
+    assert pages % 2 == 1, "both sessions' sheets take the same number of pages"
+
+
+def test_kit_for_a_training_without_sessions_is_the_cover_alone(app, db):
+    cohort = factories.CohortFactory()
+    with app.test_request_context():
+        pdf = kit.session_kit_pdf(cohort)
+    assert page_count(pdf) == 1
+
+
+def test_kit_renders_cyrillic_names_with_the_bundled_font(app, db):
+    cohort = training(people=3, days=1)
+    factories.TrainingSessionFactory(cohort=cohort, starts_at=time(18), ends_at=time(20))
+    with app.test_request_context():
+        pdf = kit.session_kit_pdf(cohort)
+    # fpdf2 refuses characters its font cannot show; DejaVu has every Ukrainian letter.
+    assert page_count(pdf) == 1 + 2
+    assert re.search(rb"/BaseFont\s*/[A-Z]{6}\+DejaVuSans", pdf), "a subset of DejaVu Sans is embedded"
+    assert b"/ToUnicode" in pdf, "the text can be copied and searched"
+
+
+def test_kit_numbers_people_like_the_attendance_grid(app, client, db):
+    cohort = training(people=0, days=1)
+    for name in ("Яковенко Ірина", "Іваненко Петро", "Гнатюк Олена"):
+        factories.EnrollmentFactory(cohort=cohort, user=factories.UserFactory(full_name=name))
+    sign_in(client, cohort.lead_trainer)
+    page = client.get(f"/sessions/{cohort.sessions[0].id}/attendance").get_data(as_text=True)
+    assert page.index("Гнатюк Олена") < page.index("Іваненко Петро") < page.index("Яковенко Ірина")
+    assert [e.user.full_name for e in attendance.roster(cohort)] == [
+        "Гнатюк Олена",
+        "Іваненко Петро",
+        "Яковенко Ірина",
+    ]
+
+
+def test_only_those_who_manage_the_cohort_get_the_kit(client, db):
+    cohort = training(people=1, days=1)
+    participant = cohort.enrollments[0].user
+    sign_in(client, participant)
+    assert client.get(f"/cohorts/{cohort.id}/kit.pdf").status_code == 403
+    sign_in(client, factories.UserFactory(roles=["trainer"]))
+    assert client.get(f"/cohorts/{cohort.id}/kit.pdf").status_code == 404
+
+
+def test_kit_of_a_past_training_in_english(client, db):
+    course = factories.CourseFactory(days=1)
+    cohort = factories.CohortFactory(
+        course=course,
+        start_date=attendance.local_today() - timedelta(days=30),
+        status="closed",
+        with_sessions=True,
+    )
+    sign_in(client, cohort.lead_trainer)
+    with client.session_transaction() as browser:
+        browser["lang"] = "en"
+    response = client.get(f"/cohorts/{cohort.id}/kit.pdf")
+    assert response.status_code == 200 and page_count(response.get_data()) == 2
