@@ -98,5 +98,5 @@ def sign_in(page, email: str, password: str = "cascade-demo") -> None:
     page.goto("/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_url("**/")

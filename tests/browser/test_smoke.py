@@ -11,12 +11,12 @@ def test_sign_in_switch_language_and_sign_out(page):
     page.goto("/")
     assert page.url.endswith("/login")
     assert page.locator("html").get_attribute("lang") == "uk"
-    assert page.locator("h1").inner_text() == "Вхід"
+    assert page.locator("h1").inner_text() == "Вхід до Cascade LMS"
     screenshot(page, "login-uk")
 
     sign_in(page, "admin@cascade.demo")
     assert page.get_by_test_id("user-menu").inner_text() == "Олена Коваль"
-    assert page.locator("nav").get_by_text("Люди").is_visible()
+    assert page.locator("nav").get_by_text("Користувачі").is_visible()
 
     page.get_by_role("button", name="EN").click()
     page.wait_for_load_state()
@@ -36,7 +36,7 @@ def test_wrong_password_shows_a_message_next_to_the_field(page):
     page.goto("/login")
     page.fill("input[name=email]", "admin@cascade.demo")
     page.fill("input[name=password]", "not-the-password")
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     feedback = page.locator(".invalid-feedback")
     assert feedback.first.is_visible()
     assert "пароль" in feedback.first.inner_text().lower()
