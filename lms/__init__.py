@@ -14,6 +14,7 @@ BLUEPRINTS = [
     "lms.org.views:bp",
     "lms.courses.views:bp",
     "lms.cohorts.views:bp",
+    "lms.cohorts.views:feeds",
     "lms.cohorts.enrolment_views:bp",
     "lms.cohorts.attendance_views:bp",
 ]
