@@ -88,3 +88,24 @@ def test_health_and_friendly_error_pages(client, db):
     assert missing.status_code == 404 and "<nav" in missing.get_data(as_text=True)
     api_missing = client.get("/api/v1/no-such-thing")
     assert api_missing.status_code == 404 and api_missing.json["error"]["code"] == "not_found"
+
+
+def test_home_lists_the_persons_next_sessions_only(client, db):
+    from datetime import date, time, timedelta
+
+    trainer = factories.UserFactory(roles=["trainer"])
+    mine = factories.CohortFactory(
+        lead_trainer=trainer,
+        start_date=date.today() + timedelta(days=3),
+        venue="Уманський районний центр соціальних служб",
+    )
+    factories.TrainingSessionFactory(cohort=mine, starts_at=time(9), ends_at=time(13))
+    other = factories.CohortFactory(start_date=date.today() + timedelta(days=3), venue="Інша зала")
+    factories.TrainingSessionFactory(cohort=other)
+    from tests.conftest import sign_in
+
+    sign_in(client, trainer)
+    page = client.get("/").get_data(as_text=True)
+    assert "Уманський районний центр соціальних служб" in page
+    assert "09:00–13:00" in page
+    assert "Інша зала" not in page

@@ -1,13 +1,19 @@
 """Home, language switch and health check."""
 
+from datetime import timedelta
+
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
+from lms.cohorts.calendar import calendar_sessions, local_today
 from lms.core.permissions import public
 from lms.extensions import db
 
 bp = Blueprint("core", __name__)
+
+HOME_DAYS_AHEAD = 30
+HOME_SESSIONS = 8
 
 
 @bp.get("/")
@@ -15,7 +21,13 @@ bp = Blueprint("core", __name__)
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
-    return render_template("core/home.html")
+    today = local_today()
+    upcoming = [
+        s
+        for s in calendar_sessions(current_user, today, today + timedelta(days=HOME_DAYS_AHEAD))
+        if s.cohort.status in ("scheduled", "in_progress")
+    ]
+    return render_template("core/home.html", upcoming=upcoming[:HOME_SESSIONS], today=today)
 
 
 @bp.post("/language")
