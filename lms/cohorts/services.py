@@ -32,7 +32,8 @@ from lms.core.errors import Conflict, NotFound, PermissionDenied, ValidationErro
 from lms.core.i18n import localized
 from lms.core.mail import queue_email
 from lms.core.permissions import can, require, visible_cohorts
-from lms.courses.models import Accreditation, Course
+from lms.courses import services as courses_services
+from lms.courses.models import Course
 from lms.extensions import db
 from lms.org.models import District
 
@@ -312,18 +313,7 @@ def delete_session(session: TrainingSession, *, by) -> None:
 
 def accredited_trainers(course_id: int, on: date | None = None) -> list[User]:
     """Active trainers who may lead ``course_id`` on ``on`` (today when not given)."""
-    on = on or local_today()
-    query = (
-        select(User)
-        .join(Accreditation, Accreditation.user_id == User.id)
-        .where(
-            Accreditation.course_id == course_id,
-            Accreditation.revoked_at.is_(None),
-            Accreditation.granted_on <= on,
-            User.active.is_(True),
-        )
-        .order_by(User.full_name)
-    )
+    query = courses_services.accredited_trainers(course_id, on or local_today())
     return [user for user in db.session.scalars(query) if user.has_role("trainer")]
 
 

@@ -425,9 +425,10 @@ def list_accreditations(
     return query
 
 
-def accredited_trainers(course_id: int) -> Select:
-    """Active people holding an unrevoked accreditation for the course, by name."""
-    return (
+def accredited_trainers(course_id: int, on: date | None = None) -> Select:
+    """Active people holding an unrevoked accreditation for the course (granted by ``on`` when
+    given), by name."""
+    query = (
         select(User)
         .join(Accreditation, Accreditation.user_id == User.id)
         .where(
@@ -437,6 +438,9 @@ def accredited_trainers(course_id: int) -> Select:
         )
         .order_by(User.full_name)
     )
+    if on is not None:
+        query = query.where(Accreditation.granted_on <= on)
+    return query
 
 
 def count_accredited_trainers(course_id: int) -> int:
