@@ -1,0 +1,183 @@
+"""Roster files people upload: kept under the instance's upload folder with a random name until
+imported, the import job that reads them, and the synchronous import of the API."""
+
+import json
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from lms.accounts.models import User
+from lms.cohorts.enrolment import check_open_for_enrolment
+from lms.cohorts.models import Cohort
+from lms.cohorts.roster.files import bad_file
+from lms.cohorts.roster.importer import RosterPreview, import_roster, preview_roster
+from lms.core.db import utcnow
+from lms.core.errors import NotFound, ValidationError
+from lms.core.jobs import start_job
+from lms.core.models import Job
+from lms.core.permissions import require
+from lms.extensions import db
+
+JOB_KIND = "roster_import"
+TOKEN = re.compile(r"^[0-9a-f]{32}$")
+CHUNK = 64 * 1024
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+# Lists of people checked but never imported are not kept longer than this.
+KEEP_SECONDS = 24 * 60 * 60
+
+
+def _paths(token: str) -> tuple[Path, Path]:
+    """The uploaded file and the note about it (who, which cohort, the preview)."""
+    folder = Path(current_app.config["UPLOAD_DIR"]) / "rosters"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{token}.roster", folder / f"{token}.json"
+
+
+def max_bytes() -> int:
+    return current_app.config.get("ROSTER_MAX_BYTES", DEFAULT_MAX_BYTES)
+
+
+def save_file(stream: BinaryIO) -> tuple[str, Path]:
+    """Copy an upload to disk in chunks under a random name; refuse it empty or too large."""
+    remove_stale_uploads()
+    token = secrets.token_hex(16)
+    path, _note = _paths(token)
+    size = 0
+    with open(path, "wb") as out:
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+            if size > max_bytes():
+                break
+            out.write(chunk)
+    if size > max_bytes() or size == 0:
+        discard(token)
+        if size == 0:
+            raise bad_file(_l("The file is empty."))
+        raise bad_file(_l("The file is larger than %(mb)d MB: split it.", mb=max_bytes() // (1024 * 1024)))
+    return token, path
+
+
+def remove_stale_uploads() -> int:
+    """Delete uploads older than ``KEEP_SECONDS``; returns how many files went."""
+    folder = _paths("x")[0].parent
+    cutoff = time.time() - KEEP_SECONDS
+    removed = 0
+    for path in folder.iterdir():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another request removed it first
+            continue
+    return removed
+
+
+def discard(token: str) -> None:
+    for path in _paths(token):
+        path.unlink(missing_ok=True)
+
+
+def receive_roster(cohort: Cohort, stream: BinaryIO, filename: str, *, by) -> tuple[str, RosterPreview]:
+    """Keep an uploaded roster and check it; returns its token and the preview."""
+    require(by, "enrollment.manage", cohort)
+    check_open_for_enrolment(cohort)
+    token, path = save_file(stream)
+    try:
+        preview = preview_roster(cohort, path)
+    except ValidationError:
+        discard(token)
+        raise
+    note = {
+        "cohort_id": cohort.id,
+        "user_id": by.id,
+        "filename": (filename or "")[:200],
+        "uploaded_at": utcnow().isoformat(),
+        "preview": preview.to_dict(),
+    }
+    _paths(token)[1].write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
+    return token, preview
+
+
+def load_upload(cohort: Cohort, token: str, *, by) -> dict:
+    """The note of a roster uploaded for ``cohort`` (with its stored preview)."""
+    require(by, "enrollment.manage", cohort)
+    path, note = _paths(token) if TOKEN.match(token or "") else (None, None)
+    if note is None or not note.exists() or not path.exists():
+        raise NotFound(_l("This file is no longer here: upload it again."))
+    upload = json.loads(note.read_text(encoding="utf-8"))
+    if upload["cohort_id"] != cohort.id:
+        raise NotFound(_l("This file is no longer here: upload it again."))
+    return upload | {"token": token}
+
+
+def start_import(cohort: Cohort, token: str, *, by, skip_invalid: bool, send_invitations: bool) -> Job:
+    """Start the import job of an uploaded roster. Rows with problems stop it unless skipped."""
+    upload = load_upload(cohort, token, by=by)
+    check_open_for_enrolment(cohort)
+    problems = upload["preview"]["problems"]
+    if problems and not skip_invalid:
+        raise ValidationError.on(
+            "skip_invalid",
+            _l("%(n)d rows have problems: fix the file and upload it again, or skip those rows.", n=problems),
+        )
+    return start_job(
+        JOB_KIND,
+        "lms.cohorts.import_roster",
+        by=by,
+        total=upload["preview"]["rows"],
+        cohort_id=cohort.id,
+        token=token,
+        filename=upload["filename"],
+        skip_invalid=skip_invalid,
+        send_invitations=send_invitations,
+    )
+
+
+def run_import_job(job: Job, report_progress) -> dict:
+    """The work of a roster import job; the file is removed once imported.
+
+    The rows were checked at upload, where problems stopped the import unless skipped; a row
+    that went wrong since (someone enrolled the person meanwhile) is skipped and reported.
+    """
+    cohort = db.session.get(Cohort, job.params["cohort_id"])
+    by = db.session.get(User, job.created_by_id or 0)
+    path, _note = _paths(job.params["token"])
+    if cohort is None or by is None or not path.exists():
+        raise NotFound(_l("The training or the uploaded file is no longer there: upload the file again."))
+    report = import_roster(
+        cohort,
+        path,
+        by=by,
+        skip_invalid=True,
+        send_invitations=job.params.get("send_invitations", True),
+        progress=report_progress,
+    )
+    discard(job.params["token"])
+    return report
+
+
+def import_job(cohort: Cohort, job_id: int, *, by) -> Job:
+    """A roster import job of ``cohort``, for the people who manage it."""
+    require(by, "enrollment.manage", cohort)
+    job = db.session.get(Job, job_id)
+    if job is None or job.kind != JOB_KIND or job.params.get("cohort_id") != cohort.id:
+        raise NotFound(_l("No such import."))
+    return job
+
+
+def import_now(cohort: Cohort, stream: BinaryIO, *, by, skip_invalid: bool, send_invitations: bool) -> dict:
+    """Import an uploaded roster at once (the API): the report, or RosterHasProblems."""
+    require(by, "enrollment.manage", cohort)
+    check_open_for_enrolment(cohort)
+    token, path = save_file(stream)
+    try:
+        return import_roster(
+            cohort, path, by=by, skip_invalid=skip_invalid, send_invitations=send_invitations
+        )
+    finally:
+        discard(token)

@@ -1,0 +1,12 @@
+"""Background work of the cohorts package."""
+
+from celery import shared_task
+
+from lms.cohorts import roster
+from lms.core.jobs import run_job
+
+
+@shared_task(name="lms.cohorts.import_roster")
+def import_roster(job_id: int) -> None:
+    """Import an uploaded roster as the job ``job_id`` asks, reporting progress every batch."""
+    run_job(job_id, roster.run_import_job)

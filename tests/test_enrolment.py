@@ -1,0 +1,466 @@
+"""Enrolment: capacity and the waitlist, withdrawal, conflicts, closed cohorts, invitations and
+the pages of the cohort's participants."""
+
+import email
+import email.policy
+from datetime import date, time
+
+import icalendar
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from lms.cohorts import enrolment
+from lms.cohorts.models import Enrollment, TrainingSession
+from lms.core import outbox
+from lms.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from lms.core.models import AuditEvent
+from tests import factories
+from tests.conftest import sign_in
+
+
+def sign_in_en(client, user):
+    """Sign in with the pages in English, so tests can read the messages."""
+    sign_in(client, user)
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+
+
+def english(message) -> str:
+    with force_locale("en"):
+        return str(message)
+
+
+@pytest.fixture
+def cohort(db):
+    return factories.CohortFactory(capacity=2, with_sessions=True)
+
+
+def people(n):
+    return [factories.UserFactory() for _ in range(n)]
+
+
+def statuses(cohort):
+    rows = db_rows(cohort)
+    return {row.user_id: row.status for row in rows}
+
+
+def db_rows(cohort):
+    from lms.extensions import db
+
+    return db.session.scalars(
+        select(Enrollment).where(Enrollment.cohort_id == cohort.id).order_by(Enrollment.id)
+    ).all()
+
+
+def delivered(db, mail_dir, before):
+    """Commit, publish the outbox, and return the new emails."""
+    db.session.commit()
+    outbox.publish_ready()
+    new = sorted(set(mail_dir.glob("*.eml")) - before, key=lambda p: p.stat().st_mtime_ns)
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in new]
+
+
+def mail_before(mail_dir):
+    return set(mail_dir.glob("*.eml")) if mail_dir.exists() else set()
+
+
+def test_enrolling_beyond_capacity_puts_people_on_the_waitlist_in_order(cohort):
+    trainer = cohort.lead_trainer
+    a, b, c, d = people(4)
+    results = [enrolment.enrol(cohort, by=trainer, user_id=p.id, send_invitation=False) for p in (a, b, c, d)]
+    assert [e.status for e in results] == ["enrolled", "enrolled", "waitlisted", "waitlisted"]
+    assert [enrolment.waitlist_position(e) for e in results] == [None, None, 1, 2]
+    assert enrolment.enrollment_counts(cohort) == {
+        "enrolled": 2,
+        "waitlisted": 2,
+        "withdrawn": 0,
+        "capacity": 2,
+        "free": 0,
+    }
+
+
+def test_withdrawing_moves_the_earliest_waitlisted_up_and_emails_them(db, cohort, mail_dir):
+    trainer = cohort.lead_trainer
+    a, b, d = people(3)
+    c = factories.UserFactory(locale="en")
+    first = [enrolment.enrol(cohort, by=trainer, user_id=p.id, send_invitation=False) for p in (a, b, c, d)]
+    before = mail_before(mail_dir)
+    enrolment.withdraw(first[0], by=trainer)
+    assert statuses(cohort) == {a.id: "withdrawn", b.id: "enrolled", c.id: "enrolled", d.id: "waitlisted"}
+    assert first[2].waitlisted_at is None
+    assert enrolment.waitlist_position(first[3]) == 1
+    messages = delivered(db, mail_dir, before)
+    assert [m["To"] for m in messages] == [c.email]
+    assert "A place has opened up" in messages[0]["Subject"]
+
+
+def test_withdrawing_someone_waiting_moves_nobody_up(cohort):
+    trainer = cohort.lead_trainer
+    a, b, c, d = people(4)
+    rows = [enrolment.enrol(cohort, by=trainer, user_id=p.id, send_invitation=False) for p in (a, b, c, d)]
+    enrolment.withdraw(rows[2], by=trainer)
+    assert statuses(cohort) == {a.id: "enrolled", b.id: "enrolled", c.id: "withdrawn", d.id: "waitlisted"}
+
+
+def test_withdrawn_person_can_be_enrolled_again(cohort):
+    trainer = cohort.lead_trainer
+    (a,) = people(1)
+    enrollment = enrolment.enrol(cohort, by=trainer, user_id=a.id, send_invitation=False)
+    enrolment.withdraw(enrollment, by=trainer)
+    again = enrolment.enrol(cohort, by=trainer, user_id=a.id, send_invitation=False)
+    assert again.id == enrollment.id
+    assert again.status == "enrolled" and again.withdrawn_at is None
+    with pytest.raises(Conflict):
+        enrolment.withdraw(factories.EnrollmentFactory(cohort=cohort, status="withdrawn"), by=trainer)
+
+
+def test_enrolling_the_same_person_twice_is_a_conflict(cohort):
+    trainer = cohort.lead_trainer
+    a, b, c = people(3)
+    for person in (a, b, c):
+        enrolment.enrol(cohort, by=trainer, user_id=person.id, send_invitation=False)
+    with pytest.raises(Conflict) as error:
+        enrolment.enrol(cohort, by=trainer, user_id=a.id)
+    assert "already enrolled" in english(error.value.message)
+    with pytest.raises(Conflict) as error:
+        enrolment.enrol(cohort, by=trainer, user_id=c.id)
+    assert "already on the waitlist" in english(error.value.message)
+    assert len(db_rows(cohort)) == 3
+
+
+def test_the_database_refuses_a_second_enrollment_of_a_person(db, cohort):
+    person = factories.UserFactory()
+    factories.EnrollmentFactory(cohort=cohort, user=person)
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(Enrollment(cohort_id=cohort.id, user_id=person.id, status="waitlisted"))
+        db.session.flush()
+
+
+@pytest.mark.parametrize("status", ["closed", "cancelled"])
+def test_closed_and_cancelled_cohorts_refuse_enrolment_changes(db, status):
+    cohort = factories.CohortFactory(status=status)
+    enrolled = factories.EnrollmentFactory(cohort=cohort)
+    newcomer = factories.UserFactory()
+    with pytest.raises(Conflict):
+        enrolment.enrol(cohort, by=cohort.lead_trainer, user_id=newcomer.id)
+    with pytest.raises(Conflict):
+        enrolment.withdraw(enrolled, by=cohort.lead_trainer)
+    assert enrolment.fill_from_waitlist(cohort, by=cohort.lead_trainer) == []
+    assert statuses(cohort) == {enrolled.user_id: "enrolled"}
+
+
+def test_grown_capacity_is_filled_from_the_waitlist(db, cohort, mail_dir):
+    trainer = cohort.lead_trainer
+    a, b, c, d = people(4)
+    for person in (a, b, c, d):
+        enrolment.enrol(cohort, by=trainer, user_id=person.id, send_invitation=False)
+    cohort.capacity = 3
+    before = mail_before(mail_dir)
+    moved = enrolment.fill_from_waitlist(cohort, by=trainer)
+    assert [e.user_id for e in moved] == [c.id]
+    assert statuses(cohort)[d.id] == "waitlisted"
+    assert [m["To"] for m in delivered(db, mail_dir, before)] == [c.email]
+
+
+def test_a_newcomer_does_not_jump_the_queue_when_a_seat_is_free(cohort):
+    trainer = cohort.lead_trainer
+    a, b, c, d = people(4)
+    for person in (a, b, c):
+        enrolment.enrol(cohort, by=trainer, user_id=person.id, send_invitation=False)
+    cohort.capacity = 3  # a seat opened without anyone moving up yet
+    assert enrolment.enrol(cohort, by=trainer, user_id=d.id, send_invitation=False).status == "waitlisted"
+    assert statuses(cohort)[c.id] == "enrolled"
+
+
+def test_every_enrolment_change_is_audited(db, cohort):
+    trainer = cohort.lead_trainer
+    a, b, c = people(3)
+    rows = [enrolment.enrol(cohort, by=trainer, user_id=p.id, send_invitation=False) for p in (a, b, c)]
+    enrolment.withdraw(rows[0], by=trainer)
+    db.session.flush()
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.object_type == "enrollments").order_by(AuditEvent.id)
+    ).all()
+    assert actions == [
+        "enrollment.enrol",
+        "enrollment.enrol",
+        "enrollment.waitlist",
+        "enrollment.withdraw",
+        "enrollment.promote",
+    ]
+
+
+def test_invitation_names_course_dates_sessions_venue_and_trainers_with_the_calendar(db, mail_dir):
+    course = factories.CourseFactory(
+        title="Мультидисциплінарний підхід", title_en="Multidisciplinary approach"
+    )
+    co_trainer = factories.UserFactory(roles=["trainer"], full_name="Віктор Ткаченко")
+    cohort = factories.CohortFactory(
+        course=course,
+        start_date=date(2031, 3, 12),
+        end_date=date(2031, 3, 13),
+        venue="Уманська РДА, зала засідань",
+        lead_trainer=factories.UserFactory(roles=["trainer"], full_name="Оксана Мельник"),
+    )
+    cohort.co_trainers.append(co_trainer)
+    for day, venue in ((12, ""), (13, "Центр соціальних служб")):
+        cohort.sessions.append(
+            TrainingSession(date=date(2031, 3, day), starts_at=time(9, 30), ends_at=time(16), venue=venue)
+        )
+    person = factories.UserFactory(full_name="Ґалаґан Марʼяна", email="maryana@example.org")
+    before = mail_before(mail_dir)
+    enrolment.enrol(cohort, by=cohort.lead_trainer, user_id=person.id)
+    (message,) = delivered(db, mail_dir, before)
+    assert message["To"] == "maryana@example.org"
+    assert "Мультидисциплінарний підхід" in message["Subject"]
+    body = message.get_body(("plain",)).get_content()
+    for expected in (
+        "Ґалаґан Марʼяна",
+        "Мультидисциплінарний підхід",
+        "12 березня 2031",
+        "13 березня 2031",
+        "09:30–16:00",
+        "Уманська РДА, зала засідань",
+        "Центр соціальних служб",
+        "Оксана Мельник, Віктор Ткаченко",
+    ):
+        assert expected in body, expected
+    (attachment,) = message.iter_attachments()
+    assert (attachment.get_filename(), attachment.get_content_type()) == ("training.ics", "text/calendar")
+    calendar = icalendar.Calendar.from_ical(attachment.get_payload(decode=True))
+    events = sorted(calendar.walk("VEVENT"), key=lambda e: e.decoded("dtstart"))
+    assert [e.decoded("dtstart").date() for e in events] == [date(2031, 3, 12), date(2031, 3, 13)]
+    assert events[1]["location"].startswith("Центр соціальних служб")
+
+
+def test_invitation_is_written_in_the_persons_language(db, mail_dir):
+    course = factories.CourseFactory(title="Оцінка потреб", title_en="Needs assessment")
+    cohort = factories.CohortFactory(course=course, start_date=date(2031, 5, 20), end_date=date(2031, 5, 21))
+    person = factories.UserFactory(locale="en")
+    before = mail_before(mail_dir)
+    enrolment.enrol(cohort, by=cohort.lead_trainer, user_id=person.id)
+    (message,) = delivered(db, mail_dir, before)
+    body = message.get_body(("plain",)).get_content()
+    assert "Needs assessment" in message["Subject"]
+    assert "May 20, 2031" in body and "Оцінка потреб" not in body
+    assert "The schedule of sessions will follow." in body
+
+
+def test_new_participant_is_created_with_a_latin_name_and_an_institution_of_the_district(db, cohort):
+    institution = factories.InstitutionFactory(district=cohort.district)
+    enrollment = enrolment.enrol(
+        cohort,
+        by=cohort.lead_trainer,
+        new_person={
+            "full_name": "  Ґалаґан   Марʼяна ",
+            "email": "Maryana.Galagan@Example.org",
+            "phone": "067 123 45 67",
+            "position": "Соціальна працівниця",
+            "institution_id": institution.id,
+        },
+        send_invitation=False,
+    )
+    user = enrollment.user
+    assert (user.full_name, user.full_name_latin) == ("Ґалаґан Марʼяна", "Galagan Mariana")
+    assert (user.email, user.phone, user.institution_id) == (
+        "maryana.galagan@example.org",
+        "+380671234567",
+        institution.id,
+    )
+    assert user.roles == {"participant"}
+    assert (
+        db.session.scalar(select(AuditEvent.actor_id).where(AuditEvent.action == "enrollment.create_person"))
+        == cohort.lead_trainer_id
+    )
+
+
+def test_new_participant_must_work_in_the_trainings_district_and_have_a_fresh_email(cohort):
+    elsewhere = factories.InstitutionFactory()
+    with pytest.raises(ValidationError) as error:
+        enrolment.enrol(
+            cohort,
+            by=cohort.lead_trainer,
+            new_person={
+                "full_name": "Іван Петренко",
+                "email": "ivan@example.org",
+                "institution_id": elsewhere.id,
+            },
+        )
+    assert "institution_id" in error.value.fields
+    existing = factories.UserFactory(email="taken@example.org")
+    with pytest.raises(Conflict):
+        enrolment.enrol(
+            cohort, by=cohort.lead_trainer, new_person={"full_name": "X", "email": existing.email}
+        )
+    with pytest.raises(ValidationError) as error:
+        enrolment.enrol(
+            cohort, by=cohort.lead_trainer, new_person={"full_name": "Я" * 201, "email": "y@example.org"}
+        )
+    assert "full_name" in error.value.fields
+
+
+def test_search_finds_active_people_by_any_part_in_any_case_and_is_capped(db):
+    factories.UserFactory(
+        full_name="Щербуха Ярослава",
+        full_name_latin="Shcherbukha Yaroslava",
+        email="ya@example.org",
+        phone="+380501112233",
+    )
+    factories.UserFactory(full_name="Щербуха Ігор", active=False)
+    for n in range(5):
+        factories.UserFactory(full_name=f"Бойко Тетяна {n}")
+    assert [u.full_name for u in enrolment.search_people("щЕРБУХА")] == ["Щербуха Ярослава"]
+    assert [u.full_name for u in enrolment.search_people("501112")] == ["Щербуха Ярослава"]
+    assert [u.full_name for u in enrolment.search_people("SHCHERBUKHA")] == ["Щербуха Ярослава"]
+    assert len(enrolment.search_people("бойко", limit=3)) == 3
+    assert enrolment.search_people("щ") == []
+
+
+def test_another_trainer_cannot_enrol_and_a_participant_cannot_enrol_others(db, cohort):
+    stranger = factories.UserFactory(roles=["trainer"])
+    participant = factories.EnrollmentFactory(cohort=cohort).user
+    for person in (stranger, participant):
+        with pytest.raises(PermissionDenied):
+            enrolment.enrol(cohort, by=person, user_id=factories.UserFactory().id)
+    with pytest.raises(NotFound):
+        enrolment.cohort_for(stranger, cohort.id)
+    with pytest.raises(PermissionDenied):
+        enrolment.cohort_for(participant, cohort.id)
+
+
+def test_regions_coordinator_manages_enrolment(db, cohort):
+    coordinator = factories.UserFactory(roles=["coordinator"], regions=[cohort.district.region])
+    enrollment = enrolment.enrol(
+        cohort, by=coordinator, user_id=factories.UserFactory().id, send_invitation=False
+    )
+    assert enrollment.enrolled_by_id == coordinator.id
+
+
+# Pages
+
+
+def test_cohort_page_panel_lists_enrolled_waitlisted_and_withdrawn(client, db, cohort):
+    a, b, c, d = (
+        factories.UserFactory(full_name=name, position="Психологиня")
+        for name in ("Антоненко Ірина", "Бойко Олена", "Вовк Степан", "Гнатюк Богдан")
+    )
+    for person in (a, b, c, d):
+        enrolment.enrol(cohort, by=cohort.lead_trainer, user_id=person.id, send_invitation=False)
+    enrolment.withdraw(db_rows(cohort)[0], by=cohort.lead_trainer)
+    sign_in_en(client, cohort.lead_trainer)
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert 'id="enrolment"' in page
+    enrolled, rest = page.split('data-testid="enrolled"')[1].split('data-testid="waitlisted"')
+    waitlisted, withdrawn = rest.split('data-testid="withdrawn"')
+    assert "Бойко Олена" in enrolled and "Вовк Степан" in enrolled and "Психологиня" in enrolled
+    assert "Гнатюк Богдан" in waitlisted and "Антоненко Ірина" in withdrawn
+    assert "2 of 2 places taken" in page
+
+
+def test_participant_sees_no_list_of_the_others_on_the_cohort_page(client, db, cohort):
+    mine, other = factories.EnrollmentFactory(cohort=cohort), factories.EnrollmentFactory(cohort=cohort)
+    sign_in_en(client, mine.user)
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert 'id="enrolment"' in page and other.user.full_name not in page
+
+
+def test_trainer_finds_and_enrols_a_person_and_is_told_about_the_waitlist(client, db, cohort):
+    a, b = factories.UserFactory(full_name="Заїка Лариса"), factories.UserFactory(full_name="Заїка Роман")
+    factories.EnrollmentFactory(cohort=cohort)
+    sign_in_en(client, cohort.lead_trainer)
+    page = client.get(f"/cohorts/{cohort.id}/enrolments/add?q=заїка").get_data(as_text=True)
+    assert "Заїка Лариса" in page and "Заїка Роман" in page
+    response = client.post(f"/cohorts/{cohort.id}/enrolments", data={"user_id": a.id, "q": "заїка"})
+    assert response.status_code == 302 and "q=" in response.headers["Location"]
+    client.post(f"/cohorts/{cohort.id}/enrolments", data={"user_id": b.id})
+    page = client.get(f"/cohorts/{cohort.id}/enrolments/add").get_data(as_text=True)
+    assert "is on the waitlist, number 1" in page
+    assert statuses(cohort)[a.id] == "enrolled" and statuses(cohort)[b.id] == "waitlisted"
+    client.post(f"/cohorts/{cohort.id}/enrolments", data={"user_id": b.id})
+    assert "already on the waitlist" in client.get(f"/cohorts/{cohort.id}/enrolments/add").get_data(
+        as_text=True
+    )
+
+
+def test_trainer_adds_a_new_participant_inline(client, db, cohort):
+    institution = factories.InstitutionFactory(district=cohort.district, name="Уманський районний центр")
+    sign_in_en(client, cohort.lead_trainer)
+    page = client.get(f"/cohorts/{cohort.id}/enrolments/add").get_data(as_text=True)
+    assert "Уманський районний центр" in page
+    data = {"full_name": "Їжакевич Олег", "email": "oleg@example.org", "phone": "", "position": "Поліцейський",
+            "institution_id": institution.id}  # fmt: skip
+    assert client.post(f"/cohorts/{cohort.id}/enrolments/new", data=data).status_code == 302
+    (enrollment,) = db_rows(cohort)
+    assert enrollment.user.full_name_latin == "Yizhakevych Oleh"
+    response = client.post(f"/cohorts/{cohort.id}/enrolments/new", data=data | {"email": "not an email"})
+    assert response.status_code == 422 and "Enter a valid email address." in response.get_data(as_text=True)
+
+
+def test_withdrawal_from_the_page_needs_confirmation_and_moves_the_waitlist(client, db, cohort):
+    rows = [factories.EnrollmentFactory(cohort=cohort) for _ in range(2)]
+    waiting = factories.EnrollmentFactory(
+        cohort=cohort, status="waitlisted", waitlisted_at=rows[0].created_at
+    )
+    sign_in_en(client, cohort.lead_trainer)
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert f'/enrolments/{rows[0].id}/withdraw"' in page and "data-confirm=" in page
+    response = client.post(f"/cohorts/{cohort.id}/enrolments/{rows[0].id}/withdraw")
+    assert response.headers["Location"].endswith(f"/cohorts/{cohort.id}#enrolment")
+    assert statuses(cohort) == {
+        rows[0].user_id: "withdrawn",
+        rows[1].user_id: "enrolled",
+        waiting.user_id: "enrolled",
+    }
+    response = client.post(f"/cohorts/{cohort.id}/enrolments/{rows[0].id}/enrol", data={"back": "list"})
+    assert f"/cohorts/{cohort.id}/enrolments" in response.headers["Location"]
+    assert statuses(cohort)[rows[0].user_id] == "waitlisted"
+
+
+def test_full_list_filters_by_status_and_searches(client, db, cohort):
+    factories.EnrollmentFactory(cohort=cohort, user=factories.UserFactory(full_name="Мороз Алла"))
+    factories.EnrollmentFactory(
+        cohort=cohort, user=factories.UserFactory(full_name="Лисенко Юрій"), status="withdrawn"
+    )
+    sign_in_en(client, cohort.lead_trainer)
+    page = client.get(f"/cohorts/{cohort.id}/enrolments?status=withdrawn").get_data(as_text=True)
+    assert "Лисенко Юрій" in page and "Мороз Алла" not in page
+    page = client.get(f"/cohorts/{cohort.id}/enrolments?q=мороз").get_data(as_text=True)
+    assert "Мороз Алла" in page and "Лисенко Юрій" not in page
+
+
+def test_closed_cohort_pages_offer_no_changes(client, db):
+    cohort = factories.CohortFactory(status="closed")
+    enrollment = factories.EnrollmentFactory(cohort=cohort)
+    sign_in_en(client, cohort.lead_trainer)
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert "/withdraw" not in page and "Add a person" not in page
+    client.post(f"/cohorts/{cohort.id}/enrolments/{enrollment.id}/withdraw")
+    assert statuses(cohort) == {enrollment.user_id: "enrolled"}
+
+
+def test_other_trainers_cohort_pages_are_not_found(client, db, cohort):
+    enrollment = factories.EnrollmentFactory(cohort=cohort)
+    sign_in_en(client, factories.UserFactory(roles=["trainer"]))
+    for path in ("/enrolments", "/enrolments/add", "/roster/upload", "/roster/template.csv"):
+        assert client.get(f"/cohorts/{cohort.id}{path}").status_code == 404, path
+    for path in ("/enrolments", f"/enrolments/{enrollment.id}/withdraw", "/enrolments/new"):
+        assert client.post(f"/cohorts/{cohort.id}{path}", data={"user_id": 1}).status_code == 404, path
+    assert statuses(cohort) == {enrollment.user_id: "enrolled"}
+
+
+def test_participant_of_the_cohort_cannot_enrol_others(client, db, cohort):
+    participant = factories.EnrollmentFactory(cohort=cohort).user
+    sign_in_en(client, participant)
+    assert client.get(f"/cohorts/{cohort.id}/enrolments/add").status_code == 403
+    other = factories.UserFactory()
+    assert client.post(f"/cohorts/{cohort.id}/enrolments", data={"user_id": other.id}).status_code == 403
+    assert other.id not in statuses(cohort)
+
+
+def test_an_enrollment_of_another_cohort_is_not_found_through_this_one(client, db, cohort):
+    mine = factories.CohortFactory(lead_trainer=cohort.lead_trainer, accredited=False)
+    enrollment = factories.EnrollmentFactory(cohort=cohort)
+    sign_in_en(client, cohort.lead_trainer)
+    assert client.post(f"/cohorts/{mine.id}/enrolments/{enrollment.id}/withdraw").status_code == 404
