@@ -464,3 +464,16 @@ def test_an_enrollment_of_another_cohort_is_not_found_through_this_one(client, d
     enrollment = factories.EnrollmentFactory(cohort=cohort)
     sign_in_en(client, cohort.lead_trainer)
     assert client.post(f"/cohorts/{mine.id}/enrolments/{enrollment.id}/withdraw").status_code == 404
+
+
+def test_raising_the_capacity_moves_the_waitlist_up(db, mail_dir):
+    from lms.cohorts import enrolment, services
+
+    cohort = factories.CohortFactory(capacity=1, with_sessions=True)
+    coordinator = cohort.lead_trainer
+    first, second = factories.UserFactory(), factories.UserFactory(email="waiting@example.org")
+    enrolment.enrol(cohort, by=coordinator, user_id=first.id, send_invitation=False)
+    waiting = enrolment.enrol(cohort, by=coordinator, user_id=second.id, send_invitation=False)
+    assert waiting.status == "waitlisted"
+    services.update_cohort(cohort, by=coordinator, capacity=2)
+    assert waiting.status == "enrolled"

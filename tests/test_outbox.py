@@ -73,3 +73,18 @@ def test_attachments_travel_through_the_queue(db, mail_dir, attachment):
     assert [(p.get_filename(), p.get_content_type(), p.get_content()) for p in parts] == [
         ("training.ics", "text/calendar", attachment[2].decode())
     ]
+
+
+def test_long_ukrainian_subjects_keep_every_space(db, mail_dir):
+    import email
+    import email.policy
+
+    subject = (
+        "Запрошення на тренінг: Міждисциплінарний підхід до виявлення, ідентифікації та надання "
+        "комплексної допомоги особам, які постраждали від торгівлі людьми (21–22 листопада 2026)"
+    )
+    queue_email("olena@example.org", subject, "Текст")
+    db.session.commit()
+    outbox.publish_ready()
+    newest = max(mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime)
+    assert email.message_from_bytes(newest.read_bytes(), policy=email.policy.default)["Subject"] == subject

@@ -16,6 +16,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
+from lms.cohorts import enrolment
 from lms.cohorts.calendar import calendar_for, local_today
 from lms.cohorts.conflicts import Slot, find_conflicts, slot_from  # noqa: F401 - find_conflicts is offered here too
 from lms.cohorts.models import (
@@ -227,6 +228,8 @@ def update_cohort(cohort: Cohort, *, by, **values) -> Cohort:
             before={name: before[name] for name in changed},
             after={name: after[name] for name in changed},
         )
+        if "capacity" in changed:
+            enrolment.fill_from_waitlist(cohort, by=by)  # more seats: the waitlist moves up
     if status is not None and status != cohort.status:
         change_status(cohort, status, by=by, reason=reason)
     return cohort

@@ -1,6 +1,7 @@
 """Email: composed here, sent by a Celery task through SMTP or written to ``instance/mail``."""
 
 import base64
+import email.policy
 import smtplib
 import uuid
 from email.message import EmailMessage
@@ -9,6 +10,10 @@ from pathlib import Path
 from flask import current_app
 
 from lms.core.outbox import enqueue
+
+# Python 3.11 drops the space where it folds a long non-ASCII header into encoded words
+# ("допомоги особам" arrives as "допомогиособам"), so headers are written unfolded.
+_UNFOLDED = email.policy.default.clone(max_line_length=None)
 
 
 def queue_email(to: str, subject: str, body: str, attachments: list[tuple[str, str, bytes]] | None = None):
@@ -54,11 +59,13 @@ def deliver(message: EmailMessage) -> str:
                 smtp.starttls()
             if config["MAIL_USERNAME"]:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            smtp.send_message(message)
+            smtp.sendmail(
+                message["From"], [message["To"]], message.as_bytes(policy=_UNFOLDED.clone(linesep="\r\n"))
+            )
         return f"smtp:{config['MAIL_SERVER']}"
     folder = Path(config["MAIL_OUTBOX_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     # The Message-ID names the file, so a retried task overwrites rather than duplicates.
     path = folder / f"{message['Message-ID'].strip('<>').split('@')[0]}.eml"
-    path.write_bytes(bytes(message))
+    path.write_bytes(message.as_bytes(policy=_UNFOLDED))
     return str(path)
