@@ -1,6 +1,7 @@
 """A person signs in, switches the language and signs out, in a real browser."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, sign_in
 
@@ -44,7 +45,8 @@ def test_wrong_password_shows_a_message_next_to_the_field(page):
 
 def test_phone_layout_collapses_the_navigation(phone):
     sign_in(phone, "koordynator.cherkasy@cascade.demo")
-    assert not phone.locator("#nav").is_visible()
+    expect(phone.locator("#nav")).to_be_hidden()
     phone.locator(".navbar-toggler").click()
-    assert phone.locator("#nav").is_visible()
+    expect(phone.locator("#nav")).to_be_visible()
+    expect(phone.locator("#nav").get_by_text("Тренінги")).to_be_visible()
     screenshot(phone, "home-phone-menu")
