@@ -45,9 +45,10 @@ def problems(preview) -> dict[int, list[str]]:
     return {row["row"]: [code for code, _params in row["problems"]] for row in preview.problem_rows}
 
 
-def english(message) -> str:
+def in_english(reason) -> str:
+    """A stored problem or note as an English-speaking trainer reads it."""
     with force_locale("en"):
-        return str(message)
+        return roster.describe(reason)
 
 
 def enrolled(cohort) -> dict[str, str]:
@@ -160,7 +161,7 @@ def test_each_problem_is_reported_on_its_row(db, cohort, tmp_path):
         14: ["inactive"],
     }
     assert (preview.rows, preview.ready, preview.problems) == (14, 2, 12)
-    reasons = {row["row"]: english(roster.describe(row["problems"][0])) for row in preview.problem_rows}
+    reasons = {row["row"]: in_english(row["problems"][0]) for row in preview.problem_rows}
     assert reasons[5] == "There is no district «Бердичівський» in Черкаська область."
     assert reasons[6] == "The same email as row 5."
     assert reasons[8] == "The same phone as row 7."
@@ -210,7 +211,7 @@ def test_districts_match_within_the_region_in_any_form_and_institutions_within_t
     preview = roster.preview_roster(cohort, path)
     assert preview.problems == 0 and preview.notes == 2
     notes = {
-        r["row"]: [english(roster.describe(n)) for n in r["notes"]] for r in preview.ready_rows if r["notes"]
+        r["row"]: [in_english(n) for n in r["notes"]] for r in preview.ready_rows if r["notes"]
     }
     assert notes == {
         4: ["«Неіснуючий заклад» is not among the institutions of Уманський район: left empty."],
@@ -242,9 +243,10 @@ def test_districts_match_within_the_region_in_any_form_and_institutions_within_t
 def test_files_that_cannot_be_read_give_a_clear_message(cohort, tmp_path, content, message):
     path = tmp_path / "bad.csv"
     path.write_bytes(content)
-    with pytest.raises(ValidationError) as error:
-        roster.preview_roster(cohort, path)
-    assert message in english(error.value.message)
+    with force_locale("en"):
+        with pytest.raises(ValidationError) as error:
+            roster.preview_roster(cohort, path)
+        assert message in str(error.value.message)
     assert "file" in error.value.fields
 
 
