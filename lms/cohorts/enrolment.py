@@ -212,7 +212,8 @@ def enrol(
         raise _already_in(enrollment)
     status = "enrolled" if _seat_for_newcomer(cohort, by=by) else "waitlisted"
     if enrollment is None:
-        enrollment = Enrollment(cohort=cohort, user=user, enrolled_by_id=by.id)
+        # By id, not by relationship: the row joins the session only inside the savepoint below.
+        enrollment = Enrollment(cohort_id=cohort.id, user=user, enrolled_by_id=by.id)
     _place(enrollment, status, by=by)
     try:
         with db.session.begin_nested():
@@ -220,6 +221,7 @@ def enrol(
             db.session.flush()
     except IntegrityError:
         raise Conflict(_l("This person is already in this training.")) from None
+    db.session.expire(cohort, ["enrollments"])
     audit.record(
         by, f"enrollment.{'enrol' if status == 'enrolled' else 'waitlist'}", enrollment, user_id=user.id
     )
