@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from lms.cohorts import attendance
 from lms.cohorts.models import Attendance, Cohort, Enrollment, TrainingSession
 from lms.core.db import utcnow
+from lms.core.i18n import local_today
 from lms.extensions import db
 
 LATE_NOTES = ["Запізнення через транспорт", "Затримали на роботі", "Прийшла після обіду"]
@@ -84,7 +85,7 @@ def _first_check_ins(session: TrainingSession, people: list[Enrollment], rng) ->
 
 
 def _mark_cohort(cohort: Cohort) -> None:
-    today = attendance.local_today()
+    today = local_today()
     people = attendance.roster(cohort)
     if not people:
         return

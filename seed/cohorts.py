@@ -15,9 +15,9 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from lms.cohorts import services
-from lms.cohorts.calendar import local_today
 from lms.cohorts.models import Cohort, TrainingSession
 from lms.core.errors import Conflict
+from lms.core.i18n import local_today
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.org.models import Community, District, Region

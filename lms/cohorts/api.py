@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from lms.api.common import PageArgs, page_of, paginate
-from lms.cohorts import services
+from lms.cohorts import lookup, services
 from lms.cohorts.models import COHORT_STATUSES, TrainingSession
 from lms.core.permissions import require
 from lms.extensions import db
@@ -126,7 +126,7 @@ def create_cohort(data):
 @blp.route("/cohorts/<int:cohort_id>", methods=["GET"])
 @blp.response(200, CohortSchema)
 def get_cohort(cohort_id: int):
-    cohort = services.get_cohort(cohort_id, by=current_user)
+    cohort = lookup.get_cohort(cohort_id, by=current_user)
     require(current_user, "cohort.view", cohort)
     return cohort
 
@@ -137,7 +137,7 @@ def get_cohort(cohort_id: int):
 def update_cohort(data, cohort_id: int):
     """Change the given fields; `status` follows draft → scheduled → in_progress → closed, or
     cancelled with `cancelled_reason`."""
-    cohort = services.get_cohort(cohort_id, by=current_user)
+    cohort = lookup.get_cohort(cohort_id, by=current_user)
     services.update_cohort(cohort, by=current_user, **data)
     db.session.commit()
     return cohort
@@ -147,7 +147,7 @@ def update_cohort(data, cohort_id: int):
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_of(SessionSchema))
 def list_sessions(args, cohort_id: int):
-    cohort = services.get_cohort(cohort_id, by=current_user)
+    cohort = lookup.get_cohort(cohort_id, by=current_user)
     require(current_user, "cohort.view", cohort)
     query = (
         select(TrainingSession)
@@ -162,7 +162,7 @@ def list_sessions(args, cohort_id: int):
 @blp.response(201, SessionSchema)
 def create_session(data, cohort_id: int):
     """Add a session; 409 when a trainer or the venue is booked elsewhere at that time."""
-    cohort = services.get_cohort(cohort_id, by=current_user)
+    cohort = lookup.get_cohort(cohort_id, by=current_user)
     session = services.add_session(cohort, by=current_user, **data)
     db.session.commit()
     return session
@@ -172,7 +172,7 @@ def create_session(data, cohort_id: int):
 @blp.arguments(SessionPatchSchema(partial=True))
 @blp.response(200, SessionSchema)
 def update_session(data, session_id: int):
-    session = services.get_session(session_id, by=current_user)
+    session = lookup.get_session(session_id, by=current_user)
     services.update_session(session, by=current_user, **data)
     db.session.commit()
     return session
@@ -181,6 +181,6 @@ def update_session(data, session_id: int):
 @blp.route("/sessions/<int:session_id>", methods=["DELETE"])
 @blp.response(204)
 def delete_session(session_id: int):
-    session = services.get_session(session_id, by=current_user)
+    session = lookup.get_session(session_id, by=current_user)
     services.delete_session(session, by=current_user)
     db.session.commit()

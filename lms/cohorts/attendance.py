@@ -7,7 +7,6 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -16,11 +15,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
+from lms.cohorts.lookup import get_cohort, get_session
 from lms.cohorts.models import ATTENDANCE_STATUSES, Attendance, Cohort, Enrollment, TrainingSession
 from lms.core import audit
 from lms.core.db import utcnow
 from lms.core.errors import DomainError, NotFound, ValidationError
-from lms.core.permissions import can, require
+from lms.core.i18n import local_today
+from lms.core.permissions import require
 from lms.extensions import db
 
 ATTENDED = ("present", "late")
@@ -51,31 +52,14 @@ def name_sort_key(full_name: str) -> tuple:
     return tuple(_rank(character) for character in folded)
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def local_today(now: datetime | None = None) -> date:
-    """Today's date where the trainings happen (Europe/Kyiv by default)."""
-    return (now or utcnow()).astimezone(_zone()).date()
-
-
 def cohort_for(cohort_id: int, *, by, action: str) -> Cohort:
     """The cohort, if ``by`` may see it (else NotFound) and may do ``action`` (else 403)."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not can(by, "cohort.view", cohort):
-        raise NotFound()
-    require(by, action, cohort)
-    return cohort
+    return get_cohort(cohort_id, by=by, action=action)
 
 
 def session_for(session_id: int, *, by, action: str = "attendance.mark") -> TrainingSession:
     """The session, if ``by`` may see its cohort (else NotFound) and may do ``action`` on it."""
-    session = db.session.get(TrainingSession, session_id)
-    if session is None or not can(by, "cohort.view", session.cohort):
-        raise NotFound()
-    require(by, action, session.cohort)
-    return session
+    return get_session(session_id, by=by, action=action)
 
 
 def roster(cohort: Cohort) -> list[Enrollment]:

@@ -9,6 +9,7 @@ from werkzeug.routing import BuildError
 
 from lms.cohorts import attendance, kit
 from lms.core.errors import DomainError
+from lms.core.i18n import local_today
 from lms.core.permissions import can
 from lms.extensions import db
 
@@ -86,7 +87,7 @@ def session_attendance(session_id: int):
         typed_notes={line.enrollment.id: line.attendance.note for line in register if line.attendance}
         | typed_notes,
         paper=bool(request.form.get("paper")),
-        is_today=session.date == attendance.local_today(),
+        is_today=session.date == local_today(),
         breadcrumbs=breadcrumbs(session.cohort, _("Attendance")),
         back_url=cohort_page_url(session.cohort),
     ), (422 if request.method == "POST" else 200)

@@ -4,7 +4,6 @@ person's secret address) and the month and week views of the calendar page."""
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale
@@ -17,8 +16,8 @@ from sqlalchemy.orm import selectinload
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort, Enrollment, TrainingSession, cohort_trainers
 from lms.core import audit
-from lms.core.db import utcnow
 from lms.core.errors import NotFound
+from lms.core.i18n import local_today, local_zone
 from lms.core.permissions import require, visible_cohorts
 from lms.extensions import db
 from lms.org.models import District
@@ -28,23 +27,13 @@ VIEWS = ("month", "week")
 FEED_PAST_DAYS = 60
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def local_today() -> date:
-    """Today where the trainings happen (the app's time zone, Europe/Kyiv by default), whatever
-    the server's own clock zone."""
-    return utcnow().astimezone(_zone()).date()
-
-
 def session_event(session: TrainingSession) -> Event:
     cohort = session.cohort
     event = Event()
     event.add("uid", f"session-{session.id}@cascade-lms")
     event.add("summary", cohort.course.title)
-    event.add("dtstart", datetime.combine(session.date, session.starts_at, tzinfo=_zone()))
-    event.add("dtend", datetime.combine(session.date, session.ends_at, tzinfo=_zone()))
+    event.add("dtstart", datetime.combine(session.date, session.starts_at, tzinfo=local_zone()))
+    event.add("dtend", datetime.combine(session.date, session.ends_at, tzinfo=local_zone()))
     event.add("location", f"{session.effective_venue}, {cohort.district.name}")
     modules = "; ".join(module.title for module in session.modules)
     event.add("description", f"{cohort.course.code} · {modules}" if modules else cohort.course.code)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from lms.accounts.models import User
 from lms.accounts.services import create_user, find_user_by_email, normalize_email
 from lms.cohorts.calendar import cohort_ics
+from lms.cohorts.lookup import get_cohort
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit
 from lms.core.db import utcnow
@@ -35,11 +36,7 @@ SEARCH_MIN_LENGTH = 2
 
 def cohort_for(user, cohort_id: int, action: str = "enrollment.manage") -> Cohort:
     """The cohort, if ``user`` may see it (else NotFound) and do ``action`` on it (else denied)."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not can(user, "cohort.view", cohort):
-        raise NotFound(_l("No such training."))
-    require(user, action, cohort)
-    return cohort
+    return get_cohort(cohort_id, by=user, action=action)
 
 
 def enrollment_for(user, enrollment_id: int, cohort_id: int | None = None) -> Enrollment:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
 from lms.cohorts import enrolment
-from lms.cohorts.calendar import calendar_for, local_today
+from lms.cohorts.calendar import calendar_for
 from lms.cohorts.conflicts import Slot, find_conflicts, slot_from  # noqa: F401 - find_conflicts is offered here too
 from lms.cohorts.models import (
     COHORT_STATUSES,
@@ -29,8 +29,8 @@ from lms.cohorts.models import (
 )
 from lms.cohorts.plans import Plan, check_plan, check_sessions, modules_of, resolve_plan
 from lms.core import audit
-from lms.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from lms.core.i18n import localized
+from lms.core.errors import Conflict, PermissionDenied, ValidationError
+from lms.core.i18n import local_today, localized
 from lms.core.mail import queue_email
 from lms.core.permissions import can, require, visible_cohorts
 from lms.courses import services as courses_services
@@ -72,22 +72,6 @@ SESSION_FIELDS = frozenset({"date", "starts_at", "ends_at", "module_ids", "venue
 BOOKING_FIELDS = frozenset({"lead_trainer_id", "co_trainer_ids", "venue", "start_date", "end_date"})
 ACCREDITATION_FIELDS = frozenset({"lead_trainer_id", "course_id", "start_date"})
 DAY_STARTS, DAY_ENDS = time(9), time(17)
-
-
-def get_cohort(cohort_id: int, *, by=None) -> Cohort:
-    """The cohort; NotFound when there is none or ``by`` (when given) may not see it."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or (by is not None and not can(by, "cohort.view", cohort)):
-        raise NotFound(_l("No such training."))
-    return cohort
-
-
-def get_session(session_id: int, *, by=None) -> TrainingSession:
-    """The session; NotFound when there is none or ``by`` may not see its cohort."""
-    session = db.session.get(TrainingSession, session_id)
-    if session is None or (by is not None and not can(by, "cohort.view", session.cohort)):
-        raise NotFound(_l("No such session."))
-    return session
 
 
 def cohort_query(

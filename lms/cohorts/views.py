@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import User, UserRole
 from lms.cohorts import calendar as calendars
-from lms.cohorts import services
+from lms.cohorts import lookup, services
 from lms.cohorts.calendar import VIEWS, calendar_weeks, period
 from lms.cohorts.forms import NO_COMMUNITY, CancelForm, CohortForm, SessionForm
 from lms.cohorts.models import COHORT_STATUSES, Cohort, Enrollment
 from lms.core.errors import Conflict, DomainError, NotFound, ValidationError
 from lms.core.forms import show_error_on_form
+from lms.core.i18n import local_today
 from lms.core.permissions import can, permission_required, public, require
 from lms.courses.models import Course
 from lms.extensions import db
@@ -83,7 +84,7 @@ def _enrolled_counts(cohort_ids: list[int]) -> dict[int, int]:
 
 @bp.get("/<int:cohort_id>")
 def detail(cohort_id: int):
-    cohort = services.get_cohort(cohort_id, by=current_user)
+    cohort = lookup.get_cohort(cohort_id, by=current_user)
     require(current_user, "cohort.view", cohort)
     counts = _enrolled_counts([cohort.id])
     return render_template(
@@ -218,7 +219,7 @@ def _rework_sessions(form: CohortForm) -> None:
 
 @bp.route("/<int:cohort_id>/edit", methods=["GET", "POST"])
 def edit(cohort_id: int):
-    cohort = services.get_cohort(cohort_id, by=current_user)
+    cohort = lookup.get_cohort(cohort_id, by=current_user)
     require(current_user, "cohort.manage", cohort)
     form = CohortForm(data=_form_data(cohort) if request.method == "GET" else None)
     _fill_choices(form, cohort)
@@ -252,7 +253,7 @@ def _form_data(cohort: Cohort) -> dict:
 
 @bp.post("/<int:cohort_id>/status")
 def change_status(cohort_id: int):
-    cohort = services.get_cohort(cohort_id, by=current_user)
+    cohort = lookup.get_cohort(cohort_id, by=current_user)
     require(current_user, "cohort.change_status", cohort)
     status = request.form.get("status", "")
     try:
@@ -268,7 +269,7 @@ def change_status(cohort_id: int):
 @bp.route("/<int:cohort_id>/sessions/new", methods=["GET", "POST"])
 @bp.route("/<int:cohort_id>/sessions/<int:session_id>", methods=["GET", "POST"])
 def session_form(cohort_id: int, session_id: int | None = None):
-    cohort = services.get_cohort(cohort_id, by=current_user)
+    cohort = lookup.get_cohort(cohort_id, by=current_user)
     session = _session_of(cohort, session_id)
     require(current_user, "cohort.manage", cohort)
     form = SessionForm(data=_session_data(cohort, session) if request.method == "GET" else None)
@@ -293,7 +294,7 @@ def session_form(cohort_id: int, session_id: int | None = None):
 def _session_of(cohort: Cohort, session_id: int | None):
     if session_id is None:
         return None
-    session = services.get_session(session_id)
+    session = lookup.get_session(session_id)
     if session.cohort_id != cohort.id:
         raise NotFound(_("No such session."))
     return session
@@ -322,7 +323,7 @@ def _session_data(cohort: Cohort, session) -> dict:
 
 @bp.post("/<int:cohort_id>/sessions/<int:session_id>/delete")
 def delete_session(cohort_id: int, session_id: int):
-    cohort = services.get_cohort(cohort_id, by=current_user)
+    cohort = lookup.get_cohort(cohort_id, by=current_user)
     session = _session_of(cohort, session_id)
     try:
         services.delete_session(session, by=current_user)
@@ -338,7 +339,7 @@ def delete_session(cohort_id: int, session_id: int):
 @permission_required("cohort.list")
 def calendar():
     view = request.args.get("view") if request.args.get("view") in VIEWS else "month"
-    today = calendars.local_today()
+    today = local_today()
     shown = period(view, _date_arg("date") or today)
     oversees = current_user.has_role("admin", "coordinator")
     region_id = request.args.get("region_id", type=int) if oversees else None

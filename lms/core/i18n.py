@@ -1,8 +1,13 @@
-"""Locale selection and helpers for records that carry a Ukrainian and an English name."""
+"""Locale selection, local dates, and helpers for records with a Ukrainian and an English name."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, session
 from flask_babel import get_locale
 from flask_login import current_user
+
+from lms.core.db import utcnow
 
 
 def select_locale() -> str:
@@ -38,3 +43,13 @@ class Localized:
     @property
     def display_name(self) -> str:
         return localized(self.name, self.name_en)
+
+
+def local_zone() -> ZoneInfo:
+    """The time zone the trainings happen in (Europe/Kyiv unless configured)."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today's date where the trainings happen, whatever zone the server's clock is in."""
+    return (now or utcnow()).astimezone(local_zone()).date()

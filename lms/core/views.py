@@ -6,7 +6,8 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from sqlalchemy import text
 
-from lms.cohorts.calendar import calendar_sessions, local_today
+from lms.cohorts.calendar import calendar_sessions
+from lms.core.i18n import local_today
 from lms.core.permissions import public
 from lms.extensions import db
 
