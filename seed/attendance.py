@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import func, select
 
-from lms.cohorts import attendance
+from lms.cohorts import attendance, checkin
 from lms.cohorts.models import Attendance, Cohort, Enrollment, TrainingSession
 from lms.core.db import utcnow
 from lms.core.i18n import local_today
@@ -79,9 +79,9 @@ def _first_check_ins(session: TrainingSession, people: list[Enrollment], rng) ->
     now = datetime.combine(session.date, session.starts_at, tzinfo=_zone()) + timedelta(minutes=5)
     if now > utcnow():
         return
-    token = attendance.checkin_token(session, int(now.timestamp()) // 60)
+    token = checkin.checkin_token(session, int(now.timestamp()) // 60)
     for enrollment in rng.sample(people, max(1, len(people) * 2 // 5)):
-        attendance.check_in(session.id, token, by=enrollment.user, now=now)
+        checkin.check_in(session.id, token, by=enrollment.user, now=now)
 
 
 def _mark_cohort(cohort: Cohort) -> None:

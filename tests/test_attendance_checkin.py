@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import time_machine
 
-from lms.cohorts import attendance
+from lms.cohorts import attendance, checkin
 from lms.core.db import utcnow
 from tests import factories
 from tests.conftest import sign_in
@@ -25,7 +25,7 @@ def todays_session(status="in_progress", start_offset_days=0):
 
 def code_url(session, minutes_ago: int = 0) -> str:
     minute = int(utcnow().timestamp()) // 60 - minutes_ago
-    return f"/checkin/{session.id}/{attendance.checkin_token(session, minute)}"
+    return f"/checkin/{session.id}/{checkin.checkin_token(session, minute)}"
 
 
 def mark_of(session, enrollment):
@@ -101,8 +101,8 @@ def test_check_in_uses_the_kyiv_date(db):
     session.date = datetime(2026, 3, 10).date()
     # 23:30 UTC on 9 March is already 10 March in Kyiv (UTC+2).
     late_evening = datetime(2026, 3, 9, 23, 30, tzinfo=UTC)
-    token = attendance.checkin_token(session, int(late_evening.timestamp()) // 60)
-    _session, newly = attendance.check_in(session.id, token, by=enrollment.user, now=late_evening)
+    token = checkin.checkin_token(session, int(late_evening.timestamp()) // 60)
+    _session, newly = checkin.check_in(session.id, token, by=enrollment.user, now=late_evening)
     assert newly is True
 
 
@@ -174,7 +174,7 @@ def test_code_shown_on_the_page_checks_the_participant_in(client, db):
     session, enrollment = todays_session()
     sign_in(client, session.cohort.lead_trainer)
     client.get(f"/sessions/{session.id}/checkin-code")
-    code = attendance.current_checkin_code(session, by=session.cohort.lead_trainer)
+    code = checkin.current_checkin_code(session, by=session.cohort.lead_trainer)
     sign_in(client, enrollment.user)
     assert client.get(f"/checkin/{session.id}/{code.token}").status_code == 200
     assert mark_of(session, enrollment).status == "present"

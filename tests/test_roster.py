@@ -210,9 +210,7 @@ def test_districts_match_within_the_region_in_any_form_and_institutions_within_t
     path = write(tmp_path, text)
     preview = roster.preview_roster(cohort, path)
     assert preview.problems == 0 and preview.notes == 2
-    notes = {
-        r["row"]: [in_english(n) for n in r["notes"]] for r in preview.ready_rows if r["notes"]
-    }
+    notes = {r["row"]: [in_english(n) for n in r["notes"]] for r in preview.ready_rows if r["notes"]}
     assert notes == {
         4: ["«Неіснуючий заклад» is not among the institutions of Уманський район: left empty."],
         5: [

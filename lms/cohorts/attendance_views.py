@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from lms.cohorts import attendance, kit
+from lms.cohorts import checkin as checkins
 from lms.core.errors import DomainError
 from lms.core.i18n import local_today
 from lms.core.permissions import can
@@ -96,7 +97,7 @@ def session_attendance(session_id: int):
 @bp.get("/sessions/<int:session_id>/checkin-code")
 def checkin_code(session_id: int):
     session = attendance.session_for(session_id, by=current_user)
-    code = attendance.current_checkin_code(session, by=current_user)
+    code = checkins.current_checkin_code(session, by=current_user)
     db.session.commit()
     checkin_url = url_for("attendance.checkin", session_id=session.id, token=code.token, _external=True)
     response = make_response(
@@ -119,8 +120,8 @@ def checkin_code(session_id: int):
 @bp.get("/checkin/<int:session_id>/<token>")
 def checkin(session_id: int, token: str):
     try:
-        session, newly_marked = attendance.check_in(session_id, token, by=current_user)
-    except attendance.CheckinRefused as refused:
+        session, newly_marked = checkins.check_in(session_id, token, by=current_user)
+    except checkins.CheckinRefused as refused:
         return render_template(
             "attendance/checkin.html", outcome=refused.reason, message=str(refused.message)
         ), refused.status
