@@ -21,12 +21,17 @@ NAVIGATION = [
 
 
 def nav_items() -> list[dict]:
-    items = []
-    for endpoint, label, action in NAVIGATION:
-        if endpoint not in current_app.view_functions:
-            continue
-        if action is None or can(current_user, action):
-            items.append({"url": url_for(endpoint), "label": label, "prefix": endpoint.split(".")[0] + "."})
+    """The navigation the person may use; the current page's entry (or its section's) is active."""
+    items = [
+        {"url": url_for(endpoint), "label": label, "endpoint": endpoint, "active": False}
+        for endpoint, label, action in NAVIGATION
+        if endpoint in current_app.view_functions and (action is None or can(current_user, action))
+    ]
+    current = request.endpoint or ""
+    exact = [item for item in items if item["endpoint"] == current]
+    section = [item for item in items if item["endpoint"].split(".")[0] == current.split(".")[0]]
+    for item in (exact or section)[:1]:
+        item["active"] = True
     return items
 
 
