@@ -99,6 +99,17 @@ def app(backend, tmp_path_factory):
         drop_postgres_database(url)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres_only`` test PostgreSQL behaviour (locks): not collected for SQLite."""
+    kept, dropped = [], []
+    for item in items:
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("backend")
+        (dropped if item.get_closest_marker("postgres_only") and backend == "sqlite" else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 class ConnectionBoundSession(FlaskSession):
     """Flask-SQLAlchemy picks engines by bind key; in tests every query uses the test connection."""
 
