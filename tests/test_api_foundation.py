@@ -127,6 +127,18 @@ def test_a_person_reads_herself_but_not_others(client, db):
     assert client.get("/api/v1/users/999999", headers=headers).status_code == 404
 
 
+def test_a_person_cannot_save_texts_longer_than_the_profile_holds(client, db):
+    me = factories.UserFactory(full_name="Ірина Коваль", position="Фахівчиня")
+    headers = api_headers(me)
+    for field in ("full_name", "full_name_latin", "position"):
+        response = client.patch(f"/api/v1/users/{me.id}", json={field: "я" * 201}, headers=headers)
+        assert response.status_code == 422, field
+        assert field in response.json["error"]["fields"]
+    assert me.full_name == "Ірина Коваль" and me.position == "Фахівчиня"
+    fits = client.patch(f"/api/v1/users/{me.id}", json={"position": "я" * 200}, headers=headers)
+    assert fits.status_code == 200 and fits.json["position"] == "я" * 200
+
+
 def test_lists_are_paginated_as_the_contract_says(client, db, admin):
     for _ in range(7):
         factories.UserFactory()

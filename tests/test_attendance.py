@@ -197,6 +197,16 @@ def test_grid_refuses_people_who_are_not_enrolled(client, db):
     assert marks(session) == {}
 
 
+def test_grid_passes_over_enrollment_values_that_are_not_numbers(client, db):
+    cohort, (olha, _ivan) = training()
+    sign_in(client, cohort.lead_trainer)
+    session = cohort.sessions[0]
+    # "²" is a digit to str.isdigit() but not a number int() reads.
+    response = grid(client, session, enrollment=["²", olha.id], **{f"status-{olha.id}": "present"})
+    assert response.status_code == 302
+    assert marks(session) == {olha.id: ("present", "", "trainer")}
+
+
 def test_present_cannot_be_marked_for_a_session_days_ahead_but_absent_can(client, db):
     cohort, (olha, ivan) = training(start=attendance.local_today() + timedelta(days=3), status="scheduled")
     session = cohort.sessions[0]

@@ -102,6 +102,17 @@ def test_put_refuses_a_person_both_present_and_late(client, db):
     assert "late" in response.json["error"]["fields"]
 
 
+def test_put_refuses_note_keys_that_are_not_enrollment_ids(client, db):
+    cohort, (olha, _ivan, _stepan) = training()
+    response = client.put(
+        f"/api/v1/sessions/{cohort.sessions[0].id}/attendance",
+        json={"present": [olha.id], "notes": {"²": "пізніше"}},
+        headers=api_headers(cohort.lead_trainer),
+    )
+    assert response.status_code == 422
+    assert "notes" in response.json["error"]["fields"]
+
+
 def test_put_needs_the_present_list(client, db):
     cohort, _ = training()
     response = client.put(

@@ -23,6 +23,18 @@ def test_person_signs_in_and_out(client, db):
     assert client.get("/").headers["Location"].endswith("/login")
 
 
+def test_sign_in_returns_only_to_a_page_of_this_site(client, db):
+    factories.UserFactory(email="olena@example.org")
+    data = {"email": "olena@example.org", "password": factories.PASSWORD}
+    assert client.post("/login?next=/account/tokens", data=data).headers["Location"] == "/account/tokens"
+    client.post("/logout")
+    # Browsers drop tabs and newlines from a URL: "/<TAB>/evil.example" is "//evil.example".
+    for crafted in ("//evil.example/", "/%09/evil.example/", "/%0d/evil.example/", "/%0a/evil.example/"):
+        response = client.post(f"/login?next={crafted}", data=data)
+        assert response.status_code == 302 and response.headers["Location"] == "/", crafted
+        client.post("/logout")
+
+
 def test_wrong_password_and_unknown_email_get_the_same_answer(client, db):
     factories.UserFactory(email="olena@example.org")
     wrong = login(client, "olena@example.org", "not the password")

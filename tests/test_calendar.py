@@ -56,6 +56,12 @@ def test_week_view_and_navigation(client, english, db):
     assert client.get("/cohorts/calendar?view=year&date=not-a-date").status_code == 200
 
 
+def test_a_day_at_the_end_of_the_calendar_is_refused_not_a_crash(client, db):
+    sign_in(client, factories.UserFactory(roles=["trainer"]))
+    for query in ("date=9999-12-31", "date=9999-12-31&view=week", "date=0001-01-01&view=week"):
+        assert client.get(f"/cohorts/calendar?{query}").status_code == 400, query
+
+
 def test_coordinator_sees_her_regions_and_can_narrow_to_one(client, db):
     north, south = factories.RegionFactory(), factories.RegionFactory()
     coordinator = factories.UserFactory(roles=["coordinator"], regions=[north, south])

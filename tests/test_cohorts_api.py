@@ -276,3 +276,22 @@ def test_bad_input_is_a_422_not_a_500(client, admin, district, course):
     unknown_course = new_cohort(course, lead, district, course_id=999999)
     response = client.post("/api/v1/cohorts", json=unknown_course, headers=headers)
     assert response.status_code == 422 and "course_id" in response.get_json()["error"]["fields"]
+
+
+def test_ids_and_dates_beyond_what_the_database_holds_are_a_422_not_a_500(client, admin, district, course):
+    headers = api_headers(admin)
+    lead = trainer_for(course)
+    huge = 10**20
+    far_future = new_cohort(course, lead, district, start_date="9999-12-31")
+    assert client.post("/api/v1/cohorts", json=far_future, headers=headers).status_code == 422
+    created = client.post("/api/v1/cohorts", json=new_cohort(course, lead, district), headers=headers)
+    cohort_id = created.get_json()["id"]
+    for body in ({"district_id": huge}, {"co_trainer_ids": [huge]}, {"community_id": huge}):
+        response = client.patch(f"/api/v1/cohorts/{cohort_id}", json=body, headers=headers)
+        assert response.status_code == 422, body
+        assert response.get_json()["error"]["code"] == "validation_error"
+    assert client.get(f"/api/v1/cohorts?course_id={huge}", headers=headers).status_code == 422
+    assert client.get(f"/api/v1/cohorts/{huge}", headers=headers).status_code == 422
+    assert (
+        client.get(f"/api/v1/cohorts/{cohort_id}", headers=headers).get_json()["district_id"] == district.id
+    )

@@ -22,6 +22,8 @@ from lms.org.models import Institution, Region
 from lms.org.translit import transliterate
 
 MIN_PASSWORD_LENGTH = 10
+NAME_MAX = 200
+POSITION_MAX = 200
 PHONE_RE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
 
 
@@ -42,6 +44,14 @@ def normalize_phone(phone: str | None) -> str | None:
     if len(digits) == 10 and digits.startswith("0"):
         digits = "38" + digits  # a Ukrainian number written without the country code
     return "+" + digits
+
+
+def _limited(value: str | None, field: str, max_length: int) -> str:
+    """The text stripped, refused when longer than its column holds."""
+    value = (value or "").strip()
+    if len(value) > max_length:
+        raise ValidationError.on(field, _l("At most %(n)d characters.", n=max_length))
+    return value
 
 
 def check_password_strength(password: str, field: str = "password") -> None:
@@ -78,9 +88,11 @@ def create_user(
     if by is not None:
         require(by, "user.manage")
     email = normalize_email(email)
-    full_name = (full_name or "").strip()
+    full_name = _limited(full_name, "full_name", NAME_MAX)
     if not full_name:
         raise ValidationError.on("full_name", _l("Enter the person's full name."))
+    full_name_latin = _limited(full_name_latin, "full_name_latin", NAME_MAX)
+    position = _limited(position, "position", POSITION_MAX)
     if find_user_by_email(email):
         raise Conflict(
             _l("A person with this email already exists."), fields={"email": [_l("Already in use.")]}
@@ -125,18 +137,19 @@ def update_user(user: User, *, by, **changes) -> User:
             )
         before["email"], user.email = user.email, email
     if "full_name" in changes:
-        name = (changes.pop("full_name") or "").strip()
+        name = _limited(changes.pop("full_name"), "full_name", NAME_MAX)
         if not name:
             raise ValidationError.on("full_name", _l("Enter the person's full name."))
         before["full_name"], user.full_name = user.full_name, name
         if "full_name_latin" not in changes:
             user.full_name_latin = transliterate(name)
     if "full_name_latin" in changes:
-        user.full_name_latin = (changes.pop("full_name_latin") or "").strip() or transliterate(user.full_name)
+        latin = _limited(changes.pop("full_name_latin"), "full_name_latin", NAME_MAX)
+        user.full_name_latin = latin or transliterate(user.full_name)
     if "phone" in changes:
         user.phone = normalize_phone(changes.pop("phone"))
     if "position" in changes:
-        user.position = (changes.pop("position") or "").strip()
+        user.position = _limited(changes.pop("position"), "position", POSITION_MAX)
     if "locale" in changes:
         locale = changes.pop("locale")
         user.locale = locale if locale in ("uk", "en") else user.locale

@@ -78,7 +78,7 @@ def _register_items(session) -> list[dict]:
 
 
 def _note_keys(notes: dict[str, str]) -> dict[int, str]:
-    if not all(key.isdigit() for key in notes):
+    if not all(key.isdecimal() for key in notes):
         raise ValidationError.on("notes", _l("Keys of notes are enrollment ids."))
     return {int(key): value for key, value in notes.items()}
 

@@ -45,7 +45,7 @@ def breadcrumbs(cohort, *current: str) -> list[tuple[str, str | None]]:
 
 def _grid_input(form) -> tuple[dict[int, str], dict[int, str]]:
     """Statuses and notes from the grid; "mark all present" sets everyone listed on the page."""
-    listed = [int(value) for value in form.getlist("enrollment") if value.isdigit()]
+    listed = [int(value) for value in form.getlist("enrollment") if value.isdecimal()]
     notes = {eid: form.get(f"note-{eid}", "") for eid in listed}
     if form.get("action") == "all_present":
         return dict.fromkeys(listed, "present"), notes

@@ -6,6 +6,7 @@ the field when ``fields`` names one) and the API answers ``{"error": {code, mess
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 
@@ -141,6 +142,20 @@ def register_error_handlers(app: Flask) -> None:
             message = "Some fields need correcting." if fields else (error.description or error.name)
             return json_error(error.code or 500, message, fields)
         return _html_error(error.code or 500, error.description)
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def handle_value_out_of_range(error: Exception):
+        # An id beyond the database's integer range, or a date past year 9999 after adding days:
+        # bad input that slipped past the schemas, not a fault of the server.
+        from lms.extensions import db
+
+        db.session.rollback()
+        app.logger.warning("Value out of range on %s %s: %s", request.method, request.path, error)
+        invalid = ValidationError()
+        if wants_json():
+            return jsonify(invalid.to_dict()), invalid.status
+        return _html_error(400, str(invalid.message))
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

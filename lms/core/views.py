@@ -51,7 +51,16 @@ def health():
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths, so a crafted link cannot send people elsewhere after a switch."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only same-site paths, so a crafted link cannot send people elsewhere after a switch.
+
+    Control characters are refused too: browsers drop tabs and newlines from a URL, so
+    ``/<TAB>/evil.example`` would become ``//evil.example``, another site."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(character) < 32 or ord(character) == 127 for character in target)
+    ):
         return target
     return None
