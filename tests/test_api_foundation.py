@@ -233,3 +233,31 @@ def test_a_job_is_visible_to_whoever_started_it(client, db, admin):
     assert client.get(f"/api/v1/jobs/{job.id}", headers=api_headers(other)).status_code == 403
     assert client.get(f"/api/v1/jobs/{job.id}", headers=api_headers(admin)).status_code == 200
     assert client.get("/api/v1/jobs/999999", headers=api_headers(owner)).status_code == 404
+
+
+def test_a_very_long_cyrillic_name_gets_a_latin_name_that_fits(client, db, admin):
+    name = "Щ" * 200
+    created = client.post(
+        "/api/v1/users", json={"email": "long@example.org", "full_name": name}, headers=api_headers(admin)
+    )
+    assert created.status_code == 201
+    assert created.json["full_name_latin"] == "SHCH" * 50  # an all-capitals word stays in capitals
+
+
+def test_the_same_email_created_twice_at_once_is_a_conflict_not_a_crash(db, admin):
+    import pytest
+
+    from lms.accounts import services
+    from lms.accounts.models import User
+    from lms.core.errors import Conflict
+
+    services.create_user(by=admin, email="race@example.org", full_name="Перша")
+    # The second request checked before the first one's row existed: only the constraint sees it.
+    original = services.find_user_by_email
+    services.find_user_by_email = lambda email: None
+    try:
+        with pytest.raises(Conflict):
+            services.create_user(by=admin, email="race@example.org", full_name="Друга")
+    finally:
+        services.find_user_by_email = original
+    assert db.session.query(User).filter_by(email="race@example.org").count() == 1

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import ROLES, ApiToken, FailedLogin, User, hash_token
 from lms.core import audit
@@ -101,7 +102,7 @@ def create_user(
     user = User(
         email=email,
         full_name=full_name,
-        full_name_latin=(full_name_latin or "").strip() or transliterate(full_name),
+        full_name_latin=(full_name_latin or "").strip() or latin_name(full_name),
         phone=normalize_phone(phone),
         position=(position or "").strip(),
         institution_id=_institution_id(institution_id),
@@ -112,10 +113,21 @@ def create_user(
     if password:
         check_password_strength(password)
         user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a simultaneous request with the same email loses cleanly
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(
+            _l("A person with this email already exists."), fields={"email": [_l("Already in use.")]}
+        ) from None
     audit.record(by, "user.create", user, email=email, roles=sorted(roles))
     return user
+
+
+def latin_name(full_name: str) -> str:
+    """The official transliteration, cut to the column (щ becomes four letters)."""
+    return transliterate(full_name)[:NAME_MAX]
 
 
 def update_user(user: User, *, by, **changes) -> User:
@@ -142,10 +154,10 @@ def update_user(user: User, *, by, **changes) -> User:
             raise ValidationError.on("full_name", _l("Enter the person's full name."))
         before["full_name"], user.full_name = user.full_name, name
         if "full_name_latin" not in changes:
-            user.full_name_latin = transliterate(name)
+            user.full_name_latin = latin_name(name)
     if "full_name_latin" in changes:
         latin = _limited(changes.pop("full_name_latin"), "full_name_latin", NAME_MAX)
-        user.full_name_latin = latin or transliterate(user.full_name)
+        user.full_name_latin = latin or latin_name(user.full_name)
     if "phone" in changes:
         user.phone = normalize_phone(changes.pop("phone"))
     if "position" in changes:
