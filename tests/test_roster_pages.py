@@ -67,6 +67,10 @@ def test_upload_shows_a_preview_then_the_job_imports_and_reports(app, client, db
     assert enrolled_count(db, cohort) == 2
     assert uploads(app) - before == set()  # the file is gone once imported
 
+    again = client.post(preview_url, data={"send_invitations": "y"})  # a second click on "Import"
+    assert again.headers["Location"] == response.headers["Location"]
+    assert db.session.query(Job).count() == 1
+
     page = client.get(f"/cohorts/{cohort.id}/roster/jobs/{job.id}")
     assert "Refresh" not in page.headers
     text = page.get_data(as_text=True)

@@ -226,6 +226,9 @@ def roster_template(cohort_id: int):
 @bp.route("/<int:cohort_id>/roster/<token>", methods=["GET", "POST"])
 def roster_preview(cohort_id: int, token: str):
     cohort = enrolment.cohort_for(current_user, cohort_id)
+    started = roster.job_for_upload(cohort, token)
+    if started is not None:  # imported already (a second click, or the back button): show the job
+        return redirect(url_for(".roster_job", cohort_id=cohort.id, job_id=started.id))
     upload = roster.load_upload(cohort, token, by=current_user)
     form = RosterImportForm()
     status = 200

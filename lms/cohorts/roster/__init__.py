@@ -16,6 +16,7 @@ from lms.cohorts.roster.importer import (
 from lms.cohorts.roster.uploads import (
     import_job,
     import_now,
+    job_for_upload,
     load_upload,
     receive_roster,
     run_import_job,
@@ -34,6 +35,7 @@ __all__ = [
     "read_roster",
     "receive_roster",
     "run_import_job",
+    "job_for_upload",
     "start_import",
     "template_csv",
 ]

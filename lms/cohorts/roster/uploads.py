@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.cohorts.enrolment import check_open_for_enrolment
@@ -117,6 +118,10 @@ def load_upload(cohort: Cohort, token: str, *, by) -> dict:
 
 def start_import(cohort: Cohort, token: str, *, by, skip_invalid: bool, send_invitations: bool) -> Job:
     """Start the import job of an uploaded roster. Rows with problems stop it unless skipped."""
+    require(by, "enrollment.manage", cohort)
+    started = job_for_upload(cohort, token)
+    if started is not None:
+        return started  # a second click on "Import" shows the same job instead of a failing twin
     upload = load_upload(cohort, token, by=by)
     check_open_for_enrolment(cohort)
     problems = upload["preview"]["problems"]
@@ -135,6 +140,20 @@ def start_import(cohort: Cohort, token: str, *, by, skip_invalid: bool, send_inv
         filename=upload["filename"],
         skip_invalid=skip_invalid,
         send_invitations=send_invitations,
+    )
+
+
+def job_for_upload(cohort: Cohort, token: str) -> Job | None:
+    recent = db.session.scalars(
+        select(Job).where(Job.kind == JOB_KIND, Job.status != "failed").order_by(Job.id.desc()).limit(200)
+    )
+    return next(
+        (
+            job
+            for job in recent
+            if job.params.get("token") == token and job.params.get("cohort_id") == cohort.id
+        ),
+        None,
     )
 
 
