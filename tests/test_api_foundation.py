@@ -120,10 +120,15 @@ def test_a_person_reads_herself_but_not_others(client, db):
     me, other = factories.UserFactory(), factories.UserFactory()
     headers = api_headers(me)
     assert client.get(f"/api/v1/users/{me.id}", headers=headers).status_code == 200
-    assert client.get(f"/api/v1/users/{other.id}", headers=headers).status_code == 403
+    assert client.get(f"/api/v1/users/{other.id}", headers=headers).status_code == 404  # ids reveal nothing
+    assert (
+        client.patch(f"/api/v1/users/{other.id}", json={"position": "x"}, headers=headers).status_code == 404
+    )
     assert (
         client.patch(f"/api/v1/users/{me.id}", json={"roles": ["admin"]}, headers=headers).status_code == 403
     )
+    own = client.patch(f"/api/v1/users/{me.id}", json={"position": "Психолог"}, headers=headers)
+    assert own.status_code == 200 and own.json["position"] == "Психолог"
     assert client.get("/api/v1/users/999999", headers=headers).status_code == 404
 
 

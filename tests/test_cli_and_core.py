@@ -109,3 +109,20 @@ def test_home_lists_the_persons_next_sessions_only(client, db):
     assert "Уманський районний центр соціальних служб" in page
     assert "09:00–13:00" in page
     assert "Інша зала" not in page
+
+
+def test_a_busy_embedded_database_asks_to_try_again_instead_of_failing(app, db):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    busy = OperationalError("UPDATE cohorts …", {}, sqlite3.OperationalError("database is locked"))
+    with app.test_request_context("/cohorts/1", headers={"Accept-Language": "en"}):
+        response = app.make_response(app.handle_user_exception(busy))
+    assert response.status_code == 503
+    with app.test_request_context("/api/v1/cohorts/1"):
+        response = app.make_response(app.handle_user_exception(busy))
+    assert response.status_code == 503 and response.json["error"]["code"] == "busy"
+    other = OperationalError("SELECT 1", {}, sqlite3.OperationalError("no such table: nothing"))
+    with app.test_request_context("/api/v1/cohorts/1"):
+        assert app.make_response(app.handle_user_exception(other)).status_code == 500

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from lms.accounts import services
 from lms.accounts.models import ROLES, User, UserRole
 from lms.api.common import PageArgs, page_of, paginate
-from lms.core.permissions import public, require
+from lms.core.errors import NotFound
+from lms.core.permissions import can, public, require
 from lms.extensions import db
 
 blp = Blueprint("accounts_api", __name__, description="Sign-in tokens and people")
@@ -120,16 +121,22 @@ def create_user(data):
 @blp.route("/users/<int:user_id>", methods=["GET"])
 @blp.response(200, UserSchema)
 def get_user(user_id: int):
-    user = services.get_user(user_id)
-    require(current_user, "user.view", user)
-    return user
+    return _visible_user(user_id)
 
 
 @blp.route("/users/<int:user_id>", methods=["PATCH"])
 @blp.arguments(UserPatchSchema)
 @blp.response(200, UserSchema)
 def update_user(data, user_id: int):
-    user = services.get_user(user_id)
+    user = _visible_user(user_id)
     services.update_user(user, by=current_user, **data)
     db.session.commit()
+    return user
+
+
+def _visible_user(user_id: int) -> User:
+    """A person the caller may see; others are not found, so ids reveal nothing."""
+    user = db.session.get(User, user_id)
+    if user is None or not can(current_user, "user.view", user):
+        raise NotFound()
     return user

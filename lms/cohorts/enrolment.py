@@ -73,7 +73,10 @@ def enrollment_counts(cohort: Cohort) -> dict[str, int]:
 def enrollments_query(cohort: Cohort, status: str | None = None, q: str = "") -> Select:
     """A cohort's enrollments with their people: the waitlist in the order it moves up."""
     query = (
-        select(Enrollment).join(User, Enrollment.user_id == User.id).where(Enrollment.cohort_id == cohort.id)
+        select(Enrollment)
+        .join(User, Enrollment.user_id == User.id)
+        .where(Enrollment.cohort_id == cohort.id)
+        .options(joinedload(Enrollment.user).joinedload(User.institution))
     )
     if status:
         query = query.where(Enrollment.status == status)

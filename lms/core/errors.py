@@ -6,7 +6,7 @@ the field when ``fields`` names one) and the API answers ``{"error": {code, mess
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -156,6 +156,21 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return jsonify(invalid.to_dict()), invalid.status
         return _html_error(400, str(invalid.message))
+
+    @app.errorhandler(OperationalError)
+    def handle_database_busy(error: OperationalError):
+        # SQLite (the embedded default) refuses a second writer whose snapshot is stale: the
+        # person can simply try again. Anything else is a real fault.
+        if "database is locked" not in str(error) and "database is busy" not in str(error):
+            return handle_unexpected(error)
+        from lms.extensions import db
+
+        db.session.rollback()
+        app.logger.warning("Database busy on %s %s", request.method, request.path)
+        message = str(_l("Someone else was saving at the same moment. Please try again."))
+        if wants_json():
+            return json_error(503, message, code="busy")
+        return _html_error(503, message)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
