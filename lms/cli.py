@@ -44,14 +44,16 @@ def seed_demo(if_empty: bool):
     from seed.demo import DEMO_LOGINS, load_demo
 
     if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
-        click.echo("Database already has data; demo not loaded.")
-        return
-    summary = load_demo()
-    db.session.commit()
-    click.echo("Demo data loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
-    click.echo("Demo sign-ins (password for all: {}):".format(DEMO_LOGINS["password"]))
-    for role, email in DEMO_LOGINS["users"]:
-        click.echo(f"  {role:<12} {email}")
+        click.echo("The database already has data; the demo was not loaded again.")
+    else:
+        summary = load_demo()
+        db.session.commit()
+        click.echo("Demo data loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+    demo_emails = [email for _role, email in DEMO_LOGINS["users"]]
+    if db.session.scalar(select(User.id).where(User.email.in_(demo_emails)).limit(1)) is not None:
+        click.echo(f"Demo sign-ins (password for all: {DEMO_LOGINS['password']}):")
+        for role, email in DEMO_LOGINS["users"]:
+            click.echo(f"  {role:<12} {email}")
 
 
 @click.group("users", help="Manage people from the command line.")

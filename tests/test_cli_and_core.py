@@ -126,3 +126,11 @@ def test_a_busy_embedded_database_asks_to_try_again_instead_of_failing(app, db):
     other = OperationalError("SELECT 1", {}, sqlite3.OperationalError("no such table: nothing"))
     with app.test_request_context("/api/v1/cohorts/1"):
         assert app.make_response(app.handle_user_exception(other)).status_code == 500
+
+
+def test_seed_demo_if_empty_leaves_existing_data_alone(app, db):
+    factories.UserFactory(email="existing@example.org")
+    result = app.test_cli_runner().invoke(args=["seed", "demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "not loaded again" in result.output
+    assert db.session.query(User).count() == 1
