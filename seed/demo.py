@@ -279,7 +279,7 @@ def load_people(institutions: dict[str, Institution], participants: int = 60) ->
             region_ids=[regions[c] for c in region_codes],
         )
         people[email] = user
-    rng = random.Random(2026)  # noqa: S311 - reproducible demo names, not security
+    rng = random.Random(2026)  # reproducible demo names, not security
     cherkasy = [i for i in institutions.values() if i.district.region.code == "UA-71"]
     for n in range(participants):
         female = rng.random() < 0.78  # the programme's specialists are mostly women

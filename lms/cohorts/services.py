@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from lms.accounts.models import User
 from lms.cohorts import enrolment
 from lms.cohorts.calendar import calendar_for
-from lms.cohorts.conflicts import Slot, find_conflicts, slot_from  # noqa: F401 - find_conflicts is offered here too
+from lms.cohorts.conflicts import Slot, slot_from
 from lms.cohorts.models import (
     COHORT_STATUSES,
     Attendance,
