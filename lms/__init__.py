@@ -9,6 +9,7 @@ from lms.config import load_config
 
 BLUEPRINTS = [
     "lms.core.views:bp",
+    "lms.core.audit_views:bp",
     "lms.accounts.views:bp",
     "lms.accounts.admin_views:bp",
     "lms.org.views:bp",

@@ -153,3 +153,16 @@ def test_long_lists_are_paginated(client, db, admin):
     second = client.get("/admin/users/?page=2").get_data(as_text=True)
     assert second.count("/admin/users/") >= 6  # six people on the last page link to their forms
     assert client.get("/admin/users/?page=99").status_code in (200, 404)
+
+
+def test_admins_read_the_audit_log_and_others_cannot(client, db, admin):
+    person = factories.UserFactory(full_name="Ірина Ковалевська")
+    sign_in(client, admin)
+    client.post(f"/admin/users/{person.id}/active", data={"active": "0"})
+    page = client.get("/admin/audit/?action=user.update").get_data(as_text=True)
+    assert "user.update" in page and f"users #{person.id}" in page
+    assert "user.sign_in" not in client.get("/admin/audit/?action=user.update").get_data(as_text=True)
+    assert client.get("/admin/audit/?actor=nobody-at-all").status_code == 200
+    coordinator = factories.UserFactory(roles=["coordinator"], regions=[factories.RegionFactory()])
+    sign_in(client, coordinator)
+    assert client.get("/admin/audit/").status_code == 403

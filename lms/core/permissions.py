@@ -74,6 +74,11 @@ def in_region_scope(user, obj: Any) -> bool:
     return scope is None or region_id_of(obj) in scope
 
 
+@rule("audit.view")
+def _audit_admins_only(user, obj) -> bool:
+    return False
+
+
 @rule("user.manage")
 def _admins_only(user, obj) -> bool:
     return False

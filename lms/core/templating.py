@@ -17,6 +17,7 @@ NAVIGATION = [
     ("courses.accreditations", _l("Accreditations"), "accreditation.view"),
     ("users_admin.index", _l("People"), "user.manage"),
     ("org.regions", _l("Geography"), "geography.admin"),
+    ("audit.index", _l("Audit log"), "audit.view"),
 ]
 
 
