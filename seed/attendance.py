@@ -89,7 +89,9 @@ def _mark_cohort(cohort: Cohort) -> None:
     people = attendance.roster(cohort)
     if not people:
         return
-    rng = random.Random(f"attendance-{cohort.course.code}-{cohort.start_date}")  # noqa: S311 - demo data
+    rng = random.Random(
+        f"attendance-{cohort.course.code}-{cohort.start_date}"
+    )  # reproducible demo data, not security
     past = [s for s in cohort.sessions if s.date < today or (cohort.status == "closed" and s.date <= today)]
     plan = _plan(cohort, past, people, rng)
     marked = set(

@@ -100,7 +100,10 @@ def test_lists_are_scoped_trainer_own_coordinator_all_participant_none(db):
     mine = factories.AccreditationFactory()
     theirs = factories.AccreditationFactory()
     coordinator = factories.UserFactory(roles=["coordinator"], regions=[factories.RegionFactory()])
-    seen = lambda viewer: set(db.session.scalars(services.list_accreditations(viewer)))  # noqa: E731
+
+    def seen(viewer):
+        return set(db.session.scalars(services.list_accreditations(viewer)))
+
     assert seen(mine.user) == {mine}
     assert seen(coordinator) == {mine, theirs}
     with pytest.raises(PermissionDenied):

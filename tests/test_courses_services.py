@@ -236,7 +236,10 @@ def test_deactivating_and_reactivating_a_course_is_audited_once_each(db, admin):
 def test_catalogue_search_finds_cyrillic_titles_whatever_the_case(db):
     factories.CourseFactory(code="PTL-MDG", title="Міждисциплінарний підхід", title_en="Multidisciplinary")
     factories.CourseFactory(code="SCH-DIGNITY", title="Особиста гідність", title_en="Personal dignity")
-    found = lambda q: [c.code for c in db.session.scalars(services.list_courses(q=q))]  # noqa: E731
+
+    def found(q):
+        return [c.code for c in db.session.scalars(services.list_courses(q=q))]
+
     assert found("міждисциплінарний") == ["PTL-MDG"]
     assert found("ГІДНІСТЬ") == ["SCH-DIGNITY"]
     assert found("sch-") == ["SCH-DIGNITY"]

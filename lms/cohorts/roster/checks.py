@@ -178,6 +178,7 @@ class SeenKeys:
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
+            # Only "?" placeholders are formatted in; the keys travel as parameters.
             found.update(self._db.execute(f"SELECT key, row FROM seen WHERE key IN ({marks})", chunk))  # noqa: S608
         return found
 
