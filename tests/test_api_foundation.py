@@ -266,3 +266,31 @@ def test_the_same_email_created_twice_at_once_is_a_conflict_not_a_crash(db, admi
     finally:
         services.find_user_by_email = original
     assert db.session.query(User).filter_by(email="race@example.org").count() == 1
+
+
+# The endpoints of shared/API.md built so far, with their methods: the contract must not shrink.
+CONTRACT = {
+    "/api/v1/auth/tokens": {"post"},
+    "/api/v1/me": {"get"},
+    "/api/v1/users": {"get", "post"},
+    "/api/v1/users/{user_id}": {"get", "patch"},
+    "/api/v1/regions": {"get", "post"},
+    "/api/v1/districts": {"get", "post"},
+    "/api/v1/institutions": {"get", "post"},
+    "/api/v1/courses": {"get", "post"},
+    "/api/v1/courses/{course_id}": {"get", "patch"},
+    "/api/v1/cascade/accreditations": {"get", "post"},
+    "/api/v1/cohorts": {"get", "post"},
+    "/api/v1/cohorts/{cohort_id}": {"get", "patch"},
+    "/api/v1/cohorts/{cohort_id}/sessions": {"get", "post"},
+    "/api/v1/cohorts/{cohort_id}/enrollments": {"get", "post"},
+    "/api/v1/cohorts/{cohort_id}/roster": {"post"},
+    "/api/v1/sessions/{session_id}/attendance": {"put"},
+    "/api/v1/jobs/{job_id}": {"get"},
+}
+
+
+def test_the_openapi_document_keeps_every_contract_endpoint(client, db):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    missing = {path: methods - set(paths.get(path, {})) for path, methods in CONTRACT.items()}
+    assert {path: methods for path, methods in missing.items() if methods} == {}
