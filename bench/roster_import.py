@@ -15,6 +15,7 @@ peak resident set size. See bench/README.md.
 import argparse
 import json
 import logging
+import os
 import random
 import resource
 import shutil
@@ -111,19 +112,19 @@ def write_roster(path: Path, rows: int, seed: int = 2026) -> list[dict]:
     return registered
 
 
-def make_app(database: Path, instance: Path):
+def make_app(database: str, instance: Path):
     from lms import create_app
 
     return create_app(
         {
             "INSTANCE_PATH": str(instance),
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SQLALCHEMY_DATABASE_URI": database,
             "CELERY": {"task_always_eager": True, "broker_url": "memory://"},
         }
     )
 
 
-def build_database(database: Path, instance: Path, rows: int, registered: list[dict]) -> None:
+def build_database(database: str, instance: Path, rows: int, registered: list[dict]) -> None:
     """Migrations, Cherkasy geography and institutions, the registered people, a cohort."""
     from flask_migrate import upgrade
     from sqlalchemy import select
@@ -177,7 +178,7 @@ def build_database(database: Path, instance: Path, rows: int, registered: list[d
         db.engine.dispose()
 
 
-def measure(database: Path, instance: Path, roster: Path, trace: bool) -> dict:
+def measure(database: str, instance: Path, roster: Path, trace: bool) -> dict:
     """Preview then import ``roster`` into the cohort; times or traced peaks of each phase."""
     from sqlalchemy import select
 
@@ -219,6 +220,64 @@ def measure(database: Path, instance: Path, roster: Path, trace: bool) -> dict:
     return figures
 
 
+POSTGRES_URL: str | None = None  # set by --postgres: the same run on PostgreSQL
+
+
+class Databases:
+    """Fresh databases for one run: SQLite files in ``folder``, or PostgreSQL databases made
+    from a template (``CREATE DATABASE … TEMPLATE``) on the server at ``postgres_url``."""
+
+    def __init__(self, folder: Path, postgres_url: str | None):
+        self.folder, self.postgres_url, self.made = folder, postgres_url, []
+
+    def _admin(self):
+        import sqlalchemy as sa
+
+        return sa.create_engine(self.postgres_url, isolation_level="AUTOCOMMIT")
+
+    def _url(self, name: str) -> str:
+        import sqlalchemy as sa
+
+        return sa.engine.make_url(self.postgres_url).set(database=name).render_as_string(hide_password=False)
+
+    def new(self, label: str) -> str:
+        if self.postgres_url is None:
+            return f"sqlite:///{self.folder / label}.sqlite3"
+        return self._create(label, template=None)
+
+    def copy(self, source: str, label: str) -> str:
+        if self.postgres_url is None:
+            shutil.copy(source.removeprefix("sqlite:///"), self.folder / f"{label}.sqlite3")
+            return f"sqlite:///{self.folder / label}.sqlite3"
+        import sqlalchemy as sa
+
+        return self._create(label, template=sa.engine.make_url(source).database)
+
+    def _create(self, label: str, template: str | None) -> str:
+        import sqlalchemy as sa
+
+        name = f"roster_bench_{label}_{os.getpid()}"
+        engine = self._admin()
+        with engine.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            suffix = f' TEMPLATE "{template}"' if template else ""
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"{suffix}'))
+        engine.dispose()
+        self.made.append(name)
+        return self._url(name)
+
+    def drop_all(self) -> None:
+        if not self.made:
+            return
+        import sqlalchemy as sa
+
+        engine = self._admin()
+        with engine.connect() as connection:
+            for name in reversed(self.made):
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
 def run(rows: int) -> dict:
     """Everything for one roster size, in a temporary directory removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="roster-bench-") as folder:
@@ -226,13 +285,14 @@ def run(rows: int) -> dict:
         instance = folder / "instance"
         roster = folder / "roster.csv"
         registered = write_roster(roster, rows)
-        base = folder / "base.sqlite3"
-        build_database(base, instance, rows, registered)
-        timed_db, traced_db = folder / "timed.sqlite3", folder / "traced.sqlite3"
-        shutil.copy(base, timed_db)
-        shutil.copy(base, traced_db)
-        timed = measure(timed_db, instance, roster, trace=False)
-        traced = measure(traced_db, instance, roster, trace=True)
+        databases = Databases(folder, POSTGRES_URL)
+        try:
+            base = databases.new("base")
+            build_database(base, instance, rows, registered)
+            timed = measure(databases.copy(base, "timed"), instance, roster, trace=False)
+            traced = measure(databases.copy(base, "traced"), instance, roster, trace=True)
+        finally:
+            databases.drop_all()
         assert timed["import_report"] == traced["import_report"], "the two runs disagree"
         return {
             "rows": rows,
@@ -290,7 +350,15 @@ def main() -> None:
     parser.add_argument(
         "--json", action="store_true", help="print one size's figures as JSON (used internally)"
     )
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="run on PostgreSQL (server URL; default the local one) instead of SQLite",
+    )
     args = parser.parse_args()
+    global POSTGRES_URL
+    POSTGRES_URL = args.postgres
     if args.json or len(args.rows) == 1:
         results = [run(args.rows[0])]
         if args.json:
@@ -301,7 +369,8 @@ def main() -> None:
         results = []
         for rows in args.rows:
             output = subprocess.run(
-                [sys.executable, __file__, "--rows", str(rows), "--json"],
+                [sys.executable, __file__, "--rows", str(rows), "--json"]
+                + (["--postgres", args.postgres] if args.postgres else []),
                 check=True,
                 capture_output=True,
                 text=True,
