@@ -157,6 +157,14 @@ def client(app):
 
 
 @pytest.fixture
+def strict_loading(app):
+    """A lazy load that runs SQL during a request raises ``LazyLoadError`` in this test."""
+    app.config["LMS_STRICT_LOADING"] = True
+    yield
+    app.config["LMS_STRICT_LOADING"] = False
+
+
+@pytest.fixture
 def csrf_enabled(app):
     app.config["WTF_CSRF_ENABLED"] = True
     yield

@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from flask import current_app, has_request_context
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -74,3 +75,20 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 def _begin_sqlite(connection) -> None:
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN")
+
+
+class LazyLoadError(RuntimeError):
+    """A relationship was lazy-loaded with SQL during a request while strict loading is on."""
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_lazy_loads(state) -> None:
+    """With ``LMS_STRICT_LOADING`` on (the tests), a page or endpoint that lazy-loads a
+    relationship fails loudly: what a request shows is loaded with explicit eager loading, so
+    its query count does not grow with its rows. Loads answered from the identity map run no
+    SQL and pass."""
+    if state.lazy_loaded_from is None or not has_request_context():
+        return
+    if current_app.config.get("LMS_STRICT_LOADING"):
+        mapper = state.lazy_loaded_from.mapper
+        raise LazyLoadError(f"lazy load from {mapper.class_.__name__} during a request; eager-load it")
