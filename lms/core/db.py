@@ -87,7 +87,7 @@ def _refuse_lazy_loads(state) -> None:
     relationship fails loudly: what a request shows is loaded with explicit eager loading, so
     its query count does not grow with its rows. Loads answered from the identity map run no
     SQL and pass."""
-    if state.lazy_loaded_from is None or not has_request_context():
+    if not state.is_select or state.lazy_loaded_from is None or not has_request_context():
         return
     if current_app.config.get("LMS_STRICT_LOADING"):
         mapper = state.lazy_loaded_from.mapper
