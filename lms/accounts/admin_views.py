@@ -8,6 +8,7 @@ from sqlalchemy import select
 from lms.accounts import services
 from lms.accounts.forms import ROLE_LABELS, UserForm
 from lms.accounts.models import ROLES, User, UserRole
+from lms.core.collation import by_name
 from lms.core.errors import DomainError
 from lms.core.forms import show_error_on_form
 from lms.core.permissions import permission_required
@@ -23,13 +24,14 @@ def _fill_choices(form: UserForm) -> None:
     institutions = db.session.execute(
         select(Institution.id, Institution.name, District.name)
         .join(District, Institution.district_id == District.id)
-        .order_by(Institution.name)
+        .order_by(by_name(Institution.name, Institution.name_en), Institution.id)
     ).all()
     form.institution_id.choices = [(0, "—")] + [
         (i, f"{name} ({district})") for i, name, district in institutions
     ]
     form.region_ids.choices = [
-        (r.id, r.display_name) for r in db.session.scalars(select(Region).order_by(Region.name))
+        (r.id, r.display_name)
+        for r in db.session.scalars(select(Region).order_by(by_name(Region.name, Region.name_en)))
     ]
 
 
@@ -38,7 +40,7 @@ def _fill_choices(form: UserForm) -> None:
 def index():
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
-    query = select(User).order_by(User.full_name)
+    query = select(User).order_by(by_name(User.sort_name), User.id)
     if q:
         query = query.where(User.search_text.contains(q.casefold(), autoescape=True))
     if role in ROLES:

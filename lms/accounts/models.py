@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lms.accounts import names
 from lms.core.db import TimestampMixin, in_values, utcnow
 from lms.extensions import db
 from lms.org.models import Institution, Region
@@ -40,6 +41,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     full_name_latin: Mapped[str] = mapped_column(String(200), default="")
+    # One of full_name's words: people enter "Олена Шевченко" and "Шевченко Олена Петрівна"
+    # alike, so the surname is guessed on save unless given, and can be corrected.
+    surname: Mapped[str] = mapped_column(String(100), default="")
+    # full_name surname first ("Шевченко Олена"): what lists sort by and show.
+    sort_name: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
     position: Mapped[str] = mapped_column(String(200), default="")
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id", ondelete="SET NULL"))
@@ -96,7 +102,9 @@ class User(UserMixin, TimestampMixin, db.Model):
 
 @event.listens_for(User, "before_insert")
 @event.listens_for(User, "before_update")
-def _refresh_search_text(mapper, connection, user: User) -> None:
+def _refresh_derived_fields(mapper, connection, user: User) -> None:
+    user.surname = names.surname_in(user.full_name, user.surname)
+    user.sort_name = names.sort_name(user.full_name, user.surname)
     user.search_text = " ".join(
         part for part in (user.full_name, user.full_name_latin, user.email, user.phone or "") if part
     ).casefold()

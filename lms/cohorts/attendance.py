@@ -13,6 +13,7 @@ from lms.accounts.models import User
 from lms.cohorts.lookup import get_cohort, get_session
 from lms.cohorts.models import ATTENDANCE_STATUSES, Attendance, Cohort, Enrollment, TrainingSession
 from lms.core import audit
+from lms.core.collation import sort_key
 from lms.core.db import utcnow
 from lms.core.errors import ValidationError
 from lms.core.i18n import local_today
@@ -22,26 +23,6 @@ from lms.extensions import db
 ATTENDED = ("present", "late")
 
 # Ukrainian alphabetical order (Python's code-point order puts і, ї, є and ґ after я).
-_UKRAINIAN_ALPHABET = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
-_LETTER_RANK = {letter: rank for rank, letter in enumerate(_UKRAINIAN_ALPHABET)}
-
-
-def _rank(character: str) -> int:
-    """Spaces and punctuation first (so "Бондар О." precedes "Бондаренко"), then the Ukrainian
-    alphabet, then any other letters."""
-    if character in _LETTER_RANK:
-        return 0x110000 + _LETTER_RANK[character]
-    if character.isalpha():
-        return 0x120000 + ord(character)
-    return ord(character)
-
-
-def name_sort_key(full_name: str) -> tuple:
-    """Sort key for people's names in Ukrainian alphabetical order."""
-    folded = full_name.casefold().replace("'", "").replace("’", "").replace("ʼ", "")
-    return tuple(_rank(character) for character in folded)
-
-
 def cohort_for(cohort_id: int, *, by, action: str) -> Cohort:
     """The cohort, if ``by`` may see it (else NotFound) and may do ``action`` (else 403)."""
     return get_cohort(cohort_id, by=by, action=action)
@@ -53,14 +34,14 @@ def session_for(session_id: int, *, by, action: str = "attendance.mark") -> Trai
 
 
 def roster(cohort: Cohort) -> list[Enrollment]:
-    """Enrolled people (not waitlisted or withdrawn) in alphabetical order: the numbering the
+    """Enrolled people (not waitlisted or withdrawn) in alphabetical order of surnames: the numbering the
     printed sign-in sheet and the attendance grid share."""
     enrollments = db.session.scalars(
         select(Enrollment)
         .options(joinedload(Enrollment.user).joinedload(User.institution))
         .where(Enrollment.cohort_id == cohort.id, Enrollment.status == "enrolled")
     ).all()
-    return sorted(enrollments, key=lambda e: (name_sort_key(e.user.full_name), e.id))
+    return sorted(enrollments, key=lambda e: (sort_key(e.user.sort_name), e.id))
 
 
 def marks_by_enrollment(session: TrainingSession) -> dict[int, Attendance]:

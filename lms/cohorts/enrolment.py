@@ -20,6 +20,7 @@ from lms.cohorts.calendar import cohort_ics
 from lms.cohorts.lookup import get_cohort
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit
+from lms.core.collation import by_name
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.i18n import localized
@@ -84,7 +85,7 @@ def enrollments_query(cohort: Cohort, status: str | None = None, q: str = "") ->
         query = query.where(User.search_text.contains(q.strip().casefold(), autoescape=True))
     if status == "waitlisted":
         return query.order_by(Enrollment.waitlisted_at, Enrollment.id)
-    return query.order_by(User.full_name, Enrollment.id)
+    return query.order_by(by_name(User.sort_name), Enrollment.id)
 
 
 def panel(cohort: Cohort, *, by, shown: int = 60) -> dict:
@@ -128,7 +129,7 @@ def search_people(query: str, *, limit: int = 20) -> list[User]:
             select(User)
             .options(joinedload(User.institution))
             .where(User.active.is_(True), User.search_text.contains(text, autoescape=True))
-            .order_by(User.full_name, User.id)
+            .order_by(by_name(User.sort_name), User.id)
             .limit(limit)
         )
     )
@@ -140,7 +141,7 @@ def district_institutions(cohort: Cohort) -> list[Institution]:
         db.session.scalars(
             select(Institution)
             .where(Institution.district_id == cohort.district_id)
-            .order_by(Institution.name)
+            .order_by(by_name(Institution.name, Institution.name_en), Institution.id)
         )
     )
 

@@ -5,6 +5,8 @@ from datetime import date, datetime, time
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.accounts.models import User
+from lms.core.collation import by_name
 from lms.core.db import TimestampMixin, in_values, utcnow
 from lms.extensions import db
 
@@ -57,7 +59,9 @@ class Cohort(TimestampMixin, db.Model):
 
     course = relationship("Course")
     lead_trainer = relationship("User", foreign_keys=[lead_trainer_id])
-    co_trainers = relationship("User", secondary=cohort_trainers, order_by="User.full_name")
+    co_trainers = relationship(
+        "User", secondary=cohort_trainers, order_by=lambda: by_name(User.sort_name, language="uk")
+    )
     district = relationship("District")
     community = relationship("Community")
     created_by = relationship("User", foreign_keys=[created_by_id])

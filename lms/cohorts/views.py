@@ -16,6 +16,7 @@ from lms.cohorts import lookup, services
 from lms.cohorts.calendar import VIEWS, calendar_weeks, period
 from lms.cohorts.forms import NO_COMMUNITY, CancelForm, CohortForm, SessionForm
 from lms.cohorts.models import COHORT_STATUSES, Cohort, Enrollment
+from lms.core.collation import by_name
 from lms.core.errors import Conflict, DomainError, NotFound, ValidationError
 from lms.core.forms import show_error_on_form
 from lms.core.i18n import local_today
@@ -60,7 +61,9 @@ def index():
         filtered=any(filters.values()),
         enrolled=_enrolled_counts([cohort.id for cohort in page.items]),
         staff=_is_staff(),
-        courses=db.session.scalars(select(Course).order_by(Course.code)).all(),
+        courses=db.session.scalars(
+            select(Course).order_by(by_name(Course.title, Course.title_en), Course.code)
+        ).all(),
         regions=db.session.scalars(org.scoped_regions(current_user)).all()
         if current_user.has_role("admin", "coordinator")
         else [],
@@ -134,7 +137,11 @@ def _plan_defaults(form: CohortForm) -> None:
 
 
 def _courses(include: Course | None = None) -> list[Course]:
-    courses = db.session.scalars(select(Course).where(Course.active.is_(True)).order_by(Course.code)).all()
+    courses = db.session.scalars(
+        select(Course)
+        .where(Course.active.is_(True))
+        .order_by(by_name(Course.title, Course.title_en), Course.code)
+    ).all()
     if include is not None and include not in courses:
         courses = [include, *courses]
     return list(courses)
@@ -143,15 +150,15 @@ def _courses(include: Course | None = None) -> list[Course]:
 def _fill_choices(form: CohortForm, cohort: Cohort | None = None) -> None:
     """Choices that depend on who plans and on the chosen course, day and district."""
     courses = _courses(cohort.course if cohort else None)
-    form.course_id.choices = [(c.id, f"{c.code} — {c.display_title}") for c in courses]
+    form.course_id.choices = [(c.id, f"{c.display_title} ({c.code})") for c in courses]
     course = next((c for c in courses if c.id == form.course_id.data), courses[0] if courses else None)
     leads = services.accredited_trainers(course.id, form.start_date.data) if course else []
     if not current_user.has_role("admin", "coordinator"):
         leads = [user for user in leads if user.id in {current_user.id, cohort and cohort.lead_trainer_id}]
     if cohort is not None and cohort.lead_trainer not in leads:
         leads.insert(0, cohort.lead_trainer)
-    form.lead_trainer_id.choices = [(user.id, user.full_name) for user in leads]
-    form.co_trainer_ids.choices = [(user.id, user.full_name) for user in _trainers()]
+    form.lead_trainer_id.choices = [(user.id, user.sort_name) for user in leads]
+    form.co_trainer_ids.choices = [(user.id, user.sort_name) for user in _trainers()]
     districts = db.session.scalars(org.scoped_districts(current_user)).all()
     if cohort is not None and cohort.district not in districts:
         districts.insert(0, cohort.district)
@@ -160,7 +167,7 @@ def _fill_choices(form: CohortForm, cohort: Cohort | None = None) -> None:
         select(Community)
         .where(Community.district_id.in_([d.id for d in districts]))
         .join(District)
-        .order_by(District.name, Community.name)
+        .order_by(by_name(District.name, District.name_en), by_name(Community.name, Community.name_en))
     ).all()
     form.community_id.choices = [(NO_COMMUNITY, "—", {})] + [
         (c.id, f"{c.display_name} ({c.district.display_name})", {"data-district": c.district_id})
@@ -184,7 +191,7 @@ def _trainers() -> list[User]:
     return db.session.scalars(
         select(User)
         .where(User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role == "trainer")))
-        .order_by(User.full_name)
+        .order_by(by_name(User.sort_name))
     ).all()
 
 

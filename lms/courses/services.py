@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.accounts.models import User
 from lms.cohorts.models import session_modules
 from lms.core import audit
+from lms.core.collation import by_name
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.permissions import require
@@ -72,8 +73,8 @@ def _escape_like(value: str) -> str:
 
 
 def list_courses(*, q: str = "", is_tot: bool | None = None, active: bool | None = None) -> Select:
-    """Courses ordered by code, narrowed by a code/title search, kind and active flag."""
-    query = select(Course).order_by(Course.code)
+    """Courses in alphabetical order of their titles, narrowed by a code/title search, kind and active flag."""
+    query = select(Course).order_by(by_name(Course.title, Course.title_en), Course.code)
     if q.strip():
         query = query.where(
             or_(text_matches(Course.code, q), text_matches(Course.title, q), text_matches(Course.title_en, q))
@@ -87,7 +88,11 @@ def list_courses(*, q: str = "", is_tot: bool | None = None, active: bool | None
 
 def accreditable_courses(exclude_id: int | None = None) -> list[Course]:
     """Courses a ToT course may name: every regular (non-ToT) course, never the course itself."""
-    query = select(Course).where(Course.is_tot.is_(False)).order_by(Course.code)
+    query = (
+        select(Course)
+        .where(Course.is_tot.is_(False))
+        .order_by(by_name(Course.title, Course.title_en), Course.code)
+    )
     if exclude_id is not None:
         query = query.where(Course.id != exclude_id)
     return list(db.session.scalars(query))
@@ -102,7 +107,7 @@ def tot_courses_accrediting(course: Course) -> list[Course]:
             select(Course)
             .join(course_accredits, course_accredits.c.tot_course_id == Course.id)
             .where(course_accredits.c.course_id == course.id)
-            .order_by(Course.code)
+            .order_by(by_name(Course.title, Course.title_en), Course.code)
         )
     )
 
@@ -259,7 +264,13 @@ def _accredited_targets(course: Course, values: dict, is_tot: bool, problem) -> 
     if course.id is not None and course.id in wanted:
         problem("accredits_course_ids", _l("A ToT course cannot accredit itself."))
         return None
-    targets = list(db.session.scalars(select(Course).where(Course.id.in_(wanted)).order_by(Course.code)))
+    targets = list(
+        db.session.scalars(
+            select(Course)
+            .where(Course.id.in_(wanted))
+            .order_by(by_name(Course.title, Course.title_en), Course.code)
+        )
+    )
     if len(targets) != len(wanted):
         problem("accredits_course_ids", _l("Unknown course."))
         return None
@@ -408,7 +419,7 @@ def list_accreditations(
         select(Accreditation)
         .join(User, Accreditation.user_id == User.id)
         .join(Course, Accreditation.course_id == Course.id)
-        .order_by(User.full_name, Course.code)
+        .order_by(by_name(User.sort_name), User.id, by_name(Course.title, Course.title_en), Course.code)
     )
     if not viewer.has_role("admin", "coordinator"):
         query = query.where(Accreditation.user_id == viewer.id)
@@ -436,7 +447,7 @@ def accredited_trainers(course_id: int, on: date | None = None) -> Select:
             Accreditation.revoked_at.is_(None),
             User.active.is_(True),
         )
-        .order_by(User.full_name)
+        .order_by(by_name(User.sort_name), User.id)
     )
     if on is not None:
         query = query.where(Accreditation.granted_on <= on)
@@ -450,7 +461,7 @@ def count_accredited_trainers(course_id: int) -> int:
 def grant_candidates(by, q: str = "", limit: int = 50) -> list[User]:
     """Active people an admin may accredit, by name, narrowed by a name/email/phone search."""
     require(by, "accreditation.grant")
-    query = select(User).where(User.active.is_(True)).order_by(User.full_name).limit(limit)
+    query = select(User).where(User.active.is_(True)).order_by(by_name(User.sort_name), User.id).limit(limit)
     if q.strip():
         query = query.where(User.search_text.contains(q.strip().casefold(), autoescape=True))
     return list(db.session.scalars(query))

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from lms.api.common import PageArgs, page_of, paginate
+from lms.core.collation import by_name
 from lms.core.permissions import require
 from lms.extensions import db
 from lms.org import services
@@ -18,7 +19,9 @@ class RegionSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     code = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
-    name_en = ma.fields.String(required=True)
+    name_en = ma.fields.String(
+        load_default="", metadata={"description": "Defaults to the Latin transliteration of name."}
+    )
     kind = ma.fields.String(load_default="oblast", validate=ma.validate.OneOf(REGION_KINDS))
 
 
@@ -26,20 +29,27 @@ class DistrictSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     region_id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
-    name_en = ma.fields.String(required=True)
+    name_en = ma.fields.String(
+        load_default="", metadata={"description": "Defaults to the Latin transliteration of name."}
+    )
 
 
 class CommunitySchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     district_id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
-    name_en = ma.fields.String(required=True)
+    name_en = ma.fields.String(
+        load_default="", metadata={"description": "Defaults to the Latin transliteration of name."}
+    )
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(COMMUNITY_KINDS))
 
 
 class InstitutionSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(required=True)
+    name_en = ma.fields.String(
+        load_default="", metadata={"description": "Defaults to the Latin transliteration of name."}
+    )
     type = ma.fields.String(required=True, validate=ma.validate.OneOf(INSTITUTION_TYPES))
     district_id = ma.fields.Integer(required=True)
     region_id = ma.fields.Integer(dump_only=True)
@@ -100,7 +110,7 @@ def create_district(data):
 @blp.response(200, page_of(CommunitySchema))
 def list_communities(args):
     require(current_user, "geography.view")
-    query = select(Community).order_by(Community.name)
+    query = select(Community).order_by(by_name(Community.name, Community.name_en), Community.id)
     if args.get("district_id"):
         query = query.where(Community.district_id == args["district_id"])
     return paginate(query, args)

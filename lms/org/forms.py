@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 INSTITUTION_TYPE_LABELS = {
     "family_youth_sports": _l("Department of family, youth and sports"),
@@ -20,6 +20,7 @@ INSTITUTION_TYPE_LABELS = {
     "ngo": _l("Non-governmental organisation"),
     "other": _l("Other"),
 }
+LATIN_HINT = _l("Leave empty to use the official Latin transliteration of the Ukrainian name.")
 COMMUNITY_KIND_LABELS = {"urban": _l("Urban"), "rural": _l("Rural")}
 
 
@@ -35,22 +36,31 @@ class RegionForm(FlaskForm):
         _l("Code (ISO 3166-2)"), validators=[DataRequired(), Length(max=8)], description="UA-71"
     )
     name = StringField(_l("Name (Ukrainian)"), validators=[DataRequired(), Length(max=120)])
-    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(
+        _l("Name (English)"), validators=[Optional(), Length(max=120)], description=LATIN_HINT
+    )
     kind = SelectField(_l("Kind"), choices=list(REGION_KIND_LABELS.items()))
 
 
 class DistrictForm(FlaskForm):
     name = StringField(_l("Name (Ukrainian)"), validators=[DataRequired(), Length(max=120)])
-    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(
+        _l("Name (English)"), validators=[Optional(), Length(max=120)], description=LATIN_HINT
+    )
 
 
 class CommunityForm(FlaskForm):
     name = StringField(_l("Name (Ukrainian)"), validators=[DataRequired(), Length(max=160)])
-    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=160)])
+    name_en = StringField(
+        _l("Name (English)"), validators=[Optional(), Length(max=160)], description=LATIN_HINT
+    )
     kind = SelectField(_l("Kind"), choices=list(COMMUNITY_KIND_LABELS.items()))
 
 
 class InstitutionForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
+    name_en = StringField(
+        _l("Name (English)"), validators=[Optional(), Length(max=255)], description=LATIN_HINT
+    )
     type = SelectField(_l("Type"), choices=list(INSTITUTION_TYPE_LABELS.items()))
     district_id = SelectField(_l("District"), coerce=int, validators=[DataRequired()])

@@ -3,6 +3,7 @@
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.collation import by_name
 from lms.core.db import TimestampMixin, in_values
 from lms.core.i18n import Localized
 from lms.extensions import db
@@ -37,7 +38,9 @@ class Region(Localized, TimestampMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(10), default="oblast")
 
     districts: Mapped[list["District"]] = relationship(
-        back_populates="region", order_by="District.name", cascade="all, delete-orphan"
+        back_populates="region",
+        order_by=lambda: by_name(District.name, language="uk"),
+        cascade="all, delete-orphan",
     )
 
     def __repr__(self) -> str:
@@ -55,7 +58,9 @@ class District(Localized, TimestampMixin, db.Model):
 
     region: Mapped[Region] = relationship(back_populates="districts")
     communities: Mapped[list["Community"]] = relationship(
-        back_populates="district", order_by="Community.name", cascade="all, delete-orphan"
+        back_populates="district",
+        order_by=lambda: by_name(Community.name, language="uk"),
+        cascade="all, delete-orphan",
     )
 
 
@@ -75,7 +80,7 @@ class Community(Localized, TimestampMixin, db.Model):
     district: Mapped[District] = relationship(back_populates="communities")
 
 
-class Institution(TimestampMixin, db.Model):
+class Institution(Localized, TimestampMixin, db.Model):
     __tablename__ = "institutions"
     __table_args__ = (
         UniqueConstraint("district_id", "name"),
@@ -84,6 +89,7 @@ class Institution(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
+    name_en: Mapped[str] = mapped_column(String(255), default="")
     type: Mapped[str] = mapped_column(String(40))
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id", ondelete="RESTRICT"), index=True)
 

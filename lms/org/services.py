@@ -5,6 +5,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.core import audit
+from lms.core.collation import by_name
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.permissions import region_scope, require
 from lms.extensions import db
@@ -17,6 +18,15 @@ from lms.org.models import (
     Institution,
     Region,
 )
+from lms.org.translit import transliterate
+
+
+def _latin(value: str | None, name: str, max_length: int) -> str:
+    """The English name as given, else the national transliteration of the Ukrainian name."""
+    value = (value or "").strip()
+    if len(value) > max_length:
+        raise ValidationError.on("name_en", _l("At most %(n)d characters.", n=max_length))
+    return value or transliterate(name)[:max_length]
 
 
 def get(model, object_id: int):
@@ -52,13 +62,17 @@ def _scope(user) -> set[int] | None:
 
 
 def scoped_regions(user) -> Select:
-    query = select(Region).order_by(Region.name)
+    query = select(Region).order_by(by_name(Region.name, Region.name_en))
     scope = _scope(user)
     return query if scope is None else query.where(Region.id.in_(scope))
 
 
 def scoped_districts(user, region_id: int | None = None) -> Select:
-    query = select(District).join(Region).order_by(Region.name, District.name)
+    query = (
+        select(District)
+        .join(Region)
+        .order_by(by_name(Region.name, Region.name_en), by_name(District.name, District.name_en))
+    )
     scope = _scope(user)
     if scope is not None:
         query = query.where(District.region_id.in_(scope))
@@ -68,7 +82,11 @@ def scoped_districts(user, region_id: int | None = None) -> Select:
 
 
 def scoped_institutions(user, *, region_id=None, district_id=None, type=None, q: str = "") -> Select:
-    query = select(Institution).join(District).order_by(Institution.name)
+    query = (
+        select(Institution)
+        .join(District)
+        .order_by(by_name(Institution.name, Institution.name_en), Institution.id)
+    )
     scope = _scope(user)
     if scope is not None:
         query = query.where(District.region_id.in_(scope))
@@ -83,14 +101,15 @@ def scoped_institutions(user, *, region_id=None, district_id=None, type=None, q:
     return query
 
 
-def create_region(*, by, code: str, name: str, name_en: str, kind: str = "oblast") -> Region:
+def create_region(*, by, code: str, name: str, name_en: str = "", kind: str = "oblast") -> Region:
     require(by, "region.manage")
     if kind not in REGION_KINDS:
         raise ValidationError.on("kind", _l("Choose oblast, autonomous republic or city."))
+    name = _text(name, "name", _l("Enter the name in Ukrainian."), 120)
     region = Region(
         code=_text(code, "code", _l("Enter the region code, e.g. UA-71."), 8).upper(),
-        name=_text(name, "name", _l("Enter the name in Ukrainian."), 120),
-        name_en=_text(name_en, "name_en", _l("Enter the name in English."), 120),
+        name=name,
+        name_en=_latin(name_en, name, 120),
         kind=kind,
     )
     _save(region, _l("A region with this code or name already exists."))
@@ -98,48 +117,42 @@ def create_region(*, by, code: str, name: str, name_en: str, kind: str = "oblast
     return region
 
 
-def create_district(*, by, region_id: int, name: str, name_en: str) -> District:
+def create_district(*, by, region_id: int, name: str, name_en: str = "") -> District:
     region = db.session.get(Region, region_id or 0)
     if region is None:
         raise ValidationError.on("region_id", _l("Choose a region."))
     require(by, "district.manage", region)
-    district = District(
-        region_id=region.id,
-        name=_text(name, "name", _l("Enter the name in Ukrainian."), 120),
-        name_en=_text(name_en, "name_en", _l("Enter the name in English."), 120),
-    )
+    name = _text(name, "name", _l("Enter the name in Ukrainian."), 120)
+    district = District(region_id=region.id, name=name, name_en=_latin(name_en, name, 120))
     _save(district, _l("This region already has a district with this name."))
     audit.record(by, "district.create", district)
     return district
 
 
-def create_community(*, by, district_id: int, name: str, name_en: str, kind: str) -> Community:
+def create_community(*, by, district_id: int, name: str, name_en: str = "", kind: str) -> Community:
     district = db.session.get(District, district_id or 0)
     if district is None:
         raise ValidationError.on("district_id", _l("Choose a district."))
     require(by, "community.manage", district)
     if kind not in COMMUNITY_KINDS:
         raise ValidationError.on("kind", _l("Choose urban or rural."))
-    community = Community(
-        district_id=district.id,
-        name=_text(name, "name", _l("Enter the name in Ukrainian."), 160),
-        name_en=_text(name_en, "name_en", _l("Enter the name in English."), 160),
-        kind=kind,
-    )
+    name = _text(name, "name", _l("Enter the name in Ukrainian."), 160)
+    community = Community(district_id=district.id, name=name, name_en=_latin(name_en, name, 160), kind=kind)
     _save(community, _l("This district already has a community with this name."))
     audit.record(by, "community.create", community)
     return community
 
 
-def create_institution(*, by, name: str, type: str, district_id: int) -> Institution:
+def create_institution(*, by, name: str, type: str, district_id: int, name_en: str = "") -> Institution:
     district = db.session.get(District, district_id or 0)
     if district is None:
         raise ValidationError.on("district_id", _l("Choose a district."))
     require(by, "institution.manage", district)
     if type not in INSTITUTION_TYPES:
         raise ValidationError.on("type", _l("Choose an institution type from the list."))
+    name = _text(name, "name", _l("Enter the institution's name."), 255)
     institution = Institution(
-        name=_text(name, "name", _l("Enter the institution's name."), 255), type=type, district_id=district.id
+        name=name, name_en=_latin(name_en, name, 255), type=type, district_id=district.id
     )
     _save(institution, _l("This district already has an institution with this name."))
     audit.record(by, "institution.create", institution)
@@ -147,7 +160,7 @@ def create_institution(*, by, name: str, type: str, district_id: int) -> Institu
 
 
 def update_institution(
-    institution: Institution, *, by, name: str, type: str, district_id: int
+    institution: Institution, *, by, name: str, type: str, district_id: int, name_en: str = ""
 ) -> Institution:
     require(by, "institution.manage", institution)
     district = db.session.get(District, district_id or 0)
@@ -157,6 +170,7 @@ def update_institution(
     if type not in INSTITUTION_TYPES:
         raise ValidationError.on("type", _l("Choose an institution type from the list."))
     institution.name = _text(name, "name", _l("Enter the institution's name."), 255)
+    institution.name_en = _latin(name_en, institution.name, 255)
     institution.type = type
     institution.district_id = district.id
     _save(institution, _l("This district already has an institution with this name."))

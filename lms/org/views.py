@@ -136,7 +136,12 @@ def institution_form(institution_id: int | None = None):
     if request.method == "GET" and institution is None and request.args.get("district_id", type=int):
         form.district_id.data = request.args.get("district_id", type=int)
     if form.validate_on_submit():
-        values = {"name": form.name.data, "type": form.type.data, "district_id": form.district_id.data}
+        values = {
+            "name": form.name.data,
+            "name_en": form.name_en.data,
+            "type": form.type.data,
+            "district_id": form.district_id.data,
+        }
         try:
             if institution is None:
                 institution = services.create_institution(by=current_user, **values)
