@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import event, select
 
 from lms.cohorts import attendance
-from lms.core.collation import sort_key
 from lms.cohorts.models import Attendance
+from lms.core.collation import sort_key
 from lms.core.models import AuditEvent
 from tests import factories
 from tests.conftest import sign_in
