@@ -73,15 +73,28 @@ def users_group():
     type=click.Choice(["admin", "coordinator", "trainer", "participant"]),
 )
 @click.option("--name", "full_name", default=None, help="Full name (defaults to the email's local part).")
+@click.option("--region", "region_codes", multiple=True, help="A coordinator's region code, e.g. UA-71.")
 @with_appcontext
-def users_create(email: str, password: str, roles: tuple[str, ...], full_name: str | None):
+def users_create(
+    email: str, password: str, roles: tuple[str, ...], full_name: str | None, region_codes: tuple[str, ...]
+):
     """Create a person with a password and roles."""
     from lms.accounts import services
     from lms.core.errors import DomainError
+    from lms.org.models import Region
 
+    codes = {code.strip().upper() for code in region_codes}
+    regions = dict(db.session.execute(select(Region.code, Region.id).where(Region.code.in_(codes))).all())
+    if codes - set(regions):
+        raise click.ClickException(f"Unknown region code: {', '.join(sorted(codes - set(regions)))}")
     try:
         user = services.create_user(
-            by=None, email=email, full_name=full_name or email.split("@")[0], roles=roles, password=password
+            by=None,
+            email=email,
+            full_name=full_name or email.split("@")[0],
+            roles=roles,
+            password=password,
+            region_ids=list(regions.values()),
         )
     except DomainError as error:
         db.session.rollback()

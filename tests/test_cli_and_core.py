@@ -8,6 +8,7 @@ from tests import factories
 
 
 def test_users_create_and_token_from_the_command_line(app, db, client):
+    region = factories.RegionFactory()
     runner = app.test_cli_runner()
     created = runner.invoke(
         args=[
@@ -22,11 +23,13 @@ def test_users_create_and_token_from_the_command_line(app, db, client):
             "trainer",
             "--name",
             "Ірина Ковалевська",
+            "--region",
+            region.code.lower(),
         ]
     )
     assert created.exit_code == 0, created.output
     user = db.session.query(User).filter_by(email="coord@example.org").one()
-    assert user.roles == {"coordinator", "trainer"}
+    assert user.roles == {"coordinator", "trainer"} and user.region_ids == {region.id}
     assert user.check_password("long enough pw")
 
     issued = runner.invoke(args=["users", "token", "coord@example.org"])

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.accounts import services
+from lms.accounts import names, services
 from lms.accounts.forms import ROLE_LABELS, UserForm
 from lms.accounts.models import ROLES, User, UserRole
 from lms.core.collation import by_name
@@ -33,6 +33,12 @@ def _fill_choices(form: UserForm) -> None:
         (r.id, r.display_name)
         for r in db.session.scalars(select(Region).order_by(by_name(Region.name, Region.name_en)))
     ]
+
+
+def _warn_about_name(user: User) -> None:
+    warning = names.one_word_warning(user.full_name)
+    if warning:
+        flash(str(warning), "warning")
 
 
 @bp.get("/")
@@ -64,6 +70,7 @@ def create():
                 by=current_user,
                 email=form.email.data,
                 full_name=form.full_name.data,
+                surname=form.surname.data,
                 full_name_latin=form.full_name_latin.data,
                 phone=form.phone.data,
                 position=form.position.data,
@@ -80,6 +87,7 @@ def create():
         else:
             db.session.commit()
             flash(_("%(name)s is added.", name=user.full_name), "success")
+            _warn_about_name(user)
             return redirect(url_for(".index"))
     return render_template("accounts/admin/user_form.html", form=form, user=None)
 
@@ -101,6 +109,7 @@ def edit(user_id: int):
                 by=current_user,
                 email=form.email.data,
                 full_name=form.full_name.data,
+                surname=form.surname.data,
                 full_name_latin=form.full_name_latin.data,
                 phone=form.phone.data,
                 position=form.position.data,
@@ -118,6 +127,7 @@ def edit(user_id: int):
         else:
             db.session.commit()
             flash(_("Changes to %(name)s are saved.", name=user.full_name), "success")
+            _warn_about_name(user)
             return redirect(url_for(".index"))
     return render_template("accounts/admin/user_form.html", form=form, user=user)
 

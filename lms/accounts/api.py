@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from lms.accounts import services
+from lms.accounts import names, services
 from lms.accounts.models import ROLES, User, UserRole
 from lms.api.common import PageArgs, page_of, paginate
 from lms.core.errors import NotFound
@@ -33,6 +33,13 @@ class UserSchema(ma.Schema):
     email = ma.fields.String(required=True)
     full_name = ma.fields.String(required=True)
     full_name_latin = ma.fields.String()
+    surname = ma.fields.String(
+        metadata={"description": "One of full_name's words; lists sort by it. Guessed when left out."}
+    )
+    sort_name = ma.fields.String(dump_only=True, metadata={"description": "full_name, surname first."})
+    warnings = ma.fields.Method(
+        "_warnings", dump_only=True, metadata={"description": "What to check, e.g. a one-word name."}
+    )
     phone = ma.fields.String(allow_none=True)
     position = ma.fields.String()
     institution_id = ma.fields.Integer(allow_none=True)
@@ -40,6 +47,10 @@ class UserSchema(ma.Schema):
     region_ids = ma.fields.List(ma.fields.Integer())
     active = ma.fields.Boolean()
     locale = ma.fields.String(validate=ma.validate.OneOf(["uk", "en"]))
+
+    def _warnings(self, user) -> list[str]:
+        warning = names.one_word_warning(user.full_name)
+        return [str(warning)] if warning else []
 
     @ma.post_dump(pass_original=True)
     def _sets_as_lists(self, data, original, **kwargs):

@@ -1,6 +1,9 @@
 """People's names: which word is the surname, the surname-first form lists sort by, and the
 check that a full name has a surname and a given name (certificates print it)."""
 
+from functools import cache
+from pathlib import Path
+
 from flask_babel import lazy_gettext as _l
 
 from lms.core.errors import ValidationError
@@ -8,6 +11,16 @@ from lms.core.errors import ValidationError
 # Ukrainian patronymics (Петрович, Андрійович, Петрівна, Андріївна; Ілліч, Кузьмич).
 PATRONYMIC_ENDINGS = ("ович", "евич", "йович", "івна", "ївна", "овна", "ич")
 SURNAME_MAX = 100
+
+
+@cache
+def given_names() -> frozenset[str]:
+    lines = (Path(__file__).with_name("given_names.txt")).read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_given_name(word: str) -> bool:
+    return word.casefold().replace("’", "'") in given_names()
 
 
 def _words(full_name: str) -> list[str]:
@@ -20,12 +33,14 @@ def is_patronymic(word: str) -> bool:
 
 def guess_surname(full_name: str) -> str:
     """The surname in a full name written either way people write it here: "Олена Шевченко"
-    (given name first: the last word) or "Шевченко Олена Петрівна" (official order, known by
-    the patronymic at the end: the first word)."""
+    (given name first: the last word), "Шевченко Олена Петрівна" (official order, known by the
+    patronymic at the end) or "Шевченко Олена" (known by the given name at the end): the first."""
     words = [word for word in _words(full_name) if any(c.isalpha() for c in word)]
     if not words:
         return ""
     if len(words) >= 2 and is_patronymic(words[-1]):
+        return words[0]
+    if len(words) >= 2 and is_given_name(words[-1]) and not is_given_name(words[0]):
         return words[0]
     return words[-1]
 

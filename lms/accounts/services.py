@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from lms.accounts import names
 from lms.accounts.models import ROLES, ApiToken, FailedLogin, User, hash_token
 from lms.core import audit
 from lms.core.db import utcnow
@@ -79,6 +80,7 @@ def create_user(
     roles=("participant",),
     password: str | None = None,
     full_name_latin: str = "",
+    surname: str = "",
     phone: str | None = None,
     position: str = "",
     institution_id: int | None = None,
@@ -92,6 +94,7 @@ def create_user(
     full_name = _limited(full_name, "full_name", NAME_MAX)
     if not full_name:
         raise ValidationError.on("full_name", _l("Enter the person's full name."))
+    names.check_surname(full_name, surname)
     full_name_latin = _limited(full_name_latin, "full_name_latin", NAME_MAX)
     position = _limited(position, "position", POSITION_MAX)
     if find_user_by_email(email):
@@ -99,9 +102,11 @@ def create_user(
             _l("A person with this email already exists."), fields={"email": [_l("Already in use.")]}
         )
     _check_roles(roles)
+    _check_coordinator_regions(roles, region_ids)
     user = User(
         email=email,
         full_name=full_name,
+        surname=(surname or "").strip(),
         full_name_latin=(full_name_latin or "").strip() or latin_name(full_name),
         phone=normalize_phone(phone),
         position=(position or "").strip(),
@@ -135,7 +140,7 @@ def update_user(user: User, *, by, **changes) -> User:
     require(
         by,
         "user.manage"
-        if set(changes) - {"full_name", "full_name_latin", "phone", "position", "locale"}
+        if set(changes) - {"full_name", "surname", "full_name_latin", "phone", "position", "locale"}
         else "user.view",
         user,
     )
@@ -155,6 +160,13 @@ def update_user(user: User, *, by, **changes) -> User:
         before["full_name"], user.full_name = user.full_name, name
         if "full_name_latin" not in changes:
             user.full_name_latin = latin_name(name)
+    if "surname" in changes:
+        surname = changes.pop("surname")
+        names.check_surname(user.full_name, surname)
+        # Empty: guessed again from the full name on save.
+        before["surname"], user.surname = user.surname, (surname or "").strip()
+    elif "full_name" in before:
+        user.surname = names.surname_in(user.full_name, user.surname)
     if "full_name_latin" in changes:
         latin = _limited(changes.pop("full_name_latin"), "full_name_latin", NAME_MAX)
         user.full_name_latin = latin or latin_name(user.full_name)
@@ -176,6 +188,7 @@ def update_user(user: User, *, by, **changes) -> User:
         user.set_roles(roles)
     if "region_ids" in changes:
         user.regions = _regions(changes.pop("region_ids"))
+    _check_coordinator_regions(user.roles, user.region_ids)
     if "active" in changes:
         active = bool(changes.pop("active"))
         if user.id == by.id and not active:
@@ -187,6 +200,14 @@ def update_user(user: User, *, by, **changes) -> User:
         raise ValidationError(_l("Unknown fields: %(names)s", names=", ".join(sorted(changes))))
     audit.record(by, "user.update", user, before=before)
     return user
+
+
+def _check_coordinator_regions(roles, region_ids) -> None:
+    """A coordinator works in her regions: without one she would see and plan nothing."""
+    if "coordinator" in set(roles) and not set(region_ids or ()):
+        raise ValidationError.on(
+            "region_ids", _l("A coordinator needs at least one region: choose her regions.")
+        )
 
 
 def _check_roles(roles) -> None:

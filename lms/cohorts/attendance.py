@@ -22,6 +22,7 @@ from lms.extensions import db
 
 ATTENDED = ("present", "late")
 
+
 # Ukrainian alphabetical order (Python's code-point order puts і, ї, є and ґ after я).
 def cohort_for(cohort_id: int, *, by, action: str) -> Cohort:
     """The cohort, if ``by`` may see it (else NotFound) and may do ``action`` (else 403)."""

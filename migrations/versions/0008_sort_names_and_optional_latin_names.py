@@ -4,13 +4,14 @@ Revision ID: 0008
 Revises: 0002
 Create Date: 2026-11-28 07:20:00
 
-Existing people get the surname guessed from their full name (as the app does on save: the
-first word when the name ends with a patronymic, else the last word); existing institutions
+Existing people get the surname guessed from their full name as the app does on save
+(lms.accounts.names.guess_surname); existing institutions
 get the national transliteration of their name as ``name_en``.
 """
 from alembic import op
 import sqlalchemy as sa
 
+from lms.accounts.names import guess_surname, sort_name
 from lms.org.translit import transliterate
 
 
@@ -19,22 +20,11 @@ down_revision = '0002'
 branch_labels = None
 depends_on = None
 
-# Frozen copy of lms.accounts.names at the time of this migration.
-PATRONYMIC_ENDINGS = ("ович", "евич", "йович", "івна", "ївна", "овна", "ич")
-
 
 def _surname_and_sort_name(full_name):
-    words = (full_name or "").split()
-    named = [word for word in words if any(c.isalpha() for c in word)]
-    if not named:
-        return "", " ".join(words)[:200]
-    if len(named) >= 2 and len(named[-1]) > 4 and named[-1].casefold().endswith(PATRONYMIC_ENDINGS):
-        surname = named[0]
-    else:
-        surname = named[-1]
-    rest = list(words)
-    rest.remove(surname)
-    return surname[:100], " ".join([surname, *rest])[:200]
+    # The app's own rule, so that existing people sort as people saved from now on.
+    surname = guess_surname(full_name)
+    return surname[:100], sort_name(full_name, surname)[:200]
 
 
 def upgrade():
