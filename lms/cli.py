@@ -52,8 +52,9 @@ def seed_demo(if_empty: bool):
     demo_emails = [email for _role, email in DEMO_LOGINS["users"]]
     if db.session.scalar(select(User.id).where(User.email.in_(demo_emails)).limit(1)) is not None:
         click.echo(f"Demo sign-ins (password for all: {DEMO_LOGINS['password']}):")
+        width = max(len(role) for role, _email in DEMO_LOGINS["users"])
         for role, email in DEMO_LOGINS["users"]:
-            click.echo(f"  {role:<12} {email}")
+            click.echo(f"  {role:<{width}}  {email}")
 
 
 @click.group("users", help="Manage people from the command line.")

@@ -24,8 +24,9 @@ DEMO_LOGINS = {
     "password": PASSWORD,
     "users": [
         ("admin", "admin@cascade.demo"),
-        ("coordinator", "koordynator.cherkasy@cascade.demo"),
-        ("trainer", "n.bondarenko@cascade.demo"),
+        # As the README names them: the master trainer heads the cascade (generation 0).
+        ("coordinator (Cherkasy oblast)", "koordynator.cherkasy@cascade.demo"),
+        ("master trainer", "n.bondarenko@cascade.demo"),
         ("trainer", "o.melnyk@cascade.demo"),
         ("participant", "uchasnyk@cascade.demo"),
     ],

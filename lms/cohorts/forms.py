@@ -15,7 +15,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 NO_COMMUNITY = 0
@@ -57,8 +57,15 @@ class CohortForm(FlaskForm):
     end_date = DateField(
         _l("Last day"), validators=[Optional()], description=_l("Empty: as many days as the course has.")
     )
+    # InputRequired, not DataRequired: 0 is an answer to correct ("at least 1"), not a blank.
     capacity = IntegerField(
-        _l("Places"), default=25, validators=[DataRequired(), NumberRange(min=1, max=1000)]
+        _l("Places"),
+        default=25,
+        validators=[
+            InputRequired(_l("Enter the number of places.")),
+            NumberRange(min=1, message=_l("A training needs at least 1 place.")),
+            NumberRange(max=1000, message=_l("At most %(n)d places.", n=1000)),
+        ],
     )
     notes = TextAreaField(_l("Notes for the team"), validators=[Optional(), Length(max=5000)])
     sessions = FieldList(FormField(SessionRowForm))

@@ -49,7 +49,20 @@ def resolve_plan(values: dict, current: Cohort | None = None) -> Plan:
 
     course = _course(pick("course_id"), must_be_active=current is None or "course_id" in values)
     lead = _trainer(pick("lead_trainer_id"), "lead_trainer_id")
-    co_ids = values["co_trainer_ids"] if "co_trainer_ids" in values else _co_ids(current)
+    if "co_trainer_ids" in values:
+        co_ids = values["co_trainer_ids"]
+        if lead.id in set(co_ids or []):
+            raise ValidationError.on(
+                "co_trainer_ids",
+                _l(
+                    "%(name)s leads this training and cannot also be its co-trainer: untick her "
+                    "among the co-trainers or choose another lead trainer.",
+                    name=lead.full_name,
+                ),
+            )
+    else:
+        # A co-trainer promoted to lead leaves the co-trainers.
+        co_ids = _co_ids(current)
     co_trainers = [
         _trainer(user_id, "co_trainer_ids") for user_id in dict.fromkeys(co_ids or []) if user_id != lead.id
     ]
@@ -109,8 +122,12 @@ def _venue(venue: str | None) -> str:
 
 
 def _capacity(capacity) -> int:
-    if not isinstance(capacity, int) or isinstance(capacity, bool) or not 1 <= capacity <= MAX_CAPACITY:
+    if not isinstance(capacity, int) or isinstance(capacity, bool):
         raise ValidationError.on("capacity", _l("Enter a number of places from 1 to %(n)d.", n=MAX_CAPACITY))
+    if capacity < 1:
+        raise ValidationError.on("capacity", _l("A training needs at least 1 place."))
+    if capacity > MAX_CAPACITY:
+        raise ValidationError.on("capacity", _l("At most %(n)d places.", n=MAX_CAPACITY))
     return capacity
 
 

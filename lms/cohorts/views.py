@@ -159,7 +159,7 @@ def _fill_choices(form: CohortForm, cohort: Cohort | None = None) -> None:
         leads.insert(0, cohort.lead_trainer)
     form.lead_trainer_id.choices = [(user.id, user.sort_name) for user in leads]
     form.co_trainer_ids.choices = [(user.id, user.sort_name) for user in _trainers()]
-    districts = db.session.scalars(org.scoped_districts(current_user)).all()
+    districts = db.session.scalars(org.scoped_districts(current_user, home_first=True)).all()
     if cohort is not None and cohort.district not in districts:
         districts.insert(0, cohort.district)
     form.district_id.choices = _grouped(districts, lambda d: d.region.display_name, lambda d: d.display_name)

@@ -43,6 +43,10 @@ def _url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+# Short names on the language switch: "UK" would read as the United Kingdom.
+LANGUAGE_SWITCH_LABELS = {"uk": "УКР", "en": "EN"}
+
+
 def init_templating(app: Flask) -> None:
     # Globals rather than a context processor, so macros imported without context see them too.
     app.jinja_env.globals.update(
@@ -51,6 +55,7 @@ def init_templating(app: Flask) -> None:
         current_language=current_language,
         url_with=_url_with,
         nav_items=nav_items,
+        language_switch_labels=LANGUAGE_SWITCH_LABELS,
     )
 
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""

@@ -7,6 +7,7 @@ from lms.core.collation import by_name
 from lms.core.db import TimestampMixin, in_values
 from lms.core.i18n import Localized
 from lms.extensions import db
+from lms.org.translit import transliterate
 
 REGION_KINDS = ("oblast", "ar", "city")
 COMMUNITY_KINDS = ("urban", "rural")
@@ -80,6 +81,10 @@ class Community(Localized, TimestampMixin, db.Model):
     district: Mapped[District] = relationship(back_populates="communities")
 
 
+def _transliterated_name(context) -> str:
+    return transliterate(context.get_current_parameters()["name"])[:255]
+
+
 class Institution(Localized, TimestampMixin, db.Model):
     __tablename__ = "institutions"
     __table_args__ = (
@@ -89,7 +94,8 @@ class Institution(Localized, TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
-    name_en: Mapped[str] = mapped_column(String(255), default="")
+    # Institutions are named in Ukrainian; English pages show the official transliteration.
+    name_en: Mapped[str] = mapped_column(String(255), default=_transliterated_name)
     type: Mapped[str] = mapped_column(String(40))
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id", ondelete="RESTRICT"), index=True)
 

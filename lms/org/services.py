@@ -1,7 +1,7 @@
 """Geography and institutions: what admins and coordinators may add, change and see."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.core import audit
@@ -67,11 +67,32 @@ def scoped_regions(user) -> Select:
     return query if scope is None else query.where(Region.id.in_(scope))
 
 
-def scoped_districts(user, region_id: int | None = None) -> Select:
+def home_region_ids(user) -> set[int]:
+    """Where a person works: a coordinator's regions, else the region of her institution."""
+    if user.has_role("coordinator") and user.region_ids:
+        return set(user.region_ids)
+    if user.institution_id is None:
+        return set()
+    region_id = db.session.scalar(
+        select(District.region_id)
+        .join(Institution, Institution.district_id == District.id)
+        .where(Institution.id == user.institution_id)
+    )
+    return {region_id} if region_id is not None else set()
+
+
+def scoped_districts(user, region_id: int | None = None, *, home_first: bool = False) -> Select:
+    """Districts a person lists, alphabetically by region; with ``home_first`` the districts of
+    her own region come first (a form's list starts where she works)."""
+    home = home_region_ids(user) if home_first else set()
     query = (
         select(District)
         .join(Region)
-        .order_by(by_name(Region.name, Region.name_en), by_name(District.name, District.name_en))
+        .order_by(
+            *([case((District.region_id.in_(home), 0), else_=1)] if home else []),
+            by_name(Region.name, Region.name_en),
+            by_name(District.name, District.name_en),
+        )
     )
     scope = _scope(user)
     if scope is not None:
