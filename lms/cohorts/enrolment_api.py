@@ -8,6 +8,7 @@ from flask_smorest.fields import Upload
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
+from lms.accounts import names
 from lms.api.common import ErrorSchema, PageArgs, page_of, paginate
 from lms.cohorts import enrolment, roster
 from lms.cohorts.models import ENROLLMENT_STATUSES
@@ -35,12 +36,22 @@ class CohortEnrollmentSchema(ma.Schema):
     status = ma.fields.String(dump_only=True, metadata={"enum": list(ENROLLMENT_STATUSES)})
     full_name = ma.fields.String(attribute="user.full_name", dump_only=True)
     full_name_latin = ma.fields.String(attribute="user.full_name_latin", dump_only=True)
+    sort_name = ma.fields.String(
+        attribute="user.sort_name", dump_only=True, metadata={"description": "full_name, surname first."}
+    )
+    warnings = ma.fields.Method(
+        "_warnings", dump_only=True, metadata={"description": "What to check, e.g. a one-word name."}
+    )
     email = ma.fields.String(attribute="user.email", dump_only=True)
     position = ma.fields.String(attribute="user.position", dump_only=True)
     institution_id = ma.fields.Integer(attribute="user.institution_id", dump_only=True, allow_none=True)
     waitlisted_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     withdrawn_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     created_at = ma.fields.DateTime(dump_only=True)
+
+    def _warnings(self, enrollment) -> list[str]:
+        warning = names.one_word_warning(enrollment.user.full_name)
+        return [str(warning)] if warning else []
 
 
 class EnrollmentRequestSchema(ma.Schema):

@@ -10,6 +10,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from lms.accounts import names
 from lms.cohorts import enrolment, roster
 from lms.cohorts.models import ENROLLMENT_STATUSES
 from lms.core.errors import DomainError
@@ -157,6 +158,9 @@ def enrol_new(cohort_id: int):
         return _add_page(cohort, form, error.status)
     db.session.commit()
     _flash_enrolled(enrollment)
+    warning = names.one_word_warning(enrollment.user.full_name)
+    if warning:
+        flash(str(warning), "warning")
     return redirect(url_for(".add", cohort_id=cohort.id))
 
 
