@@ -64,7 +64,7 @@ class CohortForm(FlaskForm):
         validators=[
             InputRequired(_l("Enter the number of places.")),
             NumberRange(min=1, message=_l("A training needs at least 1 place.")),
-            NumberRange(max=1000, message=_l("At most %(n)d places.", n=1000)),
+            NumberRange(max=1000, message=_l("Places: at most %(n)d.", n=1000)),
         ],
     )
     notes = TextAreaField(_l("Notes for the team"), validators=[Optional(), Length(max=5000)])

@@ -127,7 +127,7 @@ def _capacity(capacity) -> int:
     if capacity < 1:
         raise ValidationError.on("capacity", _l("A training needs at least 1 place."))
     if capacity > MAX_CAPACITY:
-        raise ValidationError.on("capacity", _l("At most %(n)d places.", n=MAX_CAPACITY))
+        raise ValidationError.on("capacity", _l("Places: at most %(n)d.", n=MAX_CAPACITY))
     return capacity
 
 
