@@ -144,3 +144,18 @@ def test_co_trainer_choices_are_surnames_first_in_order(client, geography):
     page = _planning_page(client, lead, course)
     block = page.split('name="co_trainer_ids"', 1)[1]
     assert in_order(block, "Бойко Олег", "Їжак Євген", "Ярош Ірина")
+
+
+def test_region_page_lists_districts_in_the_page_languages_order(client, admin, oblasts):
+    region = oblasts["UA-71"]
+    for name, name_en in [
+        ("Черкаський район", "Cherkasy Raion"),
+        ("Звенигородський район", "Zvenyhorodka Raion"),
+    ]:
+        factories.DistrictFactory(region=region, name=name, name_en=name_en)
+    sign_in(client, admin)
+    page = client.get(f"/admin/geography/regions/{region.id}").get_data(as_text=True)
+    assert in_order(page, "Звенигородський район", "Черкаський район")
+    english(client)
+    page = client.get(f"/admin/geography/regions/{region.id}").get_data(as_text=True)
+    assert in_order(page, "Cherkasy Raion", "Zvenyhorodka Raion")

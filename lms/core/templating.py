@@ -5,6 +5,7 @@ from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lms.core.collation import sort_key
 from lms.core.i18n import current_language, localized
 from lms.core.permissions import can
 
@@ -47,6 +48,11 @@ def _url_with(**changes) -> str:
 LANGUAGE_SWITCH_LABELS = {"uk": "УКР", "en": "EN"}
 
 
+def alphabetical(items, attribute: str = "display_name") -> list:
+    """Items in the page language's alphabetical order of ``attribute`` (the name they show)."""
+    return sorted(items, key=lambda item: sort_key(getattr(item, attribute)))
+
+
 def init_templating(app: Flask) -> None:
     # Globals rather than a context processor, so macros imported without context see them too.
     app.jinja_env.globals.update(
@@ -58,6 +64,7 @@ def init_templating(app: Flask) -> None:
         language_switch_labels=LANGUAGE_SWITCH_LABELS,
     )
 
+    app.jinja_env.filters["alphabetical"] = alphabetical
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": (
         format_datetime(value, fmt) if value else ""
