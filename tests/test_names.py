@@ -121,3 +121,23 @@ def test_api_corrects_a_surname_and_refuses_one_outside_the_name(client, db, adm
     assert fixed.status_code == 200 and fixed.json["sort_name"] == "Олег Богдан"
     wrong = client.patch(f"/api/v1/users/{user.id}", json={"surname": "Петренко"}, headers=headers)
     assert wrong.status_code == 422 and "surname" in wrong.json["error"]["fields"]
+
+
+def test_roster_with_a_surname_column_sorts_people_by_that_surname(db, tmp_path):
+    from lms.cohorts import roster
+
+    cohort = factories.CohortFactory(capacity=5, with_sessions=True)
+    path = tmp_path / "roster.csv"
+    rows = [
+        ["Прізвище", "Ім'я", "Email"],
+        ["Олег", "Богдан", "o.oleh@example.org"],
+        ["Коваль", "Ірина", "k@example.org"],
+    ]
+    path.write_bytes(("\r\n".join(";".join(row) for row in rows) + "\r\n").encode())
+    report = roster.import_roster(cohort, path, by=cohort.lead_trainer, send_invitations=False)
+    assert report["created"] == 2
+    people = dict(
+        db.session.execute(select(User.email, User.sort_name).where(User.email.like("%@example.org"))).all()
+    )
+    assert people["o.oleh@example.org"] == "Олег Богдан"  # both are given names: the column decides
+    assert people["k@example.org"] == "Коваль Ірина"

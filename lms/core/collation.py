@@ -52,7 +52,7 @@ def _register_sqlite_collations(dbapi_connection, connection_record) -> None:
         dbapi_connection.create_collation(sqlite_collation_name(language), icu_collator.compare)
 
 
-class by_name(ColumnElement):  # noqa: N801 - reads as a function in ORDER BY clauses
+class by_name(ColumnElement):  # lower case: it reads as a function in ORDER BY clauses
     """``column`` collated for alphabetical order in ``language`` (default: the page's language
     when the statement is built). With ``english``, English pages order by that column instead:
     the name they show. The language is fixed here, not when the statement runs, because

@@ -54,6 +54,7 @@ def describe(reason: list | tuple) -> str:
 class RosterRow:
     number: int
     full_name: str
+    surname: str = ""
     email: str | None = None
     phone: str | None = None
     raw_email: str = ""
@@ -126,7 +127,12 @@ class Places:
 
 def parse_row(number: int, values: dict[str, str], places: Places) -> RosterRow:
     """A row with the problems that show without looking at other rows or people."""
-    row = RosterRow(number=number, full_name=values["full_name"], raw_email=values.get("email", ""))
+    row = RosterRow(
+        number=number,
+        full_name=values["full_name"],
+        surname=values.get("surname", ""),
+        raw_email=values.get("email", ""),
+    )
     row.position = values.get("position", "")
     row.institution = values.get("institution", "")
     if not row.full_name:

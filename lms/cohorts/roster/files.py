@@ -191,7 +191,10 @@ def read_roster(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         if people > MAX_ROWS:
             raise bad_file(_l("The file has more than %(n)d rows: split it into smaller files.", n=MAX_ROWS))
         parts = [values.pop(part, "") for part in NAME_PARTS]
-        values["full_name"] = values.get("full_name") or " ".join(part for part in parts if part)
+        if not values.get("full_name"):
+            values["full_name"] = " ".join(part for part in parts if part)
+            # A surname column says which word is the surname: lists sort by it.
+            values["surname"] = parts[0]
         yield number, values
     if people == 0:
         raise bad_file(_l("The file names its columns but has no rows of people."))

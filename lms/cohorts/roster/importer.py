@@ -173,6 +173,7 @@ def _create_people(cohort: Cohort, rows: list[RosterRow], *, by, report: ImportR
         user = User(
             email=row.email,
             full_name=row.full_name,
+            surname=row.surname,
             full_name_latin=transliterate(row.full_name),
             phone=row.phone,
             position=row.position,
