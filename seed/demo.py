@@ -141,6 +141,21 @@ STAFF = [
     ),
 ]
 
+# Specialists as district lists write them: surname first, with the patronymic, and initials
+# (Ґ, Є, І, Ї) that a code-point sort would put before А. The people list shows them in place.
+OFFICIAL_ORDER_PEOPLE = [
+    ("gudz.ya@cascade.demo", "Ґудзь Яна Олегівна", "Фахівчиня із соціальної роботи"),
+    ("yevtushenko.m@cascade.demo", "Євтушенко Марія Іванівна", "Начальниця служби у справах дітей"),
+    ("ivanenko.o@cascade.demo", "Іваненко Олег Петрович", "Дільничний офіцер поліції"),
+    ("yizhakevych.l@cascade.demo", "Їжакевич Лариса Андріївна", "Соціальна педагогиня"),
+    ("andriichuk.s@cascade.demo", "Андрійчук Світлана Василівна", "Психологиня центру соціальних служб"),
+    (
+        "hnatiuk.r@cascade.demo",
+        "Гнатюк Роман Миколайович",
+        "Фахівець відділу у справах сім'ї, молоді та спорту",
+    ),
+]
+
 FIRST_NAMES_F = [
     "Олена",
     "Тетяна",
@@ -282,6 +297,16 @@ def load_people(institutions: dict[str, Institution], participants: int = 60) ->
         people[email] = user
     rng = random.Random(2026)  # reproducible demo names, not security
     cherkasy = [i for i in institutions.values() if i.district.region.code == "UA-71"]
+    for n, (email, name, position) in enumerate(OFFICIAL_ORDER_PEOPLE):
+        people[email] = accounts.find_user_by_email(email) or accounts.create_user(
+            by=None,
+            email=email,
+            full_name=name,
+            roles=["participant"],
+            password=PASSWORD,
+            position=position,
+            institution_id=cherkasy[n % len(cherkasy)].id,
+        )
     for n in range(participants):
         female = rng.random() < 0.78  # the programme's specialists are mostly women
         first = rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)

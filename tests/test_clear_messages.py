@@ -198,3 +198,13 @@ def test_seed_output_names_the_master_trainer(app, db):
     lines = {line.split()[-1]: line for line in result.output.splitlines() if "@cascade.demo" in line}
     assert "master trainer" in lines["n.bondarenko@cascade.demo"]
     assert "coordinator (Cherkasy oblast)" in lines["koordynator.cherkasy@cascade.demo"]
+
+
+def test_seeded_people_in_official_order_sort_by_surname_on_the_people_page(app, db, client):
+    assert app.test_cli_runner().invoke(args=["seed", "demo"]).exit_code == 0
+    admin = db.session.scalars(select(User).where(User.email == "admin@cascade.demo")).one()
+    sign_in(client, admin)
+    page = client.get("/admin/users/?q=cascade.demo").get_data(as_text=True)
+    surnames = ["Андрійчук Світлана", "Гнатюк Роман", "Ґудзь Яна", "Євтушенко Марія", "Іваненко Олег"]
+    positions = [page.index(name) for name in surnames]
+    assert positions == sorted(positions)
