@@ -30,6 +30,7 @@ def _language(language: str | None) -> str:
 
 @cache
 def collator(language: str) -> icu.Collator:
+    # One per language for the process: ICU's compare and getSortKey are const, safe to share.
     return icu.Collator.createInstance(icu.Locale(COLLATIONS[_language(language)][0]))
 
 
@@ -47,9 +48,7 @@ def _register_sqlite_collations(dbapi_connection, connection_record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     for language in COLLATIONS:
-        # A fresh collator per connection: ICU collators are not safe to share across threads.
-        icu_collator = icu.Collator.createInstance(icu.Locale(COLLATIONS[language][0]))
-        dbapi_connection.create_collation(sqlite_collation_name(language), icu_collator.compare)
+        dbapi_connection.create_collation(sqlite_collation_name(language), collator(language).compare)
 
 
 class by_name(ColumnElement):  # lower case: it reads as a function in ORDER BY clauses
