@@ -59,7 +59,7 @@ class UserForm(FlaskForm):
     full_name = StringField(_l("Full name (Ukrainian)"), validators=[DataRequired(), Length(max=200)])
     surname = StringField(
         _l("Surname"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=200)],
         description=_l("Lists are sorted by it. Leave empty and it is taken from the full name."),
     )
     full_name_latin = StringField(

@@ -43,7 +43,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     full_name_latin: Mapped[str] = mapped_column(String(200), default="")
     # One of full_name's words: people enter "Олена Шевченко" and "Шевченко Олена Петрівна"
     # alike, so the surname is guessed on save unless given, and can be corrected.
-    surname: Mapped[str] = mapped_column(String(100), default="")
+    surname: Mapped[str] = mapped_column(String(200), default="")
     # full_name surname first ("Шевченко Олена"): what lists sort by and show.
     sort_name: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str | None] = mapped_column(String(32), index=True)

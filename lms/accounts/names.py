@@ -10,7 +10,6 @@ from lms.core.errors import ValidationError
 
 # Ukrainian patronymics (Петрович, Андрійович, Петрівна, Андріївна; Ілліч, Кузьмич).
 PATRONYMIC_ENDINGS = ("ович", "евич", "йович", "івна", "ївна", "овна", "ич")
-SURNAME_MAX = 100
 
 
 @cache

@@ -24,12 +24,12 @@ depends_on = None
 def _surname_and_sort_name(full_name):
     # The app's own rule, so that existing people sort as people saved from now on.
     surname = guess_surname(full_name)
-    return surname[:100], sort_name(full_name, surname)[:200]
+    return surname[:200], sort_name(full_name, surname)[:200]
 
 
 def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('surname', sa.String(length=100), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('surname', sa.String(length=200), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('sort_name', sa.String(length=200), nullable=False, server_default=''))
     with op.batch_alter_table('institutions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('name_en', sa.String(length=255), nullable=False, server_default=''))
