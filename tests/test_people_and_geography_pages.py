@@ -12,7 +12,7 @@ def english(client):
         session["lang"] = "en"
 
 
-def test_admin_adds_a_person_who_gets_a_reset_link(client, db, admin, mail_dir):
+def test_admin_adds_a_person_who_gets_a_welcome_email(client, db, admin, mail_dir):
     sign_in(client, admin)
     region = factories.RegionFactory()
     response = client.post(

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.accounts import services
+from lms.accounts import onboarding, services
 from lms.accounts.forms import ROLE_LABELS, UserForm
 from lms.accounts.models import ROLES, User, UserRole
 from lms.core.errors import DomainError
@@ -70,8 +70,7 @@ def create():
                 region_ids=form.region_ids.data,
                 password=form.password.data or None,
             )
-            if not form.password.data:
-                services.request_password_reset(user.email)
+            onboarding.queue_welcome(user, by=current_user)
         except DomainError as error:
             db.session.rollback()
             show_error_on_form(form, error)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
+from lms.accounts.onboarding import access_lines, queue_welcome
 from lms.accounts.services import create_user, find_user_by_email, normalize_email
 from lms.cohorts.calendar import cohort_ics
 from lms.cohorts.lookup import get_cohort
@@ -227,6 +228,8 @@ def enrol(
     )
     if status == "enrolled" and send_invitation:
         queue_invitation(enrollment)
+    elif new_person and send_invitation:
+        queue_welcome(user, by=by)  # a new account on the waitlist still needs a way in
     return enrollment
 
 
@@ -374,6 +377,8 @@ def invitation_text(cohort: Cohort, user: User, *, moved_up: bool = False) -> tu
         lines += [
             "",
             _("If you cannot come, please tell your trainer so that someone else can take the place."),
+            "",
+            *access_lines(user),
         ]
         return str(subject), "\n".join(str(line) for line in lines)
 
