@@ -167,3 +167,44 @@ def test_dev_server_gives_emails_its_own_address_unless_lms_base_url_says_otherw
     host, port, env, expected
 ):
     assert dev_base_url(host, port, env) == expected
+
+
+def test_adding_a_new_participant_with_a_registered_email_offers_to_enrol_that_person(client, db):
+    cohort = factories.CohortFactory(capacity=5)
+    known = factories.UserFactory(email="known@example.org", full_name="Тетяна Савчук")
+    sign_in(client, cohort.lead_trainer)
+    response = client.post(
+        f"/cohorts/{cohort.id}/enrolments/new",
+        data={"full_name": "Тетяна Савчук", "email": "Known@Example.org", "institution_id": "0"},
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    offer = page[page.index('data-testid="existing-person"') :]
+    assert "Тетяна Савчук" in offer and f'name="user_id" value="{known.id}"' in offer
+    assert client.post(f"/cohorts/{cohort.id}/enrolments", data={"user_id": known.id}).status_code == 302
+    again = client.post(
+        f"/cohorts/{cohort.id}/enrolments/new",
+        data={"full_name": "Тетяна Савчук", "email": "known@example.org", "institution_id": "0"},
+    ).get_data(as_text=True)
+    offer = again[again.index('data-testid="existing-person"') :]
+    assert 'name="user_id"' not in offer.split("</div>")[0]  # already enrolled: nothing to press
+
+
+def test_a_deactivated_persons_email_is_not_offered_to_a_trainer(client, db):
+    cohort = factories.CohortFactory(capacity=5)
+    factories.UserFactory(email="gone@example.org", active=False)
+    sign_in(client, cohort.lead_trainer)
+    page = client.post(
+        f"/cohorts/{cohort.id}/enrolments/new",
+        data={"full_name": "Хтось Інший", "email": "gone@example.org", "institution_id": "0"},
+    ).get_data(as_text=True)
+    assert 'data-testid="existing-person"' not in page
+
+
+def test_admin_adding_a_registered_email_is_offered_to_open_that_person(client, db, admin):
+    known = factories.UserFactory(email="known@example.org", full_name="Тетяна Савчук")
+    sign_in(client, admin)
+    response = add_person(client, email_address="KNOWN@example.org")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'href="/admin/users/{known.id}"' in page and "Тетяна Савчук" in page

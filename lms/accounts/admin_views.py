@@ -8,7 +8,7 @@ from sqlalchemy import select
 from lms.accounts import onboarding, services
 from lms.accounts.forms import ROLE_LABELS, UserForm
 from lms.accounts.models import ROLES, User, UserRole
-from lms.core.errors import DomainError
+from lms.core.errors import Conflict, DomainError
 from lms.core.forms import show_error_on_form
 from lms.core.permissions import permission_required
 from lms.extensions import db
@@ -56,6 +56,7 @@ def create():
     _fill_choices(form)
     if request.method == "GET":
         form.roles.data = ["participant"]
+    existing = None
     if form.validate_on_submit():
         try:
             user = services.create_user(
@@ -74,11 +75,13 @@ def create():
         except DomainError as error:
             db.session.rollback()
             show_error_on_form(form, error)
+            if isinstance(error, Conflict):  # offer the person who has this email, not a dead end
+                existing = services.find_user_by_email(form.email.data or "")
         else:
             db.session.commit()
             flash(_("%(name)s is added.", name=user.full_name), "success")
             return redirect(url_for(".index"))
-    return render_template("accounts/admin/user_form.html", form=form, user=None)
+    return render_template("accounts/admin/user_form.html", form=form, user=None, existing=existing)
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])

@@ -112,7 +112,7 @@ def add(cohort_id: int):
     return _add_page(cohort, _new_person_form(cohort))
 
 
-def _add_page(cohort, form: NewPersonForm, status: int = 200):
+def _add_page(cohort, form: NewPersonForm, status: int = 200, existing=None):
     q = request.args.get("q", "").strip()
     people, more = enrolment.people_to_enrol(cohort, q, by=current_user, limit=SEARCH_LIMIT)
     return render_template(
@@ -125,6 +125,7 @@ def _add_page(cohort, form: NewPersonForm, status: int = 200):
         form=form,
         counts=enrolment.enrollment_counts(cohort),
         open=enrolment.is_open_for_enrolment(cohort),
+        existing=existing,
     ), status
 
 
@@ -154,7 +155,9 @@ def enrol_new(cohort_id: int):
     except DomainError as error:
         db.session.rollback()
         show_error_on_form(form, error)
-        return _add_page(cohort, form, error.status)
+        # Not a dead end: the person with this email can be enrolled from the same page.
+        existing = enrolment.person_with_email(cohort, form.email.data, by=current_user)
+        return _add_page(cohort, form, error.status, existing)
     db.session.commit()
     _flash_enrolled(enrollment)
     return redirect(url_for(".add", cohort_id=cohort.id))
