@@ -5,7 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.accounts import onboarding, services
+from lms.accounts import (
+    audit_texts,  # noqa: F401 - registers how this feature's actions read
+    onboarding,
+    services,
+)
 from lms.accounts.forms import ROLE_LABELS, UserForm
 from lms.accounts.models import ROLES, User, UserRole
 from lms.core.errors import Conflict, DomainError
