@@ -208,3 +208,18 @@ def test_admin_adding_a_registered_email_is_offered_to_open_that_person(client, 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert f'href="/admin/users/{known.id}"' in page and "Тетяна Савчук" in page
+
+
+def test_person_created_through_the_api_gets_the_welcome_too(client, db, admin, mail_dir):
+    from tests.conftest import api_headers
+
+    headers = api_headers(admin)
+    before = existing_mail(mail_dir)
+    response = client.post(
+        "/api/v1/users",
+        json={"email": "api.person@example.org", "full_name": "Ігор Левченко", "roles": ["participant"]},
+        headers=headers,
+    )
+    assert response.status_code == 201
+    (message,) = new_mail(db, mail_dir, before)
+    assert message["To"] == "api.person@example.org" and SET_LINK.search(body_of(message))

@@ -74,7 +74,9 @@ class UserForm(FlaskForm):
     password = PasswordField(
         _l("Initial password"),
         validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH)],
-        description=_l("Optional: leave empty and the person chooses one from the link in the welcome email."),
+        description=_l(
+            "Optional: leave empty and the person chooses one from the link in the welcome email."
+        ),
     )
 
 
