@@ -81,7 +81,7 @@ def test_welcome_of_a_person_with_an_initial_password_gives_a_sign_in_link(clien
     assert "/login" in body and "/password/set/" not in body
 
 
-def test_set_password_link_signs_the_person_in_and_works_once(app, client, db, mail_dir):
+def test_set_password_link_signs_the_person_in_and_works_once(app, client, db, mail_dir, strict_loading):
     user = without_password(email="first@example.org")
     db.session.flush()
     path = "/password/set/" + SET_LINK.search(onboarding.set_password_link(user)).group(2)

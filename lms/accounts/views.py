@@ -97,9 +97,10 @@ def set_password(token: str):
         except DomainError as error:
             show_error_on_form(form, error)
         else:
-            db.session.commit()
+            # Signed in before the commit expires the person's attributes (no reload needed).
             login_user(user)
             session["lang"] = user.locale
+            db.session.commit()
             flash(_("Your password is saved. Welcome to Cascade LMS!"), "success")
             return redirect(url_for("core.index"))
     return render_template("accounts/set_password.html", form=form, user=user)
