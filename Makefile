@@ -3,11 +3,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 export LMS_INSTANCE_PATH ?= $(CURDIR)/instance
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: run test install translations extract-messages db demo worker lint bench clean
 
 run: install translations db
-	$(BIN)/lms dev
+	$(BIN)/lms dev --host $(HOST) --port $(PORT)
 
 test: install translations
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)

@@ -5,7 +5,9 @@ from pathlib import Path
 from celery import Celery, Task
 from flask import Flask, has_app_context
 
-TASK_MODULES = ["lms.core.tasks", "lms.cohorts.tasks"]
+from lms.core.broker import use_atomic_filesystem_broker
+
+TASK_MODULES = ["lms.core.tasks", "lms.accounts.tasks", "lms.cohorts.tasks"]
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -38,6 +40,7 @@ def celery_init_app(app: Flask) -> Celery:
     for folder in app.config["CELERY"].get("broker_transport_options", {}).values():
         if isinstance(folder, str) and folder.startswith("/"):
             Path(folder).mkdir(parents=True, exist_ok=True)  # the filesystem broker's queue folders
+    use_atomic_filesystem_broker()
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.config_from_object(app.config["CELERY"])
     celery.conf.imports = TASK_MODULES + app.config.get("CELERY_EXTRA_IMPORTS", [])

@@ -162,20 +162,35 @@ def _worker_command(beat: bool, concurrency: int) -> list[str]:
 
 @click.command("dev")
 @click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000)
+@click.option("--port", default=5000, type=click.IntRange(1, 65535))
 @with_appcontext
 def dev(host: str, port: int):
     """Run the web app and a Celery worker together; Ctrl-C stops both."""
+    address = dev_base_url(host, port)
+    # Emails are written by the worker, so both processes learn the address from the environment.
+    os.environ["LMS_BASE_URL"] = address
+    current_app.config["BASE_URL"] = address
     # Its own process group, so stopping it reaches the pool and beat children too.
     worker_process = subprocess.Popen(_worker_command(True, 2), start_new_session=True)  # noqa: S603
     signal.signal(signal.SIGTERM, _interrupt)
-    click.echo(f"Cascade LMS is running at http://{host}:{port}  (Ctrl-C stops the web app and the worker)")
+    click.echo(f"Cascade LMS is running at {address}  (Ctrl-C stops the web app and the worker)")
     try:
         run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
     except KeyboardInterrupt:
         pass
     finally:
         _stop(worker_process)
+
+
+def dev_base_url(host: str, port: int, environ=os.environ) -> str:
+    """``LMS_BASE_URL`` when set, else the address the development server listens on."""
+    if environ.get("LMS_BASE_URL"):
+        return environ["LMS_BASE_URL"].rstrip("/")
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - naming the wildcard, not binding to it
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def _interrupt(signum, frame):

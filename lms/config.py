@@ -45,6 +45,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_THROTTLE_WINDOW_SECONDS": 15 * 60,
         "LOGIN_THROTTLE_MAX_PER_IP": 30,
         "PASSWORD_RESET_MAX_AGE": 2 * 60 * 60,
+        "WELCOME_LINK_DAYS": int(os.environ.get("LMS_WELCOME_LINK_DAYS", "14")),
         "API_TOKEN_DAYS": int(os.environ.get("LMS_API_TOKEN_DAYS", "365")),
         "CELERY": {
             "broker_url": os.environ.get("CELERY_BROKER_URL", "filesystem://"),

@@ -16,6 +16,7 @@ PUBLIC = {
     "accounts.login",
     "accounts.forgot_password",
     "accounts.reset_password",
+    "accounts.set_password",  # the link in a welcome or invitation email
     "accounts_api.create_token",
     "api-docs.openapi_json",
     "api-docs.openapi_swagger_ui",

@@ -288,11 +288,20 @@ def test_a_file_with_problems_imports_nothing_until_they_are_skipped(db, cohort,
     assert maryana.roles == {"participant"} and registered.full_name != NAME
     db.session.commit()
     outbox.publish_ready()
-    invited = {
-        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["To"]
+    sent = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
         for p in set(mail_dir.glob("*.eml")) - before
-    }
+    ]
+    invited = {m["To"] for m in sent if m.get_filename() or any(m.iter_attachments())}
     assert invited == {"olena@example.org", "maryana@example.org", "alla@example.org"}
+    bodies = {m["To"]: m.get_body(("plain",)).get_content() for m in sent}
+    # New people get a link to choose a password; a registered one, a sign-in link.
+    assert (
+        "/password/set/" in bodies["maryana@example.org"] and "/password/set/" in bodies["alla@example.org"]
+    )
+    assert "/password/set/" not in bodies["olena@example.org"] and "/login" in bodies["olena@example.org"]
+    # Stepan waits for a seat with a new account: the welcome is his way in.
+    assert "/password/set/" in bodies["stepan@example.org"]
 
 
 def test_a_withdrawn_person_in_the_roster_is_enrolled_again(db, cohort, tmp_path):

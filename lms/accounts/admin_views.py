@@ -5,11 +5,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.accounts import names, services
+from lms.accounts import (
+    audit_texts,  # noqa: F401 - registers how this feature's actions read
+    names,
+    onboarding,
+    services,
+)
 from lms.accounts.forms import ROLE_LABELS, UserForm
 from lms.accounts.models import ROLES, User, UserRole
 from lms.core.collation import by_name
-from lms.core.errors import DomainError
+from lms.core.errors import Conflict, DomainError
 from lms.core.forms import show_error_on_form
 from lms.core.permissions import permission_required
 from lms.extensions import db
@@ -64,6 +69,7 @@ def create():
     _fill_choices(form)
     if request.method == "GET":
         form.roles.data = ["participant"]
+    existing = None
     if form.validate_on_submit():
         try:
             user = services.create_user(
@@ -79,17 +85,18 @@ def create():
                 region_ids=form.region_ids.data,
                 password=form.password.data or None,
             )
-            if not form.password.data:
-                services.request_password_reset(user.email)
+            onboarding.queue_welcome(user, by=current_user)
         except DomainError as error:
             db.session.rollback()
             show_error_on_form(form, error)
+            if isinstance(error, Conflict):  # offer the person who has this email, not a dead end
+                existing = services.find_user_by_email(form.email.data or "")
         else:
             db.session.commit()
             flash(_("%(name)s is added.", name=user.full_name), "success")
             _warn_about_name(user)
             return redirect(url_for(".index"))
-    return render_template("accounts/admin/user_form.html", form=form, user=None)
+    return render_template("accounts/admin/user_form.html", form=form, user=None, existing=existing)
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from lms.accounts import names, services
+from lms.accounts import names, onboarding, services
 from lms.accounts.models import ROLES, User, UserRole
 from lms.api.common import PageArgs, page_of, paginate
 from lms.core.errors import NotFound
@@ -122,9 +122,10 @@ def list_users(args):
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserSchema)
 def create_user(data):
-    """Create a person (admins)."""
+    """Create a person (admins); she receives the welcome email with her way in."""
     data.pop("active", None)
     user = services.create_user(by=current_user, **data)
+    onboarding.queue_welcome(user, by=current_user)
     db.session.commit()
     return user
 

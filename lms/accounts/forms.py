@@ -79,7 +79,9 @@ class UserForm(FlaskForm):
     password = PasswordField(
         _l("Initial password"),
         validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH)],
-        description=_l("Optional: leave empty and the person sets one through the reset link."),
+        description=_l(
+            "Optional: leave empty and the person chooses one from the link in the welcome email."
+        ),
     )
 
 

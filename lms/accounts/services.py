@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -17,6 +17,7 @@ from lms.accounts.models import ROLES, ApiToken, FailedLogin, User, hash_token
 from lms.core import audit
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, NotFound, TooManyRequests, ValidationError
+from lms.core.links import external_url
 from lms.core.mail import queue_email
 from lms.core.permissions import require
 from lms.extensions import db
@@ -280,7 +281,7 @@ def request_password_reset(email: str) -> None:
         return
     # The nonce in the token makes the link single-use: setting a password changes it.
     token = _reset_serializer().dumps({"id": user.id, "n": user.session_nonce})
-    link = current_app.config["BASE_URL"].rstrip("/") + url_for("accounts.reset_password", token=token)
+    link = external_url("accounts.reset_password", token=token)
     queue_email(
         user.email,
         _("Reset your Cascade LMS password"),

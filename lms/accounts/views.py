@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from lms.accounts import services
+from lms.accounts import onboarding, services
 from lms.accounts.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, TokenForm
 from lms.core.errors import DomainError, TooManyRequests
 from lms.core.forms import show_error_on_form
@@ -79,6 +79,31 @@ def reset_password(token: str):
             flash(_("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/password/set/<token>", methods=["GET", "POST"])
+@public
+def set_password(token: str):
+    """The link in a welcome or invitation email: a new person chooses her password, once."""
+    try:
+        user = onboarding.user_for_set_password_token(token)
+    except DomainError as error:
+        flash(str(error.message), "danger")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = onboarding.set_first_password(token, form.password.data)
+        except DomainError as error:
+            show_error_on_form(form, error)
+        else:
+            # Signed in before the commit expires the person's attributes (no reload needed).
+            login_user(user)
+            session["lang"] = user.locale
+            db.session.commit()
+            flash(_("Your password is saved. Welcome to Cascade LMS!"), "success")
+            return redirect(url_for("core.index"))
+    return render_template("accounts/set_password.html", form=form, user=user)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

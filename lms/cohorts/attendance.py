@@ -253,6 +253,9 @@ class ParticipantAttendance:
     statuses: list[str | None]
     percent: float
     meets_rule: bool
+    # Over the sessions held so far (None before the first): the early warning.
+    percent_so_far: float | None = None
+    below_so_far: bool = False
 
 
 @dataclass
@@ -280,9 +283,13 @@ class CohortAttendance:
     participants: list[ParticipantAttendance] = field(default_factory=list)
     tallies: list[SessionTally] = field(default_factory=list)
 
+    held: list[TrainingSession] = field(default_factory=list)
+
     @property
     def below_rule(self) -> int:
-        return sum(1 for p in self.participants if not p.meets_rule)
+        """People below the rule counting only the sessions that have taken place: a training
+        that has only begun does not flag everyone."""
+        return sum(1 for p in self.participants if p.below_so_far)
 
 
 def cohort_attendance_summary(cohort: Cohort) -> CohortAttendance:
@@ -304,13 +311,25 @@ def cohort_attendance_summary(cohort: Cohort) -> CohortAttendance:
         )
     }
     minimum = cohort.course.min_attendance_percent
-    summary = CohortAttendance(cohort, list(sessions), local_today())
+    today = local_today()
+    marked_sessions = {session_id for session_id, _enrollment_id in marks}
+    held = [s for s in sessions if s.date < today or s.id in marked_sessions]
+    summary = CohortAttendance(cohort, list(sessions), today, held=held)
     for number, enrollment in enumerate(people, start=1):
         statuses = [marks.get((s.id, enrollment.id)) for s in sessions]
         attended = {s.id for s, status in zip(sessions, statuses, strict=True) if status in ATTENDED}
         percent = share_of_session_time(sessions, attended)
+        so_far = share_of_session_time(held, attended) if held else None
         summary.participants.append(
-            ParticipantAttendance(number, enrollment, statuses, percent, percent >= minimum)
+            ParticipantAttendance(
+                number,
+                enrollment,
+                statuses,
+                percent,
+                percent >= minimum,
+                percent_so_far=so_far,
+                below_so_far=so_far is not None and so_far < minimum,
+            )
         )
     for session in sessions:
         tally = SessionTally(session, enrolled=len(people))

@@ -3,6 +3,7 @@ summary, the panel on the cohort page, and the printable session kit."""
 
 import segno
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -32,15 +33,27 @@ def qr_svg(text: str) -> str:
     return segno.make(text, error="m").svg_inline(scale=1, border=2, omitsize=True)
 
 
-def breadcrumbs(cohort, *current: str) -> list[tuple[str, str | None]]:
+def breadcrumbs(cohort, *current: str, session=None) -> list[tuple[str, str | None]]:
+    """Trainings → the training (its dates) → on a session's page, that session's own date."""
     trail: list[tuple[str, str | None]] = []
     if "cohorts.index" in current_app.view_functions:
         trail.append((_("Trainings"), url_for("cohorts.index")))
     trail.append(
-        (f"{cohort.course.display_title} · {cohort.start_date.isoformat()}", cohort_page_url(cohort))
+        (
+            f"{cohort.course.display_title} · {date_range(cohort.start_date, cohort.end_date)}",
+            cohort_page_url(cohort),
+        )
     )
+    if session is not None:
+        trail.append((format_date(session.date, "long"), None))
     trail.extend((label, None) for label in current)
     return trail
+
+
+def date_range(start, end) -> str:
+    if start == end:
+        return format_date(start, "medium")
+    return f"{format_date(start, 'medium')} – {format_date(end, 'medium')}"
 
 
 def _grid_input(form) -> tuple[dict[int, str], dict[int, str]]:
@@ -89,7 +102,7 @@ def session_attendance(session_id: int):
         | typed_notes,
         paper=bool(request.form.get("paper")),
         is_today=session.date == local_today(),
-        breadcrumbs=breadcrumbs(session.cohort, _("Attendance")),
+        breadcrumbs=breadcrumbs(session.cohort, _("Attendance"), session=session),
         back_url=cohort_page_url(session.cohort),
     ), (422 if request.method == "POST" else 200)
 

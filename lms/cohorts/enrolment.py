@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
+from lms.accounts.onboarding import access_lines, queue_welcome
 from lms.accounts.services import create_user, find_user_by_email, normalize_email
 from lms.cohorts.calendar import cohort_ics
 from lms.cohorts.lookup import get_cohort
@@ -119,6 +120,25 @@ def people_to_enrol(
     return [(person, statuses.get(person.id)) for person in people[:limit]], len(people) > limit
 
 
+def person_with_email(cohort: Cohort, email: str, *, by) -> tuple[User, str | None] | None:
+    """The active person who already has ``email``, with her status in ``cohort``, so that a
+    trainer who tried to add her as new can enrol her instead."""
+    require(by, "enrollment.manage", cohort)
+    try:
+        email = normalize_email(email)
+    except ValidationError:
+        return None
+    user = db.session.scalar(
+        select(User).options(joinedload(User.institution)).where(User.email == email, User.active.is_(True))
+    )
+    if user is None:
+        return None
+    status = db.session.scalar(
+        select(Enrollment.status).where(Enrollment.cohort_id == cohort.id, Enrollment.user_id == user.id)
+    )
+    return user, status
+
+
 def search_people(query: str, *, limit: int = 20) -> list[User]:
     """Active people whose name, Latin name, email or phone contains ``query`` (any case)."""
     text = (query or "").strip().casefold()
@@ -168,7 +188,7 @@ def create_participant(
         raise ValidationError.on("institution_id", _l("Choose an institution of the training's district."))
     if email and find_user_by_email(normalize_email(email)) is not None:
         raise Conflict(
-            _l("A person with this email already exists: find her by search instead."),
+            _l("A person with this email is already registered: enrol them instead of adding them again."),
             fields={"email": [_l("Already in use.")]},
         )
     user = create_user(
@@ -228,6 +248,8 @@ def enrol(
     )
     if status == "enrolled" and send_invitation:
         queue_invitation(enrollment)
+    elif new_person and send_invitation:
+        queue_welcome(user, by=by)  # a new account on the waitlist still needs a way in
     return enrollment
 
 
@@ -375,6 +397,8 @@ def invitation_text(cohort: Cohort, user: User, *, moved_up: bool = False) -> tu
         lines += [
             "",
             _("If you cannot come, please tell your trainer so that someone else can take the place."),
+            "",
+            *access_lines(user),
         ]
         return str(subject), "\n".join(str(line) for line in lines)
 

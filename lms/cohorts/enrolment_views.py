@@ -113,7 +113,7 @@ def add(cohort_id: int):
     return _add_page(cohort, _new_person_form(cohort))
 
 
-def _add_page(cohort, form: NewPersonForm, status: int = 200):
+def _add_page(cohort, form: NewPersonForm, status: int = 200, existing=None):
     q = request.args.get("q", "").strip()
     people, more = enrolment.people_to_enrol(cohort, q, by=current_user, limit=SEARCH_LIMIT)
     return render_template(
@@ -126,6 +126,7 @@ def _add_page(cohort, form: NewPersonForm, status: int = 200):
         form=form,
         counts=enrolment.enrollment_counts(cohort),
         open=enrolment.is_open_for_enrolment(cohort),
+        existing=existing,
     ), status
 
 
@@ -155,7 +156,9 @@ def enrol_new(cohort_id: int):
     except DomainError as error:
         db.session.rollback()
         show_error_on_form(form, error)
-        return _add_page(cohort, form, error.status)
+        # Not a dead end: the person with this email can be enrolled from the same page.
+        existing = enrolment.person_with_email(cohort, form.email.data, by=current_user)
+        return _add_page(cohort, form, error.status, existing)
     db.session.commit()
     _flash_enrolled(enrollment)
     warning = names.one_word_warning(enrollment.user.full_name)

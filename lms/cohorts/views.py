@@ -11,8 +11,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from lms.accounts.models import User, UserRole
+from lms.cohorts import (
+    audit_texts,  # noqa: F401 - registers how this feature's actions read
+    lookup,
+    services,
+)
 from lms.cohorts import calendar as calendars
-from lms.cohorts import lookup, services
 from lms.cohorts.calendar import VIEWS, calendar_weeks, period
 from lms.cohorts.forms import NO_COMMUNITY, CancelForm, CohortForm, SessionForm
 from lms.cohorts.models import COHORT_STATUSES, Cohort, Enrollment

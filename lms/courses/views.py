@@ -10,7 +10,10 @@ from lms.accounts.models import User
 from lms.core.errors import DomainError
 from lms.core.forms import show_error_on_form
 from lms.core.permissions import permission_required, require
-from lms.courses import services
+from lms.courses import (
+    audit_texts,  # noqa: F401 - registers how this feature's actions read
+    services,
+)
 from lms.courses.forms import (
     CourseForm,
     GrantAccreditationForm,

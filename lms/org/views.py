@@ -8,7 +8,10 @@ from lms.core.errors import DomainError
 from lms.core.forms import show_error_on_form
 from lms.core.permissions import permission_required, require
 from lms.extensions import db
-from lms.org import services
+from lms.org import (
+    audit_texts,  # noqa: F401 - registers how this feature's actions read
+    services,
+)
 from lms.org.forms import (
     COMMUNITY_KIND_LABELS,
     INSTITUTION_TYPE_LABELS,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User, UserRole
+from lms.accounts.onboarding import queue_welcome
 from lms.cohorts.calendar import cohort_ics
 from lms.cohorts.enrolment import (
     check_open_for_enrolment,
@@ -223,6 +224,9 @@ def _enrol_rows(
         if ics is not None and enrollment.status == "enrolled":
             enrollment.user = people[row.user_id]
             queue_invitation(enrollment, ics=ics)
+        elif ics is not None and row.matched_by is None:
+            # A new account on the waitlist: the welcome tells her how to get in meanwhile.
+            queue_welcome(people[row.user_id], by=by)
     db.session.expire(cohort, ["enrollments"])
 
 
