@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.accounts import services
+from lms.accounts import services, signin
 from lms.accounts.forms import ROLE_LABELS, UserForm
 from lms.accounts.models import ROLES, User, UserRole
 from lms.core.errors import DomainError
@@ -71,7 +71,7 @@ def create():
                 password=form.password.data or None,
             )
             if not form.password.data:
-                services.request_password_reset(user.email)
+                signin.email_reset_link(user)
         except DomainError as error:
             db.session.rollback()
             show_error_on_form(form, error)
@@ -108,8 +108,7 @@ def edit(user_id: int):
                 active=form.active.data,
             )
             if form.password.data:
-                services.check_password_strength(form.password.data)
-                user.set_password(form.password.data)
+                signin.set_new_password(user, form.password.data, by=current_user, action="user.password_set")
         except DomainError as error:
             db.session.rollback()
             show_error_on_form(form, error)
