@@ -14,6 +14,7 @@ PUBLIC = {
     "core.set_language",
     "core.health",
     "accounts.login",
+    "accounts.login_second_factor",
     "accounts.forgot_password",
     "accounts.reset_password",
     "accounts_api.create_token",

@@ -113,7 +113,6 @@ def login_second_factor():
 
 
 @bp.post("/logout")
-@public
 def logout():
     if current_user.is_authenticated:
         signin.sign_out(current_user._get_current_object())
