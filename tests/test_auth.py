@@ -55,7 +55,9 @@ def test_repeated_failed_sign_ins_are_throttled(client, db, app):
         assert login(client, "olena@example.org", "guess").status_code == 422
     # Even the right password is refused while the account is throttled.
     assert login(client, "olena@example.org", factories.PASSWORD).status_code == 429
-    reasons = [e.details["reason"] for e in db.session.query(AuditEvent).filter_by(action="user.sign_in_failed")]
+    reasons = [
+        e.details["reason"] for e in db.session.query(AuditEvent).filter_by(action="user.sign_in_failed")
+    ]
     assert reasons == ["password"] * limit + ["throttled"]
 
 

@@ -44,7 +44,11 @@ def test_password_change_is_audited_with_revoked_tokens(client, db):
     sign_in(client, user)
     client.post(
         "/account/password",
-        data={"current_password": factories.PASSWORD, "new_password": "a new long secret", "confirm": "a new long secret"},
+        data={
+            "current_password": factories.PASSWORD,
+            "new_password": "a new long secret",
+            "confirm": "a new long secret",
+        },
     )
     [event] = events(db, "user.password_change")
     assert event.actor_id == user.id and event.details == {"tokens_revoked": 1}

@@ -69,7 +69,11 @@ def test_password_change_ends_other_sessions_and_remember_me(app, db, person):
     phone_remember = copy_of(app, phone, "remember_token")
     response = laptop.post(
         "/account/password",
-        data={"current_password": factories.PASSWORD, "new_password": "a new long secret", "confirm": "a new long secret"},
+        data={
+            "current_password": factories.PASSWORD,
+            "new_password": "a new long secret",
+            "confirm": "a new long secret",
+        },
     )
     assert response.status_code == 302
     assert opens_home(laptop)
@@ -84,7 +88,9 @@ def test_password_reset_ends_every_session(app, db, person):
     stolen = copy_of(app, phone, "session", "remember_token")
     token = _reset_serializer().dumps({"id": person.id, "n": person.session_nonce})
     other = app.test_client()
-    response = other.post(f"/password/reset/{token}", data={"password": "a new long secret", "confirm": "a new long secret"})
+    response = other.post(
+        f"/password/reset/{token}", data={"password": "a new long secret", "confirm": "a new long secret"}
+    )
     assert response.status_code == 302
     assert not opens_home(phone)
     assert not opens_home(stolen)
@@ -164,7 +170,9 @@ def _home_queries(app, db, sessions: int) -> int:
     user = factories.UserFactory()
     for number in range(sessions - 1):
         db.session.add(
-            UserSession(id=f"other-{user.id}-{number}", user_id=user.id, expires_at=utcnow() + timedelta(hours=1))
+            UserSession(
+                id=f"other-{user.id}-{number}", user_id=user.id, expires_at=utcnow() + timedelta(hours=1)
+            )
         )
     client = app.test_client()
     sign_in(client, user)

@@ -62,7 +62,7 @@ def _person(application, email: str) -> None:
 
 def _ask_for_token(base: str, email: str, password: str) -> tuple[int, dict]:
     body = json.dumps({"email": email, "password": password}).encode()
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - our local server over http
         f"{base}/api/v1/auth/tokens", data=body, headers={"Content-Type": "application/json"}
     )
     try:

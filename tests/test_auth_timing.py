@@ -13,7 +13,6 @@ from lms.accounts import passwords
 from tests import factories
 
 
-
 @pytest.fixture
 def production_hash(app):
     before = (
@@ -61,9 +60,7 @@ def test_wrong_password_unknown_and_deactivated_accounts_take_the_same_time(clie
         assert abs(medians[name] - known) < 0.25 * known, medians
 
 
-def test_reset_request_takes_the_same_time_and_sends_nothing_to_unknown_addresses(
-    client, db, app, mail_dir
-):
+def test_reset_request_takes_the_same_time_and_sends_nothing_to_unknown_addresses(client, db, app, mail_dir):
     factories.UserFactory(email="known@example.org")
     before = (app.config["PASSWORD_RESET_MAX_PER_ACCOUNT"], app.config["PASSWORD_RESET_MAX_PER_ADDRESS"])
     app.config["PASSWORD_RESET_MAX_PER_ACCOUNT"] = app.config["PASSWORD_RESET_MAX_PER_ADDRESS"] = 10_000

@@ -18,7 +18,11 @@ def test_password_change_revokes_tokens(client, db):
     sign_in(client, user)
     client.post(
         "/account/password",
-        data={"current_password": factories.PASSWORD, "new_password": "a new long secret", "confirm": "a new long secret"},
+        data={
+            "current_password": factories.PASSWORD,
+            "new_password": "a new long secret",
+            "confirm": "a new long secret",
+        },
     )
     assert not works(client, headers)
 
@@ -27,7 +31,9 @@ def test_password_reset_revokes_tokens(client, db):
     user = factories.UserFactory()
     headers = api_headers(user)
     token = _reset_serializer().dumps({"id": user.id, "n": user.session_nonce})
-    client.post(f"/password/reset/{token}", data={"password": "a new long secret", "confirm": "a new long secret"})
+    client.post(
+        f"/password/reset/{token}", data={"password": "a new long secret", "confirm": "a new long secret"}
+    )
     assert not works(client, headers)
 
 
@@ -42,9 +48,15 @@ def test_deactivation_revokes_tokens_and_reactivation_does_not_restore_them(clie
     user = factories.UserFactory()
     headers = api_headers(user)
     admin_headers = api_headers(admin)
-    assert client.patch(f"/api/v1/users/{user.id}", json={"active": False}, headers=admin_headers).status_code == 200
+    assert (
+        client.patch(f"/api/v1/users/{user.id}", json={"active": False}, headers=admin_headers).status_code
+        == 200
+    )
     assert not works(client, headers)
-    assert client.patch(f"/api/v1/users/{user.id}", json={"active": True}, headers=admin_headers).status_code == 200
+    assert (
+        client.patch(f"/api/v1/users/{user.id}", json={"active": True}, headers=admin_headers).status_code
+        == 200
+    )
     assert not works(client, headers)
     assert all(token.revoked_at is not None for token in services.list_tokens(user))
     # A new token after reactivation works.

@@ -141,21 +141,27 @@ def test_admin_requires_two_factor_and_coordinator_must_set_it_up(client, db, ad
     sign_in(trainer_client, factories.UserFactory(roles=["trainer"]))
     assert trainer_client.get("/").status_code == 200
     # Nor can the coordinator get an API token around it.
-    response = other.post("/api/v1/auth/tokens", json={"email": "koord@example.org", "password": factories.PASSWORD})
+    response = other.post(
+        "/api/v1/auth/tokens", json={"email": "koord@example.org", "password": factories.PASSWORD}
+    )
     assert response.status_code == 403
 
 
 def test_required_two_factor_cannot_be_turned_off_by_the_person(client, db, admin, enrolled):
     two_factor.set_required(True, by=admin)
     sign_in(client, enrolled)
-    response = client.post("/account/two-factor", data={"code": pyotp.TOTP(SECRET).now(), "action": "disable"})
+    response = client.post(
+        "/account/two-factor", data={"code": pyotp.TOTP(SECRET).now(), "action": "disable"}
+    )
     assert response.status_code == 422
     assert enrolled.two_factor_enabled
 
 
 def test_person_turns_two_factor_off_with_a_code(client, db, enrolled):
     sign_in(client, enrolled)
-    response = client.post("/account/two-factor", data={"code": pyotp.TOTP(SECRET).now(), "action": "disable"})
+    response = client.post(
+        "/account/two-factor", data={"code": pyotp.TOTP(SECRET).now(), "action": "disable"}
+    )
     assert response.status_code == 302
     assert not enrolled.two_factor_enabled
     assert two_factor.unused_recovery_codes(enrolled) == 0

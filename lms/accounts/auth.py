@@ -8,7 +8,13 @@ from lms.accounts import services, sessions, two_factor
 from lms.accounts.models import User
 
 # Pages an admin or coordinator may open before setting up a required second factor.
-ENROLMENT_ENDPOINTS = {"security.two_factor_page", "accounts.logout", "static", "bootstrap.static", "core.set_language"}
+ENROLMENT_ENDPOINTS = {
+    "security.two_factor_page",
+    "accounts.logout",
+    "static",
+    "bootstrap.static",
+    "core.set_language",
+}
 
 
 def init_login(app: Flask, login_manager) -> None:

@@ -19,7 +19,11 @@ DEFAULT_METHOD = "scrypt:32768:8:1"
 
 
 def _method() -> str:
-    return current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_METHOD) if has_app_context() else DEFAULT_METHOD
+    return (
+        current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_METHOD)
+        if has_app_context()
+        else DEFAULT_METHOD
+    )
 
 
 def hash_password(password: str) -> str:

@@ -15,7 +15,7 @@ from lms.extensions import db
 bp = Blueprint("security", __name__, template_folder="templates")
 
 # The secret being set up, kept until the first code proves the app has it.
-PENDING_SECRET = "_totp_setup"
+TOTP_SETUP = "_totp_setup"
 
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
@@ -25,8 +25,8 @@ def two_factor_page():
         abort(404)
     if user.two_factor_enabled:
         return _manage(user)
-    secret = session.get(PENDING_SECRET) or two_factor.new_secret()
-    session[PENDING_SECRET] = secret
+    secret = session.get(TOTP_SETUP) or two_factor.new_secret()
+    session[TOTP_SETUP] = secret
     form = EnableTwoFactorForm()
     status = 200
     if form.validate_on_submit():
@@ -37,7 +37,7 @@ def two_factor_page():
             status = 422
         else:
             db.session.commit()
-            session.pop(PENDING_SECRET, None)
+            session.pop(TOTP_SETUP, None)
             flash(_("Two-factor sign-in is on."), "success")
             return render_template("accounts/recovery_codes.html", codes=codes)
     elif form.is_submitted():

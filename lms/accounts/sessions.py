@@ -29,7 +29,9 @@ def start(user: User, *, remember: bool = False, ip: str | None = None) -> UserS
     lifetime = (
         timedelta(days=config["REMEMBER_DAYS"]) if remember else timedelta(hours=config["SESSION_MAX_HOURS"])
     )
-    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at < now))
+    db.session.execute(
+        delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at < now)
+    )
     record = UserSession(
         id=secrets.token_urlsafe(32),
         user_id=user.id,

@@ -44,7 +44,9 @@ def _take_sign_in_slot(email: str, ip: str) -> dict[str, int]:
 
 
 def _wrong_credentials() -> ValidationError:
-    return ValidationError(_l("Wrong email or password."), fields={"password": [_l("Wrong email or password.")]})
+    return ValidationError(
+        _l("Wrong email or password."), fields={"password": [_l("Wrong email or password.")]}
+    )
 
 
 def authenticate(email: str, password: str, ip: str) -> User:

@@ -40,7 +40,9 @@ def set_required(required: bool, *, by) -> SecuritySettings:
         settings = SecuritySettings(id=1, require_two_factor=False)
         db.session.add(settings)
     if settings.require_two_factor != required:
-        audit.record(by, "security.two_factor_required", None, before=settings.require_two_factor, after=required)
+        audit.record(
+            by, "security.two_factor_required", None, before=settings.require_two_factor, after=required
+        )
     settings.require_two_factor = required
     settings.updated_by_id = by.id
     return settings

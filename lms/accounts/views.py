@@ -171,7 +171,9 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            signin.change_password(user, form.current_password.data, form.new_password.data, _client_address())
+            signin.change_password(
+                user, form.current_password.data, form.new_password.data, _client_address()
+            )
         except TooManyRequests as error:
             flash(str(error.message), "danger")
         except DomainError as error:
