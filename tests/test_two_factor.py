@@ -179,3 +179,13 @@ def test_admin_resets_a_lost_phone(client, db, admin, enrolled):
     sign_in(client, admin)
     assert client.post(f"/admin/users/{enrolled.id}/two-factor/reset").status_code == 302
     assert not enrolled.two_factor_enabled
+
+
+def test_demo_policy_is_seeded_once_and_does_not_require_two_factor(db):
+    from lms.accounts.models import SecuritySettings
+    from seed import security
+
+    security.load([])
+    security.load([])
+    assert db.session.query(SecuritySettings).count() == 1
+    assert not two_factor.current_settings().require_two_factor
