@@ -112,3 +112,16 @@ def test_reset_throttle_resets_after_an_hour(client, db, app, mail_dir):
         assert forgot(client, "reset@example.org").status_code == 429
         clock.move_to(start + timedelta(seconds=app.config["PASSWORD_RESET_WINDOW_SECONDS"] + 1))
         assert forgot(client, "reset@example.org").status_code == 302
+
+
+def test_sign_ins_do_not_wipe_the_reset_counters(client, db, app):
+    """Sign-in attempts clear old counters; the reset counters' longer window survives them."""
+    factories.UserFactory(email="reset@example.org")
+    limit = app.config["PASSWORD_RESET_MAX_PER_ACCOUNT"]
+    start = utcnow()
+    with time_machine.travel(start, tick=False) as clock:
+        for _ in range(limit):
+            assert forgot(client, "reset@example.org").status_code == 302
+        clock.move_to(start + timedelta(seconds=app.config["LOGIN_THROTTLE_WINDOW_SECONDS"] + 60))
+        login(client, "someone@example.org", "guess")
+        assert forgot(client, "reset@example.org").status_code == 429
