@@ -165,3 +165,29 @@ def test_simultaneous_attempts_from_one_address_stop_at_the_address_limit(server
     assert len(password_checks) == per_address
     assert results.count(422) == per_address
     assert results.count(429) == ATTEMPTS - results.count(422)
+
+
+def test_an_expired_window_restarts_cleanly_under_concurrency(server, password_checks):
+    """Counters from an old window are cleared and restarted while fifty attempts arrive: no
+    deadlock between the clean-up and the counting, and again exactly the limit is checked."""
+    from datetime import timedelta
+
+    from lms.accounts import throttle
+    from lms.core.db import utcnow
+
+    application, base = server
+    limit = application.config["LOGIN_THROTTLE_MAX_FAILURES"]
+    _person(application, "returning@example.org")
+    long_ago = utcnow() - timedelta(hours=3)
+    with application.app_context():
+        for name in (
+            throttle.key("sign-in-account", "returning@example.org"),
+            throttle.key("sign-in-address", "127.0.0.1"),
+        ):
+            db.session.add(LoginThrottle(key=name, window_start=long_ago, failures=1000))
+        db.session.commit()
+        db.session.remove()
+    results = _fire(base, "returning@example.org", [f"guess {i}" for i in range(ATTEMPTS)])
+    statuses = [status for status, _body in results]
+    assert set(statuses) == {422, 429}
+    assert len(password_checks) == limit == statuses.count(422)

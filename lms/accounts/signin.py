@@ -32,6 +32,7 @@ def _take_sign_in_slot(email: str, ip: str) -> dict[str, int]:
     window = config["LOGIN_THROTTLE_WINDOW_SECONDS"]
     # Only rows past the longest window go: the reset counters run for an hour.
     throttle.forget_expired(max(window, config["PASSWORD_RESET_WINDOW_SECONDS"]))
+    db.session.commit()
     keys = _sign_in_keys(email, ip)
     if not throttle.take(keys, window):
         audit.record(None, "user.sign_in_failed", None, email=email, reason="throttled")

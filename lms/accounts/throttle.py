@@ -9,7 +9,7 @@ its slot back; failures stay counted until the window that began with the first 
 import hashlib
 from datetime import timedelta
 
-from sqlalchemy import case, delete, literal, update
+from sqlalchemy import case, delete, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -31,7 +31,8 @@ def take(keys: dict[str, int], window_seconds: int) -> bool:
     allowed = True
     for name, limit in keys.items():
         allowed = _increment(name, now, since) <= limit and allowed
-    db.session.commit()
+        # One row lock at a time, released at once: no lock order for a deadlock to form.
+        db.session.commit()
     return allowed
 
 
@@ -45,8 +46,13 @@ def give_back(keys) -> None:
 
 
 def forget_expired(window_seconds: int) -> None:
+    """Delete counters whose window has passed, skipping rows another request holds (so this
+    clean-up never waits on, or deadlocks with, a sign-in in flight)."""
     since = utcnow() - timedelta(seconds=window_seconds)
-    db.session.execute(delete(LoginThrottle).where(LoginThrottle.window_start < since))
+    expired = (
+        select(LoginThrottle.key).where(LoginThrottle.window_start < since).with_for_update(skip_locked=True)
+    )
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(expired)))
 
 
 def _increment(name: str, now, since) -> int:
