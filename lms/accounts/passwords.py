@@ -3,7 +3,6 @@
 scrypt through Werkzeug (N=2**15, r=8, p=1, 16-byte salt; ``PASSWORD_HASH_METHOD`` changes it).
 """
 
-import hmac
 from functools import cache
 from importlib.resources import files
 
@@ -70,6 +69,3 @@ def check_strength(password: str, field: str = "password") -> None:
             field, _l("This password is among the most common ones and easy to guess. Choose another.")
         )
 
-
-def same_secret(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
