@@ -68,4 +68,3 @@ def check_strength(password: str, field: str = "password") -> None:
         raise ValidationError.on(
             field, _l("This password is among the most common ones and easy to guess. Choose another.")
         )
-
