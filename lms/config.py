@@ -75,6 +75,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "broker_connection_retry_on_startup": True,
             "beat_schedule": {
                 "relay-outbox": {"task": "lms.core.relay_outbox", "schedule": 15.0},
+                "forget-expired-sessions": {
+                    "task": "lms.accounts.forget_expired_sessions",
+                    "schedule": 3600.0,
+                },
             },
         },
     }

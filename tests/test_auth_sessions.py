@@ -184,3 +184,18 @@ def _home_queries(app, db, sessions: int) -> int:
 
 def test_checking_the_session_costs_the_same_for_one_or_thirty_sessions(app, db, strict_loading):
     assert _home_queries(app, db, 1) == _home_queries(app, db, 30)
+
+
+def test_hourly_task_deletes_only_sessions_past_their_end(db):
+    from lms.accounts.tasks import forget_expired_sessions
+
+    user = factories.UserFactory()
+    db.session.add_all(
+        [
+            UserSession(id="ended", user_id=user.id, expires_at=utcnow() - timedelta(seconds=1)),
+            UserSession(id="live", user_id=user.id, expires_at=utcnow() + timedelta(hours=1)),
+        ]
+    )
+    db.session.flush()
+    assert forget_expired_sessions() == 1
+    assert [s.id for s in db.session.query(UserSession).filter_by(user_id=user.id)] == ["live"]

@@ -56,6 +56,12 @@ def end_all(user: User) -> None:
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
 
 
+def forget_expired() -> int:
+    """Delete sessions past their absolute end (run hourly by the worker's beat)."""
+    result = db.session.execute(delete(UserSession).where(UserSession.expires_at <= utcnow()))
+    return result.rowcount or 0
+
+
 def load(cookie_value: str) -> User | None:
     """The person a session or remember-me cookie stands for, or None when it has ended."""
     user_id, _, rest = (cookie_value or "").partition(":")
