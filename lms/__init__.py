@@ -12,6 +12,7 @@ BLUEPRINTS = [
     "lms.core.audit_views:bp",
     "lms.accounts.views:bp",
     "lms.accounts.admin_views:bp",
+    "lms.accounts.security_views:bp",
     "lms.org.views:bp",
     "lms.courses.views:bp",
     "lms.cohorts.views:bp",

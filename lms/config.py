@@ -1,6 +1,7 @@
 """Settings read from the environment, with defaults that need no server."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused in production below
@@ -41,11 +42,18 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         ),
         "MAIL_OUTBOX_DIR": str(instance / "mail"),
         "UPLOAD_DIR": str(instance / "uploads"),
-        "LOGIN_THROTTLE_MAX_FAILURES": 5,
-        "LOGIN_THROTTLE_WINDOW_SECONDS": 15 * 60,
-        "LOGIN_THROTTLE_MAX_PER_IP": 30,
+        "LOGIN_THROTTLE_MAX_FAILURES": int(os.environ.get("LMS_LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_THROTTLE_WINDOW_SECONDS": int(os.environ.get("LMS_LOGIN_WINDOW_MINUTES", "15")) * 60,
+        "LOGIN_THROTTLE_MAX_PER_IP": int(os.environ.get("LMS_LOGIN_MAX_FAILURES_PER_ADDRESS", "30")),
         "PASSWORD_RESET_MAX_AGE": 2 * 60 * 60,
         "WELCOME_LINK_DAYS": int(os.environ.get("LMS_WELCOME_LINK_DAYS", "14")),
+        "PASSWORD_RESET_MAX_PER_ACCOUNT": 3,
+        "PASSWORD_RESET_MAX_PER_ADDRESS": 10,
+        "PASSWORD_RESET_WINDOW_SECONDS": 60 * 60,
+        "SESSION_IDLE_MINUTES": int(os.environ.get("LMS_SESSION_IDLE_MINUTES", "30")),
+        "SESSION_MAX_HOURS": int(os.environ.get("LMS_SESSION_MAX_HOURS", "12")),
+        "REMEMBER_DAYS": int(os.environ.get("LMS_REMEMBER_DAYS", "30")),
+        "TWO_FACTOR_PENDING_SECONDS": 5 * 60,
         "API_TOKEN_DAYS": int(os.environ.get("LMS_API_TOKEN_DAYS", "365")),
         "CELERY": {
             "broker_url": os.environ.get("CELERY_BROKER_URL", "filesystem://"),
@@ -68,6 +76,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "broker_connection_retry_on_startup": True,
             "beat_schedule": {
                 "relay-outbox": {"task": "lms.core.relay_outbox", "schedule": 15.0},
+                "forget-expired-sessions": {
+                    "task": "lms.accounts.forget_expired_sessions",
+                    "schedule": 3600.0,
+                },
             },
         },
     }
@@ -78,6 +90,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         config.update(overrides)
         if celery_overrides:
             config["CELERY"] = {**config["CELERY"], **celery_overrides}
+    # "Keep me signed in" lasts as long as its server-side session, not Flask-Login's year.
+    config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=config["REMEMBER_DAYS"]))
     if config["ENV_NAME"] == "production" and config["SECRET_KEY"] == DEV_SECRET:
         raise RuntimeError("Refusing to start in production with the default SECRET_KEY: set SECRET_KEY.")
     return config

@@ -5,6 +5,9 @@ Every test that uses ``app`` runs on SQLite and on PostgreSQL (when reachable; r
 """
 
 import os
+import secrets
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 
 from lms import create_app
+from lms.core.db import utcnow
 from lms.extensions import db as _db
 from tests import factories
 from tests.services import postgres_url, unavailable
@@ -173,9 +177,18 @@ def csrf_enabled(app):
 
 def sign_in(client, user) -> None:
     """Start a browser session for ``user`` without going through the form."""
+    from lms.accounts.models import UserSession
+
+    record = UserSession(
+        id=secrets.token_urlsafe(32), user_id=user.id, expires_at=utcnow() + timedelta(hours=12)
+    )
+    _db.session.add(record)
+    _db.session.flush()
+    user.current_session_id = record.id
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        session["_seen"] = time.time()
 
 
 def api_headers(user) -> dict:

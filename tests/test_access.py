@@ -14,6 +14,7 @@ PUBLIC = {
     "core.set_language",
     "core.health",
     "accounts.login",
+    "accounts.login_second_factor",
     "accounts.forgot_password",
     "accounts.reset_password",
     "accounts.set_password",  # the link in a welcome or invitation email
@@ -71,6 +72,8 @@ ROLE_PAGES = {
     "/admin/geography/institutions": {"admin": 200, "coordinator": 200, "trainer": 403, "participant": 403},
     "/account/tokens": {"admin": 200, "coordinator": 200, "trainer": 200, "participant": 200},
     "/account/password": {"admin": 200, "coordinator": 200, "trainer": 200, "participant": 200},
+    "/account/two-factor": {"admin": 200, "coordinator": 200, "trainer": 404, "participant": 404},
+    "/admin/security": {"admin": 200, "coordinator": 403, "trainer": 403, "participant": 403},
 }
 ROLE_API = {
     "/api/v1/me": {"admin": 200, "coordinator": 200, "trainer": 200, "participant": 200},

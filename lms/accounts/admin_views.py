@@ -10,6 +10,7 @@ from lms.accounts import (
     names,
     onboarding,
     services,
+    signin,
 )
 from lms.accounts.forms import ROLE_LABELS, UserForm
 from lms.accounts.models import ROLES, User, UserRole
@@ -126,8 +127,7 @@ def edit(user_id: int):
                 active=form.active.data,
             )
             if form.password.data:
-                services.check_password_strength(form.password.data)
-                user.set_password(form.password.data)
+                signin.set_new_password(user, form.password.data, by=current_user, action="user.password_set")
         except DomainError as error:
             db.session.rollback()
             show_error_on_form(form, error)

@@ -1,11 +1,20 @@
 """How a request is tied to a person: the session cookie for pages, a bearer token for the API."""
 
-from flask import Flask, request
+from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
-from lms.accounts import services
+from lms.accounts import services, sessions, two_factor
 from lms.accounts.models import User
-from lms.extensions import db
+
+# Pages an admin or coordinator may open before setting up a required second factor.
+ENROLMENT_ENDPOINTS = {
+    "security.two_factor_page",
+    "accounts.logout",
+    "static",
+    "bootstrap.static",
+    "core.set_language",
+}
 
 
 def init_login(app: Flask, login_manager) -> None:
@@ -16,17 +25,10 @@ def init_login(app: Flask, login_manager) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_user(session_id: str) -> User | None:
+    def load_user(cookie_value: str) -> User | None:
         if request.path.startswith("/api/"):
             return None  # the API answers to tokens only, so a browser cookie cannot act there
-        user_id, _, nonce = session_id.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        # A deactivated person or a changed password ends every session at the next request.
-        if user is None or not user.active or user.session_nonce != nonce:
-            return None
-        return user
+        return sessions.load(cookie_value)
 
     @login_manager.request_loader
     def load_user_from_token(req) -> User | None:
@@ -37,3 +39,13 @@ def init_login(app: Flask, login_manager) -> None:
         if scheme.lower() != "bearer" or not token:
             return None
         return services.user_for_token(token.strip())
+
+    @app.before_request
+    def _require_second_factor_setup():
+        """While the programme requires two-factor, an admin or coordinator without it can only
+        set it up (or sign out)."""
+        if request.path.startswith("/api/") or request.endpoint in ENROLMENT_ENDPOINTS:
+            return None
+        if current_user.is_authenticated and two_factor.must_enrol(current_user):
+            return redirect(url_for("security.two_factor_page"))
+        return None

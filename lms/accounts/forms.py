@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.accounts.models import ROLES
-from lms.accounts.services import MIN_PASSWORD_LENGTH
+from lms.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 
 ROLE_LABELS = {
     "admin": _l("Administrator"),
@@ -33,7 +33,9 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)])
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)]
+    )
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))],
@@ -43,7 +45,7 @@ class ResetPasswordForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)]
+        _l("New password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)]
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -53,6 +55,29 @@ class ChangePasswordForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("What is this token for?"), validators=[DataRequired(), Length(max=100)])
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[Optional(), Length(max=20)],
+        description=_l("Needed when two-factor sign-in is on."),
+    )
+
+
+class TwoFactorCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=20)],
+        description=_l("The 6 digits from your authenticator app, or one of your recovery codes."),
+    )
+
+
+class EnableTwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app"), validators=[DataRequired(), Length(min=6, max=10)]
+    )
+
+
+class SecuritySettingsForm(FlaskForm):
+    require_two_factor = BooleanField(_l("Require two-factor sign-in for administrators and coordinators"))
 
 
 class UserForm(FlaskForm):
@@ -78,7 +103,7 @@ class UserForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(
         _l("Initial password"),
-        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH)],
+        validators=[Optional(), Length(min=MIN_LENGTH, max=MAX_LENGTH)],
         description=_l(
             "Optional: leave empty and the person chooses one from the link in the welcome email."
         ),

@@ -1,16 +1,14 @@
-"""People, their roles and region scope, API tokens and failed sign-ins."""
+"""People, their roles and region scope, API tokens, sign-in sessions, throttles and two-factor."""
 
 import hashlib
 import secrets
 from datetime import datetime
 
-from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, event
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, String, Table, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms.accounts import names
+from lms.accounts import names, passwords
 from lms.core.db import TimestampMixin, in_values, utcnow
 from lms.extensions import db
 from lms.org.models import Institution, Region
@@ -55,6 +53,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Changing it signs the person out everywhere (password change, deactivation).
     session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(8))
     last_login_at: Mapped[datetime | None]
+    # Base32 TOTP secret once two-factor sign-in is set up; the last time step used stops replays.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0)
     # Secret in the URL of the person's private iCal feed; rotating it cuts off old subscriptions.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Case-folded name, Latin name, email and phone: Cyrillic search that works on every database.
@@ -71,8 +73,15 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    # The server-side sign-in session this request belongs to (set at sign-in and by the loader).
+    current_session_id = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
+        return f"{self.id}:{self.session_nonce}:{self.current_session_id or ''}"
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def roles(self) -> set[str]:
@@ -92,12 +101,12 @@ class User(UserMixin, TimestampMixin, db.Model):
             self.role_rows.append(UserRole(role=role))
 
     def set_password(self, password: str) -> None:
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = passwords.hash_password(password)
         self.session_nonce = secrets.token_hex(8)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        """Compare in the same time whether or not the person has a password (no timing hint)."""
+        return passwords.verify(self.password_hash, password)
 
 
 @event.listens_for(User, "before_insert")
@@ -134,12 +143,57 @@ class ApiToken(db.Model):
         return self.revoked_at is None and self.expires_at > utcnow()
 
 
-class FailedLogin(db.Model):
-    """One failed sign-in, kept briefly to throttle guessing by account and by address."""
+class UserSession(db.Model):
+    """One sign-in on one device. Signing out deletes it, so a copied cookie opens nothing."""
 
-    __tablename__ = "failed_logins"
+    __tablename__ = "user_sessions"
+
+    # A random secret also carried in the signed session and remember-me cookies.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship()
+
+
+class LoginThrottle(db.Model):
+    """Failed attempts for one key (an account, a client address) in the current window.
+
+    Counted with one atomic upsert, so simultaneous requests cannot all see a count under the
+    limit and all be checked.
+    """
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (CheckConstraint("failures >= 0", name="failures"),)
+
+    # "<kind>:<sha256 of the account or address>": no email is stored here.
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(index=True)
+    failures: Mapped[int] = mapped_column(default=0)
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that replaces the authenticator once, stored as a hash."""
+
+    __tablename__ = "recovery_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
-    ip: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None]
+
+
+class SecuritySettings(db.Model):
+    """The programme's sign-in policy: one row, changed by admins."""
+
+    __tablename__ = "security_settings"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    # Admins and coordinators must sign in with a second factor.
+    require_two_factor: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lms.accounts.models import User
-from lms.accounts.services import check_password_strength
 from lms.core import audit
 from lms.core.errors import ValidationError
 from lms.core.i18n import localized
@@ -107,8 +106,7 @@ def user_for_set_password_token(token: str) -> User:
 
 def set_first_password(token: str, password: str) -> User:
     """Set the password a link was sent for; the link cannot be used again."""
+    from lms.accounts.signin import set_new_password  # signin builds on this module's links
+
     user = user_for_set_password_token(token)
-    check_password_strength(password)
-    user.set_password(password)
-    audit.record(user, "user.password_set", user)
-    return user
+    return set_new_password(user, password, by=user, action="user.password_set")

@@ -1,4 +1,4 @@
-"""Accounts: people, roles, sign-in with throttling, password reset and API tokens."""
+"""Accounts: people, roles, region scope and API tokens (signing in is in ``signin``)."""
 
 import re
 import secrets
@@ -6,25 +6,20 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from lms.accounts import names
-from lms.accounts.models import ROLES, ApiToken, FailedLogin, User, hash_token
+from lms.accounts import names, passwords, sessions
+from lms.accounts.models import ROLES, ApiToken, User, hash_token
 from lms.core import audit
 from lms.core.db import utcnow
-from lms.core.errors import Conflict, NotFound, TooManyRequests, ValidationError
-from lms.core.links import external_url
-from lms.core.mail import queue_email
+from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.permissions import require
 from lms.extensions import db
 from lms.org.models import Institution, Region
 from lms.org.translit import transliterate
 
-MIN_PASSWORD_LENGTH = 10
 NAME_MAX = 200
 POSITION_MAX = 200
 PHONE_RE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
@@ -55,11 +50,6 @@ def _limited(value: str | None, field: str, max_length: int) -> str:
     if len(value) > max_length:
         raise ValidationError.on(field, _l("At most %(n)d characters.", n=max_length))
     return value
-
-
-def check_password_strength(password: str, field: str = "password") -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationError.on(field, _l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
 
 
 def get_user(user_id: int) -> User:
@@ -117,7 +107,7 @@ def create_user(
     user.set_roles(roles)
     user.regions = _regions(region_ids)
     if password:
-        check_password_strength(password)
+        passwords.check_strength(password)
         user.set_password(password)
     try:
         with db.session.begin_nested():  # a simultaneous request with the same email loses cleanly
@@ -187,6 +177,8 @@ def update_user(user: User, *, by, **changes) -> User:
             raise ValidationError.on("roles", _l("You cannot remove your own admin role."))
         before["roles"] = sorted(user.roles)
         user.set_roles(roles)
+        if set(before["roles"]) != user.roles:
+            audit.record(by, "user.roles_change", user, before=before["roles"], after=sorted(user.roles))
     if "region_ids" in changes:
         user.regions = _regions(changes.pop("region_ids"))
     _check_coordinator_regions(user.roles, user.region_ids)
@@ -195,7 +187,10 @@ def update_user(user: User, *, by, **changes) -> User:
         if user.id == by.id and not active:
             raise ValidationError.on("active", _l("You cannot deactivate yourself."))
         if user.active and not active:
+            # Every session and token ends now; reactivation brings none of them back.
             user.session_nonce = secrets.token_hex(8)
+            sessions.end_all(user)
+            revoke_all_tokens(user)
         before["active"], user.active = user.active, active
     if changes:
         raise ValidationError(_l("Unknown fields: %(names)s", names=", ".join(sorted(changes))))
@@ -235,96 +230,6 @@ def _regions(region_ids) -> list[Region]:
     return regions
 
 
-def authenticate(email: str, password: str, ip: str) -> User:
-    """Return the person whose email and password match, or raise; throttles guessing.
-
-    The same message answers an unknown email and a wrong password, so accounts cannot be
-    discovered by trying addresses.
-    """
-    email = (email or "").strip().lower()
-    config = current_app.config
-    since = utcnow() - timedelta(seconds=config["LOGIN_THROTTLE_WINDOW_SECONDS"])
-    db.session.execute(delete(FailedLogin).where(FailedLogin.at < since))
-    by_email = db.session.scalar(
-        select(func.count()).where(FailedLogin.email == email, FailedLogin.at >= since)
-    )
-    by_ip = db.session.scalar(select(func.count()).where(FailedLogin.ip == ip, FailedLogin.at >= since))
-    if by_email >= config["LOGIN_THROTTLE_MAX_FAILURES"] or by_ip >= config["LOGIN_THROTTLE_MAX_PER_IP"]:
-        minutes = config["LOGIN_THROTTLE_WINDOW_SECONDS"] // 60
-        raise TooManyRequests(
-            _l(
-                "Too many failed sign-ins. Try again in %(minutes)d minutes or reset your password.",
-                minutes=minutes,
-            )
-        )
-    user = find_user_by_email(email)
-    if user is None or not user.active or not user.check_password(password):
-        db.session.add(FailedLogin(email=email[:254], ip=ip[:64]))
-        db.session.commit()
-        raise ValidationError(
-            _l("Wrong email or password."), fields={"password": [_l("Wrong email or password.")]}
-        )
-    db.session.execute(delete(FailedLogin).where(FailedLogin.email == email))
-    user.last_login_at = utcnow()
-    audit.record(user, "user.sign_in", user)
-    return user
-
-
-def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
-
-
-def request_password_reset(email: str) -> None:
-    """Email a reset link if the address belongs to an active person; say nothing either way."""
-    user = find_user_by_email((email or "").strip().lower())
-    if user is None or not user.active:
-        return
-    # The nonce in the token makes the link single-use: setting a password changes it.
-    token = _reset_serializer().dumps({"id": user.id, "n": user.session_nonce})
-    link = external_url("accounts.reset_password", token=token)
-    queue_email(
-        user.email,
-        _("Reset your Cascade LMS password"),
-        _(
-            "Hello %(name)s,\n\nTo choose a new password, open this link within two hours:\n%(link)s\n\n"
-            "If you did not ask for this, ignore this email: your password stays the same.",
-            name=user.full_name,
-            link=link,
-        ),
-    )
-    audit.record(user, "user.password_reset_requested", user)
-
-
-def user_for_reset_token(token: str) -> User:
-    try:
-        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
-    except SignatureExpired:
-        raise ValidationError(_l("This link has expired. Ask for a new one.")) from None
-    except BadSignature:
-        raise ValidationError(_l("This link is not valid. Ask for a new one.")) from None
-    user = db.session.get(User, data.get("id"))
-    if user is None or not user.active or user.session_nonce != data.get("n"):
-        raise ValidationError(_l("This link has already been used or is no longer valid."))
-    return user
-
-
-def reset_password(token: str, new_password: str) -> User:
-    user = user_for_reset_token(token)
-    check_password_strength(new_password)
-    user.set_password(new_password)
-    audit.record(user, "user.password_reset", user)
-    return user
-
-
-def change_password(user: User, current_password: str, new_password: str) -> User:
-    if not user.check_password(current_password):
-        raise ValidationError.on("current_password", _l("This is not your current password."))
-    check_password_strength(new_password, "new_password")
-    user.set_password(new_password)
-    audit.record(user, "user.password_change", user)
-    return user
-
-
 def create_token(user: User, *, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
     """Make a personal API token; the plain token is returned once and stored only as a hash."""
     plain = "lms_" + secrets.token_urlsafe(32)
@@ -340,11 +245,6 @@ def create_token(user: User, *, name: str = "", days: int | None = None) -> tupl
     db.session.flush()
     audit.record(user, "token.create", token, name=token.name)
     return token, plain
-
-
-def token_for_credentials(email: str, password: str, ip: str, name: str = "") -> tuple[ApiToken, str]:
-    user = authenticate(email, password, ip)
-    return create_token(user, name=name or "API")
 
 
 def user_for_token(plain: str) -> User | None:
@@ -367,6 +267,16 @@ def revoke_token(token_id: int, *, by) -> ApiToken:
         token.revoked_at = utcnow()
         audit.record(by, "token.revoke", token)
     return token
+
+
+def revoke_all_tokens(user: User) -> int:
+    """Revoke every usable API token of ``user``; return how many were revoked."""
+    result = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount or 0
 
 
 def list_tokens(user: User) -> list[ApiToken]:

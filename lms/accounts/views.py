@@ -1,11 +1,21 @@
-"""Signing in and out, password reset and change, and personal API tokens."""
+"""Signing in and out (with the second factor), password reset and change, and API tokens."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+import time
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from lms.accounts import onboarding, services
-from lms.accounts.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, TokenForm
+from lms.accounts import onboarding, services, signin
+from lms.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    TokenForm,
+    TwoFactorCodeForm,
+)
+from lms.accounts.models import User
 from lms.core.errors import DomainError, TooManyRequests
 from lms.core.forms import show_error_on_form
 from lms.core.permissions import public
@@ -13,6 +23,21 @@ from lms.core.views import _safe_next
 from lms.extensions import db
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+
+# The person who passed the password step and still owes the second factor.
+PENDING = "_second_factor"
+
+
+def _client_address() -> str:
+    return request.remote_addr or ""
+
+
+def _finish_sign_in(user: User, remember: bool):
+    signin.complete_sign_in(user, remember=remember, ip=_client_address())
+    db.session.commit()
+    login_user(user, remember=remember)
+    session["lang"] = user.locale
+    return redirect(_safe_next(request.args.get("next")) or url_for("core.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -24,7 +49,7 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "")
+            user = signin.authenticate(form.email.data, form.password.data, _client_address())
         except TooManyRequests as error:
             flash(str(error.message), "danger")
             status = 429
@@ -32,18 +57,68 @@ def login():
             show_error_on_form(form, error)
             status = 422
         else:
+            if not user.two_factor_enabled:
+                return _finish_sign_in(user, bool(form.remember.data))
             db.session.commit()
-            login_user(user, remember=form.remember.data)
-            session["lang"] = user.locale
-            return redirect(_safe_next(request.args.get("next")) or url_for("core.index"))
+            session[PENDING] = {
+                "id": user.id,
+                "nonce": user.session_nonce,
+                "remember": bool(form.remember.data),
+                "at": time.time(),
+            }
+            return redirect(url_for("accounts.login_second_factor", next=request.args.get("next")))
     elif form.is_submitted():
         status = 422
     return render_template("accounts/login.html", form=form), status
 
 
+def _pending_user() -> User | None:
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None
+    if time.time() - float(pending.get("at", 0)) > current_app.config["TWO_FACTOR_PENDING_SECONDS"]:
+        session.pop(PENDING, None)
+        return None
+    user = db.session.get(User, int(pending.get("id", 0)))
+    if user is None or not user.active or user.session_nonce != pending.get("nonce"):
+        return None
+    return user
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+def login_second_factor():
+    user = _pending_user()
+    if user is None:
+        flash(_("Sign in again: the step with the code has expired."), "info")
+        return redirect(url_for("accounts.login"))
+    form = TwoFactorCodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            signin.check_second_factor(user, form.code.data, _client_address())
+        except TooManyRequests as error:
+            session.pop(PENDING, None)
+            flash(str(error.message), "danger")
+            return redirect(url_for("accounts.login"))
+        except DomainError as error:
+            show_error_on_form(form, error)
+            status = 422
+        else:
+            remember = bool(session.pop(PENDING)["remember"])
+            return _finish_sign_in(user, remember)
+    elif form.is_submitted():
+        status = 422
+    return render_template("accounts/login_code.html", form=form), status
+
+
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        signin.sign_out(current_user._get_current_object())
+        db.session.commit()
     logout_user()
+    session.pop(PENDING, None)
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -52,30 +127,39 @@ def logout():
 @public
 def forgot_password():
     form = ForgotPasswordForm()
+    status = 200
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        db.session.commit()
-        flash(_("If this address belongs to an account, we have sent a link to reset the password."), "info")
-        return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot_password.html", form=form)
+        try:
+            signin.request_password_reset(form.email.data, _client_address())
+        except TooManyRequests as error:
+            flash(str(error.message), "danger")
+            status = 429
+        else:
+            db.session.commit()
+            flash(
+                _("If this address belongs to an account, we have sent a link to reset the password."), "info"
+            )
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form), status
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @public
 def reset_password(token: str):
     try:
-        services.user_for_reset_token(token)
+        signin.user_for_reset_token(token)
     except DomainError as error:
         flash(str(error.message), "danger")
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            signin.reset_password(token, form.password.data)
         except DomainError as error:
             show_error_on_form(form, error)
         else:
             db.session.commit()
+            logout_user()
             flash(_("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
@@ -97,12 +181,8 @@ def set_password(token: str):
         except DomainError as error:
             show_error_on_form(form, error)
         else:
-            # Signed in before the commit expires the person's attributes (no reload needed).
-            login_user(user)
-            session["lang"] = user.locale
-            db.session.commit()
             flash(_("Your password is saved. Welcome to Cascade LMS!"), "success")
-            return redirect(url_for("core.index"))
+            return _finish_sign_in(user, remember=False)
     return render_template("accounts/set_password.html", form=form, user=user)
 
 
@@ -110,13 +190,20 @@ def set_password(token: str):
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
+            signin.change_password(
+                user, form.current_password.data, form.new_password.data, _client_address()
+            )
+        except TooManyRequests as error:
+            flash(str(error.message), "danger")
         except DomainError as error:
             show_error_on_form(form, error)
         else:
+            # Every session ended; this device continues in a new one.
+            signin.complete_sign_in(user, remember=False, ip=_client_address())
             db.session.commit()
-            login_user(current_user._get_current_object())  # a new session id replaces the ended one
+            login_user(user)
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("core.index"))
     return render_template("accounts/change_password.html", form=form)
@@ -126,12 +213,23 @@ def change_password():
 def tokens():
     form = TokenForm()
     new_token = None
+    user = current_user._get_current_object()
     if form.validate_on_submit():
-        _token, new_token = services.create_token(current_user, name=form.name.data)
-        db.session.commit()
-        form = TokenForm(formdata=None)
+        try:
+            if user.two_factor_enabled:
+                signin.check_second_factor(user, form.code.data or "", _client_address())
+        except DomainError as error:
+            show_error_on_form(form, error)
+        else:
+            _token, new_token = services.create_token(user, name=form.name.data)
+            db.session.commit()
+            form = TokenForm(formdata=None)
     return render_template(
-        "accounts/tokens.html", form=form, tokens=services.list_tokens(current_user), new_token=new_token
+        "accounts/tokens.html",
+        form=form,
+        tokens=services.list_tokens(user),
+        new_token=new_token,
+        needs_code=user.two_factor_enabled,
     )
 
 
