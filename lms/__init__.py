@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, dict(config or {})))
     app.config.setdefault("PUBLIC_ENDPOINTS", {"static", "bootstrap.static"})
 
+    register_shell(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -105,6 +106,12 @@ def register_template_helpers(app: Flask) -> None:
     from lms.core.templating import init_templating
 
     init_templating(app)
+
+
+def register_shell(app: Flask) -> None:
+    from lms.core.shell import init_shell
+
+    init_shell(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -10,6 +10,15 @@ def _bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise RuntimeError(f"{name} must be a whole number, not {value!r}.")
+    return int(value)
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config dict from environment variables and ``overrides``."""
     instance = Path(instance_path)
@@ -28,6 +37,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        "TRUSTED_PROXIES": _int("LMS_TRUSTED_PROXIES", 0),
+        "JSON_LOGS": _bool("LMS_JSON_LOGS", env == "production"),
+        "HEALTH_CHECK_BROKER": True,
+        "RETENTION_INACTIVE_DAYS": _int("LMS_RETENTION_INACTIVE_DAYS", 0),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "BOOTSTRAP_SERVE_LOCAL": True,
@@ -67,6 +82,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "broker_connection_retry_on_startup": True,
             "beat_schedule": {
                 "relay-outbox": {"task": "lms.core.relay_outbox", "schedule": 15.0},
+                "apply-retention": {"task": "lms.privacy.apply_retention", "schedule": 24 * 60 * 60.0},
             },
         },
     }

@@ -140,8 +140,15 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             fields = _webargs_fields(error)
             message = "Some fields need correcting." if fields else (error.description or error.name)
-            return json_error(error.code or 500, message, fields)
-        return _html_error(error.code or 500, error.description)
+            body, status = json_error(error.code or 500, message, fields)
+        else:
+            body, status = _html_error(error.code or 500, error.description)
+        response = app.make_response((body, status))
+        # Keep what the exception says about itself: ``Allow`` on a 405, ``Retry-After`` on a 429.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(DataError)
     @app.errorhandler(OverflowError)
