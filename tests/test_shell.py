@@ -21,7 +21,10 @@ def test_every_page_carries_security_headers_without_inline_script(client, db):
         assert "object-src 'none'" in policy
         assert "base-uri 'none'" in policy
         assert "frame-ancestors 'none'" in policy
-        assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+        assert (
+            "script-src 'self'" in policy
+            and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+        )
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"
         assert "Strict-Transport-Security" not in response.headers  # plain HTTP: nothing to pin
@@ -169,7 +172,11 @@ def test_ids_beyond_the_database_range_are_not_found(client, db):
     user = factories.UserFactory(roles=["admin"])
     headers = api_headers(user)
     sign_in(client, user)
-    for path in ("/api/v1/cohorts/2147483648", "/api/v1/users/99999999999999999999", "/api/v1/jobs/2147483648"):
+    for path in (
+        "/api/v1/cohorts/2147483648",
+        "/api/v1/users/99999999999999999999",
+        "/api/v1/jobs/2147483648",
+    ):
         response = client.get(path, headers=headers)
         assert response.status_code == 404, path
         assert response.json["error"]["code"] == "not_found"

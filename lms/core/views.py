@@ -64,7 +64,10 @@ def health_ready():
     The body names which check failed, never why (addresses and errors go to the log)."""
     checks = {"database": _database_ready(), "broker": _broker_ready()}
     ready = all(checks.values())
-    body = {"status": "ok" if ready else "unavailable", "checks": {k: "ok" if v else "fail" for k, v in checks.items()}}
+    body = {
+        "status": "ok" if ready else "unavailable",
+        "checks": {k: "ok" if v else "fail" for k, v in checks.items()},
+    }
     return jsonify(body), 200 if ready else 503
 
 
