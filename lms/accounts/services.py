@@ -17,7 +17,7 @@ from lms.core import audit
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, NotFound, TooManyRequests, ValidationError
 from lms.core.mail import queue_email
-from lms.core.permissions import require
+from lms.core.permissions import can, require
 from lms.extensions import db
 from lms.org.models import Institution, Region
 from lms.org.translit import transliterate
@@ -338,9 +338,8 @@ def user_for_token(plain: str) -> User | None:
 
 def revoke_token(token_id: int, *, by) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
-    if token is None:
-        raise NotFound(_l("No such token."))
-    require(by, "token.manage", token)
+    if token is None or not can(by, "token.manage", token):
+        raise NotFound(_l("No such token."))  # another person's token: its id reveals nothing
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(by, "token.revoke", token)

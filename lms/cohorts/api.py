@@ -13,8 +13,11 @@ from sqlalchemy import select
 from lms.api.common import PageArgs, page_of, paginate
 from lms.cohorts import lookup, services
 from lms.cohorts.models import COHORT_STATUSES, TrainingSession
-from lms.core.permissions import require
+from lms.core.permissions import can, require
 from lms.extensions import db
+
+# The detail page shows these under "cohort.manage" only (trainers, the region's coordinator).
+TEAM_ONLY_FIELDS = ("notes", "capacity", "enrolled_count")
 
 blp = Blueprint("cohorts_api", __name__, description="Cohorts and sessions")
 
@@ -66,6 +69,14 @@ class CohortSchema(ma.Schema):
     @ma.post_dump(pass_original=True)
     def _co_trainers(self, data, original, **kwargs):
         data["co_trainer_ids"] = sorted(user.id for user in original.co_trainers)
+        return data
+
+    @ma.post_dump(pass_original=True)
+    def _team_only(self, data, original, **kwargs):
+        """What the page shows only to the team (notes, places) the API shows only to it too."""
+        if not can(current_user, "cohort.manage", original):
+            for name in TEAM_ONLY_FIELDS:
+                data.pop(name, None)
         return data
 
 

@@ -12,7 +12,7 @@ from lms.cohorts.models import session_modules
 from lms.core import audit
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationError
-from lms.core.permissions import require
+from lms.core.permissions import can, require
 from lms.courses.models import Accreditation, Course, CourseModule, course_accredits
 from lms.extensions import db
 
@@ -387,9 +387,10 @@ def _save(course: Course) -> None:
         _duplicate_code()
 
 
-def get_accreditation(accreditation_id: int) -> Accreditation:
+def get_accreditation(accreditation_id: int, *, by=None) -> Accreditation:
+    """The accreditation; NotFound too when ``by`` (when given) may not see it, so ids reveal nothing."""
     accreditation = db.session.get(Accreditation, accreditation_id)
-    if accreditation is None:
+    if accreditation is None or (by is not None and not can(by, "accreditation.view", accreditation)):
         raise NotFound(_l("No such accreditation."))
     return accreditation
 
