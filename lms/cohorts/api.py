@@ -16,8 +16,9 @@ from lms.cohorts.models import COHORT_STATUSES, TrainingSession
 from lms.core.permissions import can, require
 from lms.extensions import db
 
-# The detail page shows these under "cohort.manage" only (trainers, the region's coordinator).
-TEAM_ONLY_FIELDS = ("notes", "capacity", "enrolled_count")
+# The detail page shows the notes for the team under "cohort.manage" only (its trainers, the
+# region's coordinator); places taken it shows to everyone who sees the training.
+TEAM_ONLY_FIELDS = ("notes",)
 
 blp = Blueprint("cohorts_api", __name__, description="Cohorts and sessions")
 
@@ -73,7 +74,7 @@ class CohortSchema(ma.Schema):
 
     @ma.post_dump(pass_original=True)
     def _team_only(self, data, original, **kwargs):
-        """What the page shows only to the team (notes, places) the API shows only to it too."""
+        """What the page shows only to the team the API shows only to it too."""
         if not can(current_user, "cohort.manage", original):
             for name in TEAM_ONLY_FIELDS:
                 data.pop(name, None)
