@@ -18,6 +18,7 @@ from lms.core.db import utcnow
 from lms.core.errors import Conflict, NotFound, TooManyRequests, ValidationError
 from lms.core.mail import queue_email
 from lms.core.permissions import can, require
+from lms.core.text import refuse_control_characters
 from lms.extensions import db
 from lms.org.models import Institution, Region
 from lms.org.translit import transliterate
@@ -48,8 +49,8 @@ def normalize_phone(phone: str | None) -> str | None:
 
 
 def _limited(value: str | None, field: str, max_length: int) -> str:
-    """The text stripped, refused when longer than its column holds."""
-    value = (value or "").strip()
+    """The text stripped, refused when longer than its column holds or holding a line break."""
+    value = refuse_control_characters((value or "").strip(), field)
     if len(value) > max_length:
         raise ValidationError.on(field, _l("At most %(n)d characters.", n=max_length))
     return value

@@ -13,6 +13,7 @@ from lms.core import audit
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.permissions import can, require
+from lms.core.text import has_control_characters
 from lms.courses.models import Accreditation, Course, CourseModule, course_accredits
 from lms.extensions import db
 
@@ -178,7 +179,9 @@ def _apply(course: Course, values: dict) -> None:
     for name, (max_length, required) in COURSE_TEXTS.items():
         if name in values:
             text = (values[name] or "").strip()
-            if required and not text:
+            if max_length and has_control_characters(text):  # one-line texts: titles, audience
+                problem(name, _l("Line breaks and control characters are not allowed here."))
+            elif required and not text:
                 problem(name, _l("Enter the title in Ukrainian."))
             elif max_length and len(text) > max_length:
                 problem(name, _l("At most %(n)d characters.", n=max_length))
@@ -287,6 +290,8 @@ def _clean_modules(items, problem) -> list[dict]:
             problem("modules", _l("Module %(n)d: enter the topic in Ukrainian.", n=number))
         elif len(title) > 255 or len(title_en) > 255:
             problem("modules", _l("Module %(n)d: at most 255 characters.", n=number))
+        elif has_control_characters(title) or has_control_characters(title_en):
+            problem("modules", _l("Module %(n)d: line breaks are not allowed in a topic.", n=number))
         if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= MAX_MODULE_HOURS:
             problem(
                 "modules",
