@@ -85,10 +85,7 @@ def test_trainer_cannot_enrol_an_admin_or_a_coordinator(client, world):
             url, json={"user_id": world[staff].id, "send_invitation": False}, headers=headers
         )
         assert response.status_code == 422, staff
-        assert (
-            response.json["error"]["fields"] == {"user_id": ["Такої активної особи немає."]}
-            or "user_id" in (response.json["error"]["fields"])
-        )
+        assert "user_id" in response.json["error"]["fields"]  # as if there were nobody
     ok = client.post(
         url, json={"user_id": world["trainer_local"].id, "send_invitation": False}, headers=headers
     )
