@@ -49,6 +49,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Changing it signs the person out everywhere (password change, deactivation).
     session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(8))
     last_login_at: Mapped[datetime | None]
+    # Set when the person's data was erased (pseudonymised) on request or by the retention rule.
+    erased_at: Mapped[datetime | None]
     # Secret in the URL of the person's private iCal feed; rotating it cuts off old subscriptions.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Case-folded name, Latin name, email and phone: Cyrillic search that works on every database.
