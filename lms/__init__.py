@@ -18,6 +18,7 @@ BLUEPRINTS = [
     "lms.cohorts.views:feeds",
     "lms.cohorts.enrolment_views:bp",
     "lms.cohorts.attendance_views:bp",
+    "lms.privacy.views:bp",
 ]
 API_BLUEPRINTS = [
     "lms.core.api:blp",
@@ -27,6 +28,7 @@ API_BLUEPRINTS = [
     "lms.cohorts.api:blp",
     "lms.cohorts.enrolment_api:blp",
     "lms.cohorts.attendance_api:blp",
+    "lms.privacy.api:blp",
 ]
 MODEL_MODULES = [
     "lms.core.models",
