@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused in production below
+DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused in production below  # nosec B105
 
 
 def _bool(name: str, default: bool = False) -> bool:

@@ -38,7 +38,7 @@ COURSE_NUMBERS = {
 COURSE_FIELDS = (
     {"code", "is_tot", "active", "accredits_course_ids", "modules"} | set(COURSE_TEXTS) | set(COURSE_NUMBERS)
 )
-COURSE_DEFAULTS = {"days": 1, "is_tot": False, "min_attendance_percent": 80, "pass_mark_percent": 70}
+COURSE_DEFAULTS = {"days": 1, "is_tot": False, "min_attendance_percent": 80, "pass_mark_percent": 70}  # nosec B105
 
 
 def is_accredited(user_id: int, course_id: int, on: date | None = None) -> bool:
