@@ -90,3 +90,22 @@ def test_trainer_cannot_enrol_an_admin_or_a_coordinator(client, world):
         url, json={"user_id": world["trainer_local"].id, "send_invitation": False}, headers=headers
     )
     assert ok.status_code == 201
+
+
+def test_search_page_runs_the_same_queries_for_1_and_30_people(client, db, world):
+    from tests.queries import count_queries
+
+    institution = world["local"].institution
+    sign_in(client, world["trainer"])
+
+    def statements_for(name: str, rows: int) -> int:
+        for n in range(rows):
+            factories.UserFactory(full_name=f"{name} {n}", institution=institution)
+        db.session.flush()  # the test's own writes are not the page's
+        db.session.expire_all()
+        with count_queries() as statements:
+            page = client.get(f"/cohorts/{world['cohort'].id}/enrolments/add?q={name}")
+        assert page.status_code == 200 and page.get_data(as_text=True).count(name) >= rows
+        return len(statements)
+
+    assert statements_for("Яковенко", 1) == statements_for("Остапчук", 30)

@@ -144,3 +144,20 @@ def test_retention_runs_daily_on_the_beat_worker(app):
     schedule = app.extensions["celery"].conf.beat_schedule
     assert schedule["apply-retention"]["task"] == "lms.privacy.apply_retention"
     assert schedule["apply-retention"]["schedule"] == 24 * 60 * 60
+
+
+def test_data_export_runs_the_same_queries_for_1_and_30_enrolments(client, db, strict_loading):
+    from tests.queries import count_queries
+
+    def statements_for(rows: int) -> int:
+        person = factories.UserFactory(email=f"export-{rows}@example.org")
+        for _ in range(rows):
+            factories.EnrollmentFactory(user=person)
+        sign_in(client, person)
+        with count_queries() as statements:
+            response = client.get("/account/data")
+        assert response.status_code == 200
+        assert len(json.loads(response.get_data(as_text=True))["tables"]["enrollments"]) == rows
+        return len(statements)
+
+    assert statements_for(1) == statements_for(30)

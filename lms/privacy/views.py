@@ -29,7 +29,7 @@ def _download(data: dict, person_id: int) -> Response:
 def my_data():
     data = services.export_person(current_user._get_current_object(), by=current_user)
     db.session.commit()
-    return _download(data, current_user.id)
+    return _download(data, data["person_id"])  # not current_user.id: the commit expired her
 
 
 @bp.get("/admin/users/<int:user_id>/data")
@@ -38,7 +38,7 @@ def person_data(user_id: int):
     person = services.get_person(user_id, by=current_user)
     data = services.export_person(person, by=current_user)
     db.session.commit()
-    return _download(data, person.id)
+    return _download(data, data["person_id"])
 
 
 @bp.post("/admin/users/<int:user_id>/erase")
