@@ -190,3 +190,18 @@ def test_page_beyond_the_database_range_names_the_field(client, db):
     assert response.status_code == 422
     assert "page" in response.json["error"]["fields"]
     assert client.get("/api/v1/cohorts?page=2147483647", headers=headers).json["items"] == []
+
+
+def test_numbers_beyond_the_database_range_in_the_input_name_their_field(client, db):
+    cohort = factories.CohortFactory()
+    headers = api_headers(factories.UserFactory(roles=["admin"]))
+    huge = 10**20
+    for body, field in (
+        ({"district_id": huge}, "district_id"),
+        ({"co_trainer_ids": [1, huge]}, "co_trainer_ids"),
+    ):
+        response = client.patch(f"/api/v1/cohorts/{cohort.id}", json=body, headers=headers)
+        assert response.status_code == 422
+        assert field in response.json["error"]["fields"], response.json
+    listed = client.get(f"/api/v1/cohorts?course_id={huge}", headers=headers)
+    assert listed.status_code == 422 and "course_id" in listed.json["error"]["fields"]
