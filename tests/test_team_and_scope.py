@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from lms.core.models import Job
+from lms.core.permissions import can
 from tests import factories
 from tests.conftest import api_headers, sign_in
 
@@ -154,3 +155,52 @@ def test_another_trainers_accreditation_answers_404(client, db):
         f"/api/v1/cascade/accreditations/{theirs.id}/revoke", json={"reason": "—"}, headers=headers
     )
     assert revoke.status_code == 404 and theirs.is_active
+
+
+def test_no_route_answers_403_for_an_object_outside_the_callers_scope(app, client, db):
+    """A sweep of every API and page route that takes the id of a cohort, session, enrolment,
+    job, token, accreditation or person: a stranger gets 404 (or 422 for a body she got wrong,
+    checked before any lookup), never 403, so ids reveal nothing."""
+    import re
+
+    from lms.accounts.models import ApiToken
+
+    cohort = factories.CohortFactory(with_sessions=True)
+    enrollment = factories.EnrollmentFactory(cohort=cohort)
+    owner = enrollment.user
+    api_headers(owner)
+    job = Job(kind="export", status="done", created_by_id=owner.id)
+    db.session.add(job)
+    accreditation = factories.AccreditationFactory()
+    db.session.flush()
+    ids = {
+        "cohort_id": cohort.id,
+        "session_id": cohort.sessions[0].id,
+        "enrollment_id": enrollment.id,
+        "job_id": job.id,
+        "token_id": db.session.query(ApiToken).filter_by(user_id=owner.id).one().id,
+        "accreditation_id": accreditation.id,
+        "user_id": owner.id,
+    }
+    stranger = factories.UserFactory(roles=["trainer"])
+    headers = api_headers(stranger)
+    sign_in(client, stranger)
+    answered_403 = []
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        names = re.findall(r"<(?:int:)?([a-z_]+)>", rule.rule)
+        if not names or any(name not in ids for name in names):
+            continue
+        path = rule.rule
+        for name in names:
+            path = re.sub(rf"<(?:int:)?{name}>", str(ids[name]), path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            action = getattr(app.view_functions[rule.endpoint], "required_action", None)
+            if action and not can(stranger, action):
+                continue  # refused by role before any object is looked up: the id tells nothing
+            response = client.open(path, method=method, headers=headers, json={} if method != "GET" else None)
+            checked += 1
+            if response.status_code == 403 or response.status_code < 400:
+                answered_403.append(f"{method} {path} → {response.status_code}")
+    assert checked > 20
+    assert answered_403 == []
