@@ -119,6 +119,10 @@ def test_api_shows_each_role_what_the_cohort_page_shows(client, db, team, who, s
         assert shown["lead_trainer_id"] == team["lead"].id and team["lead"].full_name in page
         assert set(shown["co_trainer_ids"]) == {team["co_trainer"].id, team["other_co"].id}
         assert "Ірина Коваль" in page
+    # The participant list: on the page and in the API for the team only.
+    roster = client.get(f"/api/v1/cohorts/{cohort.id}/enrollments", headers=api_headers(person))
+    assert (roster.status_code == 200) is sees_team_fields
+    assert ('data-testid="enrolled"' in page) is sees_team_fields
 
 
 def test_another_persons_job_answers_404_like_a_missing_one(client, db):
