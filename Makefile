@@ -6,7 +6,7 @@ export LMS_INSTANCE_PATH ?= $(CURDIR)/instance
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations extract-messages db demo worker lint bench clean
+.PHONY: run test install translations extract-messages db demo worker lint security audit-deps constraints bench clean
 
 run: install translations db
 	$(BIN)/lms dev --host $(HOST) --port $(PORT)
@@ -16,11 +16,11 @@ test: install translations
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $@
 
 # Compiled catalogs are built here, not committed.
@@ -44,6 +44,19 @@ worker: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Static security checks; each "# nosec" in the code is explained in the README's security section.
+security: install
+	$(BIN)/bandit -q -r lms seed celery_worker.py wsgi.py
+
+# Known vulnerabilities in the installed packages (needs the package index).
+audit-deps: install
+	$(BIN)/pip-audit --local --skip-editable
+
+# Refresh constraints.txt from a working environment after changing dependencies.
+constraints: install
+	{ echo "# Exact versions of a tested install (make constraints); make install and CI use them."; \
+	  $(BIN)/pip freeze --exclude-editable | grep -v '^-e '; } > constraints.txt
 
 bench: install
 	$(BIN)/python bench/roster_import.py --rows 10000

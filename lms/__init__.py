@@ -19,6 +19,7 @@ BLUEPRINTS = [
     "lms.cohorts.views:feeds",
     "lms.cohorts.enrolment_views:bp",
     "lms.cohorts.attendance_views:bp",
+    "lms.privacy.views:bp",
 ]
 API_BLUEPRINTS = [
     "lms.core.api:blp",
@@ -28,6 +29,7 @@ API_BLUEPRINTS = [
     "lms.cohorts.api:blp",
     "lms.cohorts.enrolment_api:blp",
     "lms.cohorts.attendance_api:blp",
+    "lms.privacy.api:blp",
 ]
 MODEL_MODULES = [
     "lms.core.models",
@@ -48,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, dict(config or {})))
     app.config.setdefault("PUBLIC_ENDPOINTS", {"static", "bootstrap.static"})
 
+    register_shell(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -106,6 +109,12 @@ def register_template_helpers(app: Flask) -> None:
     from lms.core.templating import init_templating
 
     init_templating(app)
+
+
+def register_shell(app: Flask) -> None:
+    from lms.core.shell import init_shell
+
+    init_shell(app)
 
 
 def register_commands(app: Flask) -> None:

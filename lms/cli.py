@@ -3,7 +3,7 @@
 import contextlib
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404
 import sys
 
 import click
@@ -23,6 +23,11 @@ def main() -> None:
 
 
 def register_cli(app) -> None:
+    from flask_migrate.cli import db as db_group
+
+    from lms.core.backup import backup_command
+
+    db_group.add_command(backup_command)  # beside Flask-Migrate's `lms db upgrade`
     app.cli.add_command(seed_group)
     app.cli.add_command(users_group)
     app.cli.add_command(outbox_group)
@@ -140,7 +145,7 @@ def outbox_relay():
 @click.option("--concurrency", default=2, show_default=True)
 def worker(beat: bool, concurrency: int):
     """Start a Celery worker for this app."""
-    os.execvp(sys.executable, _worker_command(beat, concurrency))  # noqa: S606 - replaces this process
+    os.execvp(sys.executable, _worker_command(beat, concurrency))  # noqa: S606 - replaces this process  # nosec B606
 
 
 def _worker_command(beat: bool, concurrency: int) -> list[str]:
@@ -171,7 +176,7 @@ def dev(host: str, port: int):
     os.environ["LMS_BASE_URL"] = address
     current_app.config["BASE_URL"] = address
     # Its own process group, so stopping it reaches the pool and beat children too.
-    worker_process = subprocess.Popen(_worker_command(True, 2), start_new_session=True)  # noqa: S603
+    worker_process = subprocess.Popen(_worker_command(True, 2), start_new_session=True)  # noqa: S603  # nosec B603
     signal.signal(signal.SIGTERM, _interrupt)
     click.echo(f"Cascade LMS is running at {address}  (Ctrl-C stops the web app and the worker)")
     try:

@@ -4,11 +4,20 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused in production below
+DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused in production below  # nosec B105
 
 
 def _bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise RuntimeError(f"{name} must be a whole number, not {value!r}.")
+    return int(value)
 
 
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
@@ -29,6 +38,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        "TRUSTED_PROXIES": _int("LMS_TRUSTED_PROXIES", 0),
+        "JSON_LOGS": _bool("LMS_JSON_LOGS", env == "production"),
+        "HEALTH_CHECK_BROKER": True,
+        "RETENTION_INACTIVE_DAYS": _int("LMS_RETENTION_INACTIVE_DAYS", 0),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "BOOTSTRAP_SERVE_LOCAL": True,
@@ -80,6 +95,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                     "task": "lms.accounts.forget_expired_sessions",
                     "schedule": 3600.0,
                 },
+                "apply-retention": {"task": "lms.privacy.apply_retention", "schedule": 24 * 60 * 60.0},
             },
         },
     }

@@ -89,7 +89,7 @@ def _mark_cohort(cohort: Cohort) -> None:
     people = attendance.roster(cohort)
     if not people:
         return
-    rng = random.Random(
+    rng = random.Random(  # nosec B311
         f"attendance-{cohort.course.code}-{cohort.start_date}"
     )  # reproducible demo data, not security
     past = [s for s in cohort.sessions if s.date < today or (cohort.status == "closed" and s.date <= today)]

@@ -306,7 +306,7 @@ def _tot_course(code: str, target: dict, days: int, content_hours: float, practi
         "days": days,
         "is_tot": True,
         "min_attendance_percent": 100,
-        "pass_mark_percent": 80,
+        "pass_mark_percent": 80,  # nosec B105
         "audience": "Досвідчені фахівці, які проводитимуть тренінг у своїх районах, та майстер-тренери",
         "audience_en": "Experienced specialists who will deliver the training in their districts, "
         "and master trainers",

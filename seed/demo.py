@@ -19,7 +19,7 @@ from lms.extensions import db
 from lms.org.models import Community, District, Institution, Region
 
 DATA = Path(__file__).parent / "data"
-PASSWORD = "cascade-demo"  # noqa: S105 - printed for the demo on purpose
+PASSWORD = "cascade-demo"  # noqa: S105 - printed for the demo on purpose  # nosec B105
 DEMO_LOGINS = {
     "password": PASSWORD,
     "users": [
@@ -295,7 +295,7 @@ def load_people(institutions: dict[str, Institution], participants: int = 60) ->
             region_ids=[regions[c] for c in region_codes],
         )
         people[email] = user
-    rng = random.Random(2026)  # reproducible demo names, not security
+    rng = random.Random(2026)  # reproducible demo names, not security  # nosec B311
     cherkasy = [i for i in institutions.values() if i.district.region.code == "UA-71"]
     for n, (email, name, position) in enumerate(OFFICIAL_ORDER_PEOPLE):
         people[email] = accounts.find_user_by_email(email) or accounts.create_user(

@@ -13,6 +13,8 @@ PUBLIC = {
     "core.index",  # redirects to the sign-in page itself
     "core.set_language",
     "core.health",
+    "core.health_live",
+    "core.health_ready",
     "accounts.login",
     "accounts.login_second_factor",
     "accounts.forgot_password",

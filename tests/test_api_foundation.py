@@ -235,7 +235,9 @@ def test_a_job_is_visible_to_whoever_started_it(client, db, admin):
         "progress": 300,
         "total": 1000,
     }
-    assert client.get(f"/api/v1/jobs/{job.id}", headers=api_headers(other)).status_code == 403
+    assert (
+        client.get(f"/api/v1/jobs/{job.id}", headers=api_headers(other)).status_code == 404
+    )  # not hers: the id reveals nothing
     assert client.get(f"/api/v1/jobs/{job.id}", headers=api_headers(admin)).status_code == 200
     assert client.get("/api/v1/jobs/999999", headers=api_headers(owner)).status_code == 404
 

@@ -165,7 +165,8 @@ def test_trainer_sees_a_qr_code_page_that_renews_itself(client, db):
     assert "<svg" in page and 'class="segno"' in page
     assert 'http-equiv="refresh" content="19"' in page
     assert 'data-seconds-left="18"' in page
-    assert "<script src=" not in page and "https://" not in page  # nothing fetched from elsewhere
+    assert "https://" not in page and "<script>" not in page  # nothing from elsewhere, no inline script
+    assert '<script src="/static/js/checkin-countdown.js">' in page
     assert session.cohort.checkin_secret, "the cohort gets its own check-in secret"
     assert response.headers["Cache-Control"] == "no-store"
 

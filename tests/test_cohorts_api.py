@@ -291,7 +291,9 @@ def test_ids_and_dates_beyond_what_the_database_holds_are_a_422_not_a_500(client
         assert response.status_code == 422, body
         assert response.get_json()["error"]["code"] == "validation_error"
     assert client.get(f"/api/v1/cohorts?course_id={huge}", headers=headers).status_code == 422
-    assert client.get(f"/api/v1/cohorts/{huge}", headers=headers).status_code == 422
+    assert (
+        client.get(f"/api/v1/cohorts/{huge}", headers=headers).status_code == 404
+    )  # an id no row can have names nothing
     assert (
         client.get(f"/api/v1/cohorts/{cohort_id}", headers=headers).get_json()["district_id"] == district.id
     )

@@ -301,7 +301,9 @@ def test_new_participant_must_work_in_the_trainings_district_and_have_a_fresh_em
     assert "full_name" in error.value.fields
 
 
-def test_search_finds_active_people_by_any_part_in_any_case_and_is_capped(db):
+def test_search_finds_active_people_by_any_part_in_any_case_and_is_capped(db, cohort, admin):
+    from lms.cohorts import people
+
     factories.UserFactory(
         full_name="Щербуха Ярослава",
         full_name_latin="Shcherbukha Yaroslava",
@@ -311,11 +313,15 @@ def test_search_finds_active_people_by_any_part_in_any_case_and_is_capped(db):
     factories.UserFactory(full_name="Щербуха Ігор", active=False)
     for n in range(5):
         factories.UserFactory(full_name=f"Бойко Тетяна {n}")
-    assert [u.full_name for u in enrolment.search_people("щЕРБУХА")] == ["Щербуха Ярослава"]
-    assert [u.full_name for u in enrolment.search_people("501112")] == ["Щербуха Ярослава"]
-    assert [u.full_name for u in enrolment.search_people("SHCHERBUKHA")] == ["Щербуха Ярослава"]
-    assert len(enrolment.search_people("бойко", limit=3)) == 3
-    assert enrolment.search_people("щ") == []
+
+    def names(query, **options):
+        return [found.user.full_name for found in people.search_people(admin, cohort, query, **options)]
+
+    assert names("щЕРБУХА") == ["Щербуха Ярослава"]
+    assert names("501112") == ["Щербуха Ярослава"]
+    assert names("SHCHERBUKHA") == ["Щербуха Ярослава"]
+    assert len(names("бойко", limit=3)) == 3
+    assert names("щ") == []
 
 
 def test_another_trainer_cannot_enrol_and_a_participant_cannot_enrol_others(db, cohort):
@@ -367,7 +373,9 @@ def test_participant_sees_no_list_of_the_others_on_the_cohort_page(client, db, c
 
 
 def test_trainer_finds_and_enrols_a_person_and_is_told_about_the_waitlist(client, db, cohort):
-    a, b = factories.UserFactory(full_name="Заїка Лариса"), factories.UserFactory(full_name="Заїка Роман")
+    local = factories.InstitutionFactory(district=cohort.district)  # the trainer searches her region
+    a = factories.UserFactory(full_name="Заїка Лариса", institution=local)
+    b = factories.UserFactory(full_name="Заїка Роман", institution=local)
     factories.EnrollmentFactory(cohort=cohort)
     sign_in_en(client, cohort.lead_trainer)
     page = client.get(f"/cohorts/{cohort.id}/enrolments/add?q=заїка").get_data(as_text=True)

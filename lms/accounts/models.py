@@ -57,6 +57,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Set when the person's data was erased (pseudonymised) on request or by the retention rule.
+    erased_at: Mapped[datetime | None]
     # Secret in the URL of the person's private iCal feed; rotating it cuts off old subscriptions.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Case-folded name, Latin name, email and phone: Cyrillic search that works on every database.

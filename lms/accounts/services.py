@@ -15,7 +15,8 @@ from lms.accounts.models import ROLES, ApiToken, User, hash_token
 from lms.core import audit
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationError
-from lms.core.permissions import require
+from lms.core.permissions import can, require
+from lms.core.text import refuse_control_characters
 from lms.extensions import db
 from lms.org.models import Institution, Region
 from lms.org.translit import transliterate
@@ -45,8 +46,8 @@ def normalize_phone(phone: str | None) -> str | None:
 
 
 def _limited(value: str | None, field: str, max_length: int) -> str:
-    """The text stripped, refused when longer than its column holds."""
-    value = (value or "").strip()
+    """The text stripped, refused when longer than its column holds or holding a line break."""
+    value = refuse_control_characters((value or "").strip(), field)
     if len(value) > max_length:
         raise ValidationError.on(field, _l("At most %(n)d characters.", n=max_length))
     return value
@@ -260,9 +261,8 @@ def user_for_token(plain: str) -> User | None:
 
 def revoke_token(token_id: int, *, by) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
-    if token is None:
-        raise NotFound(_l("No such token."))
-    require(by, "token.manage", token)
+    if token is None or not can(by, "token.manage", token):
+        raise NotFound(_l("No such token."))  # another person's token: its id reveals nothing
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(by, "token.revoke", token)

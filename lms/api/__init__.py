@@ -6,10 +6,12 @@ served Swagger UI), bearer-token security, pagination and the error format of AP
 """
 
 import swagger_ui_bundle
-from flask import Blueprint, Flask, send_from_directory
+from flask import Blueprint, Flask, request, send_from_directory
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Api
 
 from lms.api.common import ErrorSchema
+from lms.core.errors import ValidationError
 from lms.core.permissions import public
 
 API_PREFIX = "/api/v1"
@@ -53,4 +55,13 @@ def init_api(app: Flask, blueprints) -> Api:
     app.register_blueprint(swagger_assets)
     app.config["PUBLIC_ENDPOINTS"] |= {"api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
     app.extensions["lms_api"] = api
+    app.before_request(_patch_changes_something)
     return api
+
+
+def _patch_changes_something() -> None:
+    """A PATCH with no body or ``{}`` is a client mistake (422), not a successful no-op."""
+    if request.method != "PATCH" or not request.path.startswith(f"{API_PREFIX}/"):
+        return
+    if not request.get_data(cache=True) or request.get_json(silent=True) == {}:
+        raise ValidationError(_l("Send at least one field to change."))

@@ -5,10 +5,13 @@ import marshmallow as ma
 from lms.extensions import db
 
 MAX_PER_PAGE = 500
+# Ids are 32-bit integers on PostgreSQL; a page past this would ask the database for an offset it
+# cannot hold, so it is refused as a bad field rather than reaching the query.
+MAX_PAGE = 2**31 - 1
 
 
 class PageArgs(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=MAX_PAGE))
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
 
 

@@ -13,8 +13,12 @@ from sqlalchemy import select
 from lms.api.common import PageArgs, page_of, paginate
 from lms.cohorts import lookup, services
 from lms.cohorts.models import COHORT_STATUSES, TrainingSession
-from lms.core.permissions import require
+from lms.core.permissions import can, require
 from lms.extensions import db
+
+# The detail page shows the notes for the team under "cohort.manage" only (its trainers, the
+# region's coordinator); places taken it shows to everyone who sees the training.
+TEAM_ONLY_FIELDS = ("notes",)
 
 blp = Blueprint("cohorts_api", __name__, description="Cohorts and sessions")
 
@@ -66,6 +70,14 @@ class CohortSchema(ma.Schema):
     @ma.post_dump(pass_original=True)
     def _co_trainers(self, data, original, **kwargs):
         data["co_trainer_ids"] = sorted(user.id for user in original.co_trainers)
+        return data
+
+    @ma.post_dump(pass_original=True)
+    def _team_only(self, data, original, **kwargs):
+        """What the page shows only to the team the API shows only to it too."""
+        if not can(current_user, "cohort.manage", original):
+            for name in TEAM_ONLY_FIELDS:
+                data.pop(name, None)
         return data
 
 

@@ -137,6 +137,9 @@ def mark_attendance(
         )
     _check_enrolled(session, statuses, "present")
     _check_markable(session, statuses.values(), now)
+    # After closing, a changed mark can change who earned a certificate: keep before and after.
+    closed = session.cohort.status == "closed"
+    before = {eid: row.status for eid, row in marks_by_enrollment(session).items()} if closed else {}
     marked_at = now or utcnow()
     upsert_marks(
         [
@@ -154,6 +157,16 @@ def mark_attendance(
     )
     counts = {status: list(statuses.values()).count(status) for status in ATTENDANCE_STATUSES}
     audit.record(by, "attendance.mark", session, source=source, **counts)
+    changed = sorted(eid for eid, status in statuses.items() if before.get(eid) != status)
+    if closed and changed:
+        audit.record(
+            by,
+            "attendance.change_after_close",
+            session,
+            cohort_id=session.cohort_id,
+            before={eid: before.get(eid) for eid in changed},
+            after={eid: statuses[eid] for eid in changed},
+        )
     return counts
 
 

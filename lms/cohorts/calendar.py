@@ -19,6 +19,7 @@ from lms.core import audit
 from lms.core.errors import NotFound
 from lms.core.i18n import local_today, local_zone
 from lms.core.permissions import require, visible_cohorts
+from lms.core.text import one_line
 from lms.extensions import db
 from lms.org.models import District
 
@@ -31,12 +32,13 @@ def session_event(session: TrainingSession) -> Event:
     cohort = session.cohort
     event = Event()
     event.add("uid", f"session-{session.id}@cascade-lms")
-    event.add("summary", cohort.course.title)
+    # Titles and venues from before input was checked may hold line breaks: strip them here.
+    event.add("summary", one_line(cohort.course.title))
     event.add("dtstart", datetime.combine(session.date, session.starts_at, tzinfo=local_zone()))
     event.add("dtend", datetime.combine(session.date, session.ends_at, tzinfo=local_zone()))
-    event.add("location", f"{session.effective_venue}, {cohort.district.name}")
+    event.add("location", one_line(f"{session.effective_venue}, {cohort.district.name}"))
     modules = "; ".join(module.title for module in session.modules)
-    event.add("description", f"{cohort.course.code} · {modules}" if modules else cohort.course.code)
+    event.add("description", one_line(f"{cohort.course.code} · {modules}" if modules else cohort.course.code))
     event.add("status", EVENT_STATUS.get(cohort.status, "CONFIRMED"))
     return event
 
@@ -48,7 +50,7 @@ def calendar_for(sessions, name: str, method: str | None = None) -> bytes:
     calendar.add("version", "2.0")
     if method:
         calendar.add("method", method)
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", one_line(name))
     calendar.add("x-wr-timezone", current_app.config["BABEL_DEFAULT_TIMEZONE"])
     for session in sessions:
         calendar.add_component(session_event(session))

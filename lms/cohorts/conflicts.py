@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort, TrainingSession
 from lms.core.errors import Conflict, ValidationError
+from lms.core.text import refuse_control_characters
 from lms.extensions import db
 
 
@@ -60,7 +61,7 @@ def slot_from(values) -> Slot:
         raise ValidationError.on("ends_at", _l("Enter when the session ends."))
     if ends_at <= starts_at:
         raise ValidationError.on("ends_at", _l("The session must end after it starts."))
-    venue = " ".join((values.get("venue") or "").split())
+    venue = " ".join(refuse_control_characters(values.get("venue") or "", "venue").split())
     if len(venue) > 255:
         raise ValidationError.on("venue", _l("At most %(n)d characters.", n=255))
     return Slot(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from lms.accounts.models import User
 from lms.accounts.onboarding import access_lines, queue_welcome
 from lms.accounts.services import create_user, find_user_by_email, normalize_email
+from lms.cohorts import people
 from lms.cohorts.calendar import cohort_ics
 from lms.cohorts.lookup import get_cohort
 from lms.cohorts.models import Cohort, Enrollment
@@ -33,7 +34,7 @@ from lms.org.models import Institution
 OPEN_STATUSES = ("draft", "scheduled", "in_progress")
 NAME_MAX = 200
 POSITION_MAX = 200
-SEARCH_MIN_LENGTH = 2
+SEARCH_MIN_LENGTH = people.SEARCH_MIN_LENGTH
 
 
 def cohort_for(user, cohort_id: int, action: str = "enrollment.manage") -> Cohort:
@@ -103,21 +104,12 @@ def panel(cohort: Cohort, *, by, shown: int = 60) -> dict:
     return data
 
 
-def people_to_enrol(
-    cohort: Cohort, query: str, *, by, limit: int = 20
-) -> tuple[list[tuple[User, str | None]], bool]:
-    """People matching ``query`` with their status in the cohort (None: not in it), and
-    whether there are more than ``limit`` of them."""
+def people_to_enrol(cohort: Cohort, query: str, *, by, limit: int = 20) -> tuple[list[people.Found], bool]:
+    """People ``by`` may find for ``cohort`` matching ``query`` (see ``people``), with their
+    status in the cohort, and whether there are more than ``limit`` of them."""
     require(by, "enrollment.manage", cohort)
-    people = search_people(query, limit=limit + 1)
-    statuses = dict(
-        db.session.execute(
-            select(Enrollment.user_id, Enrollment.status).where(
-                Enrollment.cohort_id == cohort.id, Enrollment.user_id.in_([p.id for p in people])
-            )
-        ).all()
-    )
-    return [(person, statuses.get(person.id)) for person in people[:limit]], len(people) > limit
+    found = people.search_people(by, cohort, query, limit=limit + 1)
+    return found[:limit], len(found) > limit
 
 
 def person_with_email(cohort: Cohort, email: str, *, by) -> tuple[User, str | None] | None:
@@ -137,22 +129,6 @@ def person_with_email(cohort: Cohort, email: str, *, by) -> tuple[User, str | No
         select(Enrollment.status).where(Enrollment.cohort_id == cohort.id, Enrollment.user_id == user.id)
     )
     return user, status
-
-
-def search_people(query: str, *, limit: int = 20) -> list[User]:
-    """Active people whose name, Latin name, email or phone contains ``query`` (any case)."""
-    text = (query or "").strip().casefold()
-    if len(text) < SEARCH_MIN_LENGTH:
-        return []
-    return list(
-        db.session.scalars(
-            select(User)
-            .options(joinedload(User.institution))
-            .where(User.active.is_(True), User.search_text.contains(text, autoescape=True))
-            .order_by(by_name(User.sort_name), User.id)
-            .limit(limit)
-        )
-    )
 
 
 def district_institutions(cohort: Cohort) -> list[Institution]:
@@ -221,7 +197,8 @@ def enrol(
         user = create_participant(cohort, by=by, **new_person)
     elif user_id:
         user = db.session.get(User, user_id)
-        if user is None or not user.active:
+        # Someone a trainer may not enrol (an admin) answers as if there were nobody.
+        if user is None or not user.active or not people.may_enrol(by, cohort, user):
             raise ValidationError.on("user_id", _l("No such active person."))
     else:
         raise ValidationError.on("user_id", _l("Choose a person or enter a new one."))

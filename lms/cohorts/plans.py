@@ -11,6 +11,7 @@ from lms.accounts.models import User
 from lms.cohorts.conflicts import Slot, require_free, require_inside, require_no_overlap
 from lms.cohorts.models import Cohort
 from lms.core.errors import ValidationError
+from lms.core.text import refuse_control_characters
 from lms.courses.models import Course, CourseModule
 from lms.courses.services import is_accredited
 from lms.extensions import db
@@ -113,7 +114,7 @@ def _trainer(user_id, field: str) -> User:
 
 
 def _venue(venue: str | None) -> str:
-    venue = " ".join((venue or "").split())
+    venue = " ".join(refuse_control_characters(venue or "", "venue").split())
     if not venue:
         raise ValidationError.on("venue", _l("Enter where the training takes place."))
     if len(venue) > 255:

@@ -69,6 +69,7 @@ COHORT_FIELDS = frozenset(
 )
 SESSION_FIELDS = frozenset({"date", "starts_at", "ends_at", "module_ids", "venue"})
 # Fields whose change can create a double booking or move sessions out of the cohort's dates.
+TEAM_FIELDS = frozenset({"lead_trainer_id", "co_trainer_ids"})
 BOOKING_FIELDS = frozenset({"lead_trainer_id", "co_trainer_ids", "venue", "start_date", "end_date"})
 ACCREDITATION_FIELDS = frozenset({"lead_trainer_id", "course_id", "start_date"})
 DAY_STARTS, DAY_ENDS = time(9), time(17)
@@ -184,6 +185,8 @@ def update_cohort(cohort: Cohort, *, by, **values) -> Cohort:
     reason = values.pop("cancelled_reason", None)
     _reject_unknown(values, COHORT_FIELDS)
     changes = {name: value for name, value in values.items() if _differs(cohort, name, value)}
+    if changes.keys() & TEAM_FIELDS:
+        require(by, "cohort.change_team", cohort)
     if changes:
         _require_editable(cohort)
         plan = resolve_plan(changes, current=cohort)

@@ -234,17 +234,22 @@ def edit(cohort_id: int):
     require(current_user, "cohort.manage", cohort)
     form = CohortForm(data=_form_data(cohort) if request.method == "GET" else None)
     _fill_choices(form, cohort)
+    may_change_team = can(current_user, "cohort.change_team", cohort)
     # "refresh": the course or the first day changed, so show the trainers who fit, save nothing.
     if "refresh" not in request.form and form.validate_on_submit():
+        values = form.cohort_values()
+        if not may_change_team:  # the page shows the team read-only: keep it as it is
+            values["lead_trainer_id"] = cohort.lead_trainer_id
+            values["co_trainer_ids"] = [user.id for user in cohort.co_trainers]
         try:
-            services.update_cohort(cohort, by=current_user, **form.cohort_values())
+            services.update_cohort(cohort, by=current_user, **values)
         except DomainError as error:
             show_error_on_form(form, error)
         else:
             db.session.commit()
             flash(_("The training is saved."), "success")
             return redirect(url_for(".detail", cohort_id=cohort.id))
-    return render_template("cohorts/edit.html", form=form, cohort=cohort)
+    return render_template("cohorts/edit.html", form=form, cohort=cohort, may_change_team=may_change_team)
 
 
 def _form_data(cohort: Cohort) -> dict:

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from lms.api.common import JobSchema
 from lms.core.errors import NotFound
 from lms.core.models import Job
-from lms.core.permissions import require
+from lms.core.permissions import can
 from lms.extensions import db
 
 blp = Blueprint("jobs_api", __name__, description="Long-running work: progress and results")
@@ -17,7 +17,6 @@ blp = Blueprint("jobs_api", __name__, description="Long-running work: progress a
 def get_job(job_id: int):
     """A job's status (queued, running, done, failed), progress, total and result."""
     job = db.session.get(Job, job_id)
-    if job is None:
-        raise NotFound()
-    require(current_user, "job.view", job)
+    if job is None or not can(current_user, "job.view", job):
+        raise NotFound()  # another person's job: its id reveals nothing
     return job

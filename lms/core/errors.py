@@ -128,6 +128,32 @@ def _webargs_fields(error: HTTPException) -> dict:
     return fields
 
 
+# Ids are 32-bit on PostgreSQL; a whole number past this in the input cannot name a row.
+MAX_DATABASE_INT = 2**31 - 1
+
+
+def _fields_out_of_range() -> list[str]:
+    """Names of query or JSON fields (top level, or lists of numbers) holding a whole number the
+    database cannot store, so the error names the field the client must correct."""
+
+    def too_large(value) -> bool:
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, int):
+            return abs(value) > MAX_DATABASE_INT
+        if isinstance(value, str):
+            return value.strip().lstrip("-").isdigit() and abs(int(value)) > MAX_DATABASE_INT
+        if isinstance(value, list):
+            return any(too_large(item) for item in value)
+        return False
+
+    names = [name for name, values in request.args.lists() if any(too_large(v) for v in values)]
+    body = request.get_json(silent=True) if request.is_json else None
+    if isinstance(body, dict):
+        names += [name for name, value in body.items() if too_large(value)]
+    return sorted(set(names))
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
@@ -140,8 +166,15 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             fields = _webargs_fields(error)
             message = "Some fields need correcting." if fields else (error.description or error.name)
-            return json_error(error.code or 500, message, fields)
-        return _html_error(error.code or 500, error.description)
+            body, status = json_error(error.code or 500, message, fields)
+        else:
+            body, status = _html_error(error.code or 500, error.description)
+        response = app.make_response((body, status))
+        # Keep what the exception says about itself: ``Allow`` on a 405, ``Retry-After`` on a 429.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(DataError)
     @app.errorhandler(OverflowError)
@@ -152,7 +185,9 @@ def register_error_handlers(app: Flask) -> None:
 
         db.session.rollback()
         app.logger.warning("Value out of range on %s %s: %s", request.method, request.path, error)
-        invalid = ValidationError()
+        too_large = _fields_out_of_range()
+        message = _l("The number is too large.")
+        invalid = ValidationError(fields={name: [message] for name in too_large})
         if wants_json():
             return jsonify(invalid.to_dict()), invalid.status
         return _html_error(400, str(invalid.message))

@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import current_app
 
 from lms.core.outbox import enqueue
+from lms.core.text import one_line
 
 # Python 3.11 drops the space where it folds a long non-ASCII header into encoded words
 # ("допомоги особам" arrives as "допомогиособам"), so headers are written unfolded.
@@ -28,7 +29,7 @@ def queue_email(to: str, subject: str, body: str, attachments: list[tuple[str, s
     return enqueue(
         "lms.core.send_email",
         to=to,
-        subject=str(subject),
+        subject=one_line(str(subject)),  # a line break in a header would break the message
         body=str(body),
         attachments=files,
         message_id=f"{uuid.uuid4()}@cascade-lms",

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lms.core.db import in_values, utcnow
 from lms.extensions import db
@@ -27,10 +27,23 @@ class AuditEvent(db.Model):
     ip: Mapped[str | None] = mapped_column(String(64))
 
 
+class AuditIsAppendOnly(RuntimeError):
+    """Something tried to change or remove an audit event."""
+
+
 @event.listens_for(AuditEvent, "before_update")
 @event.listens_for(AuditEvent, "before_delete")
 def _audit_is_append_only(mapper, connection, target):
-    raise RuntimeError("audit events are append-only")
+    raise AuditIsAppendOnly("audit events are append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_bulk_audit_changes(state) -> None:
+    """``update(AuditEvent)`` and ``delete(AuditEvent)`` skip the mapper events above; refuse them
+    too. The database refuses them as well (a trigger, migration 0005)."""
+    if (state.is_update or state.is_delete) and getattr(state.statement, "table", None) is not None:
+        if state.statement.table.name == AuditEvent.__tablename__:
+            raise AuditIsAppendOnly("audit events are append-only")
 
 
 class Job(db.Model):

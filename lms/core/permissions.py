@@ -162,9 +162,11 @@ def _cohort_manage(user, cohort) -> bool:
     return cohort is not None and (_coordinates(user, cohort) or user.id in cohort.trainer_ids)
 
 
-@rule("cohort.change_status")
+@rule("cohort.change_status", "cohort.change_team")
 def _cohort_change_status(user, cohort) -> bool:
-    """Schedule, start, close or cancel: the lead trainer and the region's coordinator."""
+    """Schedule, start, close or cancel, and choose the lead and co-trainers: the lead trainer
+    and the region's coordinator (a co-trainer could otherwise add a friend who then sees the
+    participants' contacts, or remove her colleagues)."""
     return cohort is not None and (_coordinates(user, cohort) or user.id == cohort.lead_trainer_id)
 
 

@@ -50,6 +50,48 @@ def health():
     return jsonify({"status": "ok"})
 
 
+@bp.get("/health/live")
+@public
+def health_live():
+    """The process answers: for a supervisor deciding whether to restart it."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/health/ready")
+@public
+def health_ready():
+    """The database and the broker answer: for a load balancer deciding whether to send traffic.
+    The body names which check failed, never why (addresses and errors go to the log)."""
+    checks = {"database": _database_ready(), "broker": _broker_ready()}
+    ready = all(checks.values())
+    body = {
+        "status": "ok" if ready else "unavailable",
+        "checks": {k: "ok" if v else "fail" for k, v in checks.items()},
+    }
+    return jsonify(body), 200 if ready else 503
+
+
+def _database_ready() -> bool:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("Readiness: the database does not answer")
+        return False
+
+
+def _broker_ready() -> bool:
+    celery = current_app.extensions["celery"]
+    try:
+        with celery.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:
+        current_app.logger.exception("Readiness: the broker does not answer")
+        return False
+
+
 def _safe_next(target: str | None) -> str | None:
     """Only same-site paths, so a crafted link cannot send people elsewhere after a switch.
 

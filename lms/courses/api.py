@@ -157,9 +157,7 @@ def grant_accreditation(data):
 @blp.route("/cascade/accreditations/<int:accreditation_id>", methods=["GET"])
 @blp.response(200, AccreditationSchema)
 def get_accreditation(accreditation_id: int):
-    accreditation = services.get_accreditation(accreditation_id)
-    require(current_user, "accreditation.view", accreditation)
-    return accreditation
+    return services.get_accreditation(accreditation_id, by=current_user)
 
 
 @blp.route("/cascade/accreditations/<int:accreditation_id>/revoke", methods=["POST"])
@@ -167,7 +165,7 @@ def get_accreditation(accreditation_id: int):
 @blp.response(200, AccreditationSchema)
 def revoke_accreditation(data, accreditation_id: int):
     """Revoke an accreditation with a reason (admins)."""
-    accreditation = services.get_accreditation(accreditation_id)
+    accreditation = services.get_accreditation(accreditation_id, by=current_user)
     services.revoke_accreditation(accreditation, by=current_user, reason=data["reason"])
     db.session.commit()
     return accreditation

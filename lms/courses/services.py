@@ -13,7 +13,8 @@ from lms.core import audit
 from lms.core.collation import by_name
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationError
-from lms.core.permissions import require
+from lms.core.permissions import can, require
+from lms.core.text import has_control_characters
 from lms.courses.models import Accreditation, Course, CourseModule, course_accredits
 from lms.extensions import db
 
@@ -38,7 +39,7 @@ COURSE_NUMBERS = {
 COURSE_FIELDS = (
     {"code", "is_tot", "active", "accredits_course_ids", "modules"} | set(COURSE_TEXTS) | set(COURSE_NUMBERS)
 )
-COURSE_DEFAULTS = {"days": 1, "is_tot": False, "min_attendance_percent": 80, "pass_mark_percent": 70}
+COURSE_DEFAULTS = {"days": 1, "is_tot": False, "min_attendance_percent": 80, "pass_mark_percent": 70}  # nosec B105
 
 
 def is_accredited(user_id: int, course_id: int, on: date | None = None) -> bool:
@@ -183,7 +184,9 @@ def _apply(course: Course, values: dict) -> None:
     for name, (max_length, required) in COURSE_TEXTS.items():
         if name in values:
             text = (values[name] or "").strip()
-            if required and not text:
+            if max_length and has_control_characters(text):  # one-line texts: titles, audience
+                problem(name, _l("Line breaks and control characters are not allowed here."))
+            elif required and not text:
                 problem(name, _l("Enter the title in Ukrainian."))
             elif max_length and len(text) > max_length:
                 problem(name, _l("At most %(n)d characters.", n=max_length))
@@ -298,6 +301,8 @@ def _clean_modules(items, problem) -> list[dict]:
             problem("modules", _l("Module %(n)d: enter the topic in Ukrainian.", n=number))
         elif len(title) > 255 or len(title_en) > 255:
             problem("modules", _l("Module %(n)d: at most 255 characters.", n=number))
+        elif has_control_characters(title) or has_control_characters(title_en):
+            problem("modules", _l("Module %(n)d: line breaks are not allowed in a topic.", n=number))
         if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= MAX_MODULE_HOURS:
             problem(
                 "modules",
@@ -398,9 +403,10 @@ def _save(course: Course) -> None:
         _duplicate_code()
 
 
-def get_accreditation(accreditation_id: int) -> Accreditation:
+def get_accreditation(accreditation_id: int, *, by=None) -> Accreditation:
+    """The accreditation; NotFound too when ``by`` (when given) may not see it, so ids reveal nothing."""
     accreditation = db.session.get(Accreditation, accreditation_id)
-    if accreditation is None:
+    if accreditation is None or (by is not None and not can(by, "accreditation.view", accreditation)):
         raise NotFound(_l("No such accreditation."))
     return accreditation
 

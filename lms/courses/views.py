@@ -213,7 +213,7 @@ def grant():
 @bp.route("/accreditations/<int:accreditation_id>/revoke", methods=["GET", "POST"])
 @permission_required("accreditation.grant")
 def revoke(accreditation_id: int):
-    accreditation = services.get_accreditation(accreditation_id)
+    accreditation = services.get_accreditation(accreditation_id, by=current_user)
     require(current_user, "accreditation.grant", accreditation)
     form = RevokeAccreditationForm()
     status = 200

@@ -8,6 +8,7 @@ from lms.core import audit
 from lms.core.collation import by_name
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.permissions import region_scope, require
+from lms.core.text import refuse_control_characters
 from lms.extensions import db
 from lms.org.models import (
     COMMUNITY_KINDS,
@@ -37,7 +38,7 @@ def get(model, object_id: int):
 
 
 def _text(value: str | None, field: str, message, max_length: int) -> str:
-    value = (value or "").strip()
+    value = refuse_control_characters((value or "").strip(), field)
     if not value:
         raise ValidationError.on(field, message)
     if len(value) > max_length:

@@ -5,3 +5,17 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// Filters that apply as soon as a choice changes: <select data-autosubmit>.
+document.addEventListener("change", function (event) {
+  if (event.target.hasAttribute && event.target.hasAttribute("data-autosubmit") && event.target.form) {
+    event.target.form.submit();
+  }
+});
+
+// Read-only addresses to copy: <input data-select-on-click> selects itself when clicked.
+document.addEventListener("click", function (event) {
+  if (event.target.hasAttribute && event.target.hasAttribute("data-select-on-click")) {
+    event.target.select();
+  }
+});

@@ -1,4 +1,3 @@
-<script>
 // Progressive help for the planning form; without JavaScript the buttons do the same.
 (function () {
   var form = document.getElementById("plan-form");
@@ -27,4 +26,3 @@
   }
   if (district) { district.addEventListener("change", showCommunities); showCommunities(); }
 })();
-</script>

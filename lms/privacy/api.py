@@ -1,0 +1,41 @@
+"""API: a person's data export and erasure."""
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from lms.core.errors import ValidationError
+from lms.extensions import db
+from lms.privacy import services
+
+blp = Blueprint("privacy_api", __name__, description="Personal data: export and erasure")
+
+
+@blp.route("/me/data-export", methods=["GET"])
+@blp.response(200)
+def export_my_data():
+    """Everything the platform holds about you, as JSON."""
+    data = services.export_person(current_user._get_current_object(), by=current_user)
+    db.session.commit()
+    return data
+
+
+@blp.route("/users/<int:user_id>/data-export", methods=["GET"])
+@blp.response(200)
+def export_person_data(user_id: int):
+    """A person's data (admins; yourself)."""
+    person = services.get_person(user_id, by=current_user)
+    data = services.export_person(person, by=current_user)
+    db.session.commit()
+    return data
+
+
+@blp.route("/users/<int:user_id>/erase", methods=["POST"])
+@blp.response(204)
+def erase_person(user_id: int):
+    """Pseudonymise a person everywhere (admins). Statistics keep her trainings."""
+    person = services.get_person(user_id, by=current_user, action="privacy.erase")
+    if person.id == current_user.id:
+        raise ValidationError.on("user_id", _l("You cannot erase your own account."))
+    services.erase_person(person, by=current_user)
+    db.session.commit()

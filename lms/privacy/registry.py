@@ -1,0 +1,76 @@
+"""Every table that holds personal data or points to a person, and how export and erasure treat it.
+
+A new table with a reference to ``users`` must be added here: tests/test_privacy.py fails until it
+is, so that no personal data is left out of a person's export or erasure by accident.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    table: str
+    purpose: str
+    # Columns whose rows are about the person: these rows go into her export.
+    subject: tuple[str, ...] = ()
+    # (column, table): rows that belong to one of her rows in ``table`` (attendance of her enrolments).
+    through: tuple[str, str] | None = None
+    # Columns naming her as the one who acted (marked, enrolled, granted): kept on erasure, they
+    # then point to the pseudonymised person.
+    actor: tuple[str, ...] = ()
+    # Never exported: hashes and secrets.
+    secret: tuple[str, ...] = ()
+    # Free-text columns of her rows cleared on erasure (they may say more about her).
+    cleared_on_erasure: dict[str, object] = field(default_factory=dict)
+
+
+REGISTRY: dict[str, PersonalData] = {
+    entry.table: entry
+    for entry in (
+        PersonalData(
+            "users",
+            "profile: name, email, phone, position, employer (pseudonymised on erasure)",
+            subject=("id",),
+            secret=("password_hash", "session_nonce", "calendar_token", "search_text"),
+        ),
+        PersonalData(
+            "user_roles", "roles (kept on erasure: statistics count trainers)", subject=("user_id",)
+        ),
+        PersonalData("coordinator_regions", "regions a coordinator oversees", subject=("user_id",)),
+        PersonalData(
+            "api_tokens",
+            "API tokens (revoked on erasure)",
+            subject=("user_id",),
+            secret=("token_hash",),
+        ),
+        PersonalData(
+            "cohorts",
+            "trainings she leads or planned",
+            subject=("lead_trainer_id",),
+            actor=("created_by_id",),
+        ),
+        PersonalData("cohort_trainers", "trainings she co-trains", subject=("user_id",)),
+        PersonalData(
+            "enrollments",
+            "her enrolments (kept on erasure: statistics)",
+            subject=("user_id",),
+            actor=("enrolled_by_id",),
+        ),
+        PersonalData(
+            "attendance",
+            "her attendance (notes cleared on erasure)",
+            through=("enrollment_id", "enrollments"),
+            actor=("marked_by_id",),
+            cleared_on_erasure={"note": ""},
+        ),
+        PersonalData(
+            "accreditations", "courses she may deliver", subject=("user_id",), actor=("granted_by_id",)
+        ),
+        PersonalData(
+            "audit_events",
+            "what she did (append-only: kept, pointing to the pseudonymised person)",
+            subject=("actor_id",),
+        ),
+        PersonalData("jobs", "long tasks she started", subject=("created_by_id",)),
+    )
+}

@@ -1,0 +1,54 @@
+"""Pages: download my data; an admin downloads or erases a person's data."""
+
+import json
+
+from flask import Blueprint, Response, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.core.permissions import permission_required
+from lms.extensions import db
+from lms.privacy import services
+
+bp = Blueprint("privacy", __name__)
+
+
+def _download(data: dict, person_id: int) -> Response:
+    body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="personal-data-{person_id}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/account/data")
+def my_data():
+    data = services.export_person(current_user._get_current_object(), by=current_user)
+    db.session.commit()
+    return _download(data, data["person_id"])  # not current_user.id: the commit expired her
+
+
+@bp.get("/admin/users/<int:user_id>/data")
+@permission_required("user.manage")
+def person_data(user_id: int):
+    person = services.get_person(user_id, by=current_user)
+    data = services.export_person(person, by=current_user)
+    db.session.commit()
+    return _download(data, data["person_id"])
+
+
+@bp.post("/admin/users/<int:user_id>/erase")
+@permission_required("user.manage")
+def erase(user_id: int):
+    person = services.get_person(user_id, by=current_user, action="privacy.erase")
+    if person.id == current_user.id:
+        flash(_("You cannot erase your own account."), "danger")
+        return redirect(url_for("users_admin.edit", user_id=person.id))
+    services.erase_person(person, by=current_user)
+    db.session.commit()
+    flash(_("The person's data is erased; her trainings stay in the statistics under a pseudonym."), "info")
+    return redirect(url_for("users_admin.index"))
