@@ -4,9 +4,11 @@ import uuid
 
 import pyotp
 import pytest
+from sqlalchemy import select
 
 from lms.accounts import services
 from lms.extensions import db
+from lms.org.models import Region
 from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -17,8 +19,14 @@ def fresh_coordinator(live_app):
     """A coordinator of her own, so the demo accounts keep signing in with the password alone."""
     with live_app.app_context():
         email = f"koord-2fa-{uuid.uuid4().hex[:8]}@example.org"
+        region = db.session.scalar(select(Region).where(Region.code == "UA-71"))
         services.create_user(
-            by=None, email=email, full_name="Ірина Савчук", roles=["coordinator"], password="cascade-demo"
+            by=None,
+            email=email,
+            full_name="Ірина Савчук",
+            roles=["coordinator"],
+            password="cascade-demo",
+            region_ids=[region.id],
         )
         db.session.commit()
         db.session.remove()
