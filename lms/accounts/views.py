@@ -34,9 +34,10 @@ def _client_address() -> str:
 
 def _finish_sign_in(user: User, remember: bool):
     signin.complete_sign_in(user, remember=remember, ip=_client_address())
-    db.session.commit()
+    # Signed in before the commit expires the person's attributes (no reload needed).
     login_user(user, remember=remember)
     session["lang"] = user.locale
+    db.session.commit()
     return redirect(_safe_next(request.args.get("next")) or url_for("core.index"))
 
 

@@ -31,7 +31,7 @@ REGISTRY: dict[str, PersonalData] = {
             "users",
             "profile: name, email, phone, position, employer (pseudonymised on erasure)",
             subject=("id",),
-            secret=("password_hash", "session_nonce", "calendar_token", "search_text"),
+            secret=("password_hash", "session_nonce", "calendar_token", "search_text", "totp_secret"),
         ),
         PersonalData(
             "user_roles", "roles (kept on erasure: statistics count trainers)", subject=("user_id",)
@@ -72,5 +72,12 @@ REGISTRY: dict[str, PersonalData] = {
             subject=("actor_id",),
         ),
         PersonalData("jobs", "long tasks she started", subject=("created_by_id",)),
+        PersonalData(
+            "user_sessions", "her signed-in devices (ended on erasure)", subject=("user_id",), secret=("id",)
+        ),
+        PersonalData(
+            "recovery_codes", "two-factor recovery codes", subject=("user_id",), secret=("code_hash",)
+        ),
+        PersonalData("security_settings", "who last changed the sign-in policy", actor=("updated_by_id",)),
     )
 }

@@ -4,9 +4,10 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Table, func, or_, select, update
+from sqlalchemy import Table, delete, func, or_, select, update
 
-from lms.accounts.models import ApiToken, User
+from lms.accounts import sessions
+from lms.accounts.models import ApiToken, RecoveryCode, User
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit
 from lms.core.db import utcnow
@@ -104,6 +105,12 @@ def erase_person(person: User, *, by, reason: str = "request") -> User:
     person.calendar_token = None
     person.active = False
     person.session_nonce = secrets.token_hex(8)  # signs her out everywhere
+    person.surname = ""
+    person.sort_name = person.full_name
+    person.totp_secret = None
+    person.totp_enabled_at = None
+    sessions.end_all(person)
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == person.id))
     person.erased_at = now
     audit.record(by, "privacy.erase", person, reason=reason)
     db.session.flush()
