@@ -46,6 +46,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_THROTTLE_MAX_PER_IP": 30,
         "PASSWORD_RESET_MAX_AGE": 2 * 60 * 60,
         "API_TOKEN_DAYS": int(os.environ.get("LMS_API_TOKEN_DAYS", "365")),
+        # A running job that has not reported progress for this long is presumed dead and put
+        # back in the queue (lms.core.jobs); a job interrupted this many times is failed.
+        "JOB_LEASE_SECONDS": int(os.environ.get("LMS_JOB_LEASE_SECONDS", "120")),
+        "JOB_MAX_ATTEMPTS": int(os.environ.get("LMS_JOB_MAX_ATTEMPTS", "3")),
+        "JOB_SWEEP_SECONDS": float(os.environ.get("LMS_JOB_SWEEP_SECONDS", "30")),
+        "JOB_LATE_SECONDS": int(os.environ.get("LMS_JOB_LATE_SECONDS", "30")),
+        # Publishing in a request gives up after this long and leaves the task to the relay.
+        "OUTBOX_PUBLISH_TIMEOUT": float(os.environ.get("LMS_OUTBOX_PUBLISH_TIMEOUT", "0.5")),
         "CELERY": {
             "broker_url": os.environ.get("CELERY_BROKER_URL", "filesystem://"),
             "broker_transport_options": {
@@ -67,10 +75,17 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "broker_connection_retry_on_startup": True,
             "beat_schedule": {
                 "relay-outbox": {"task": "lms.core.relay_outbox", "schedule": 15.0},
+                "recover-jobs": {"task": "lms.core.recover_jobs", "schedule": 30.0},
             },
         },
     }
-    if not config["CELERY"]["broker_url"].startswith("filesystem"):
+    config["CELERY"]["beat_schedule"]["recover-jobs"]["schedule"] = config["JOB_SWEEP_SECONDS"]
+    if config["CELERY"]["broker_url"].startswith("redis"):
+        # A message a worker took but never acknowledged (the worker was killed) comes back only
+        # after this long: a backstop, since the job lease recovers the job in minutes. Longer
+        # than any job runs, so Redis never hands a healthy running job to a second worker.
+        config["CELERY"]["broker_transport_options"] = {"visibility_timeout": 4 * 60 * 60}
+    elif not config["CELERY"]["broker_url"].startswith("filesystem"):
         config["CELERY"].pop("broker_transport_options")
     if overrides:
         celery_overrides = overrides.pop("CELERY", None)

@@ -158,7 +158,7 @@ def job_for_upload(cohort: Cohort, token: str) -> Job | None:
 
 
 def run_import_job(job: Job, report_progress) -> dict:
-    """The work of a roster import job; the file is removed once imported.
+    """The work of a roster import job (the task removes the file once the job is done).
 
     The rows were checked at upload, where problems stopped the import unless skipped; a row
     that went wrong since (someone enrolled the person meanwhile) is skipped and reported.
@@ -175,8 +175,8 @@ def run_import_job(job: Job, report_progress) -> dict:
         skip_invalid=True,
         send_invitations=job.params.get("send_invitations", True),
         progress=report_progress,
+        checkpoint=job.checkpoint,
     )
-    discard(job.params["token"])
     return report
 
 
