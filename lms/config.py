@@ -80,6 +80,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         },
     }
     config["CELERY"]["beat_schedule"]["recover-jobs"]["schedule"] = config["JOB_SWEEP_SECONDS"]
+    config["CELERY"]["beat_schedule"]["relay-outbox"]["schedule"] = float(
+        os.environ.get("LMS_OUTBOX_RELAY_SECONDS", "15")
+    )
     if config["CELERY"]["broker_url"].startswith("redis"):
         # A message a worker took but never acknowledged (the worker was killed) comes back only
         # after this long: a backstop, since the job lease recovers the job in minutes. Longer
