@@ -41,6 +41,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         ),
         "MAIL_OUTBOX_DIR": str(instance / "mail"),
         "UPLOAD_DIR": str(instance / "uploads"),
+        # Spreadsheet upload limits (lms.core.upload_limits.UploadLimits): for every kind, and
+        # per kind; e.g. {"max_rows": 20000}. Unset keys keep the defaults.
+        "UPLOAD_LIMITS": {},
+        "UPLOAD_LIMITS_ROSTER": {},
         "LOGIN_THROTTLE_MAX_FAILURES": 5,
         "LOGIN_THROTTLE_WINDOW_SECONDS": 15 * 60,
         "LOGIN_THROTTLE_MAX_PER_IP": 30,

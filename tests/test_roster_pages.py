@@ -131,7 +131,7 @@ def test_a_file_that_cannot_be_read_is_refused_on_the_upload_page(app, client, d
 
 
 def test_a_too_large_file_is_refused(app, client, db, cohort, monkeypatch):
-    monkeypatch.setitem(app.config, "ROSTER_MAX_BYTES", 1024 * 1024)
+    monkeypatch.setitem(app.config, "UPLOAD_LIMITS_ROSTER", {"max_bytes": 1024 * 1024})
     signed_in(client, cohort.lead_trainer)
     response = upload(client, cohort, GOOD + ("Особа;x@example.org;\r\n" * 60000))
     assert response.status_code == 422 and "larger than 1 MB" in response.get_data(as_text=True)

@@ -22,12 +22,12 @@ from lms.core.errors import NotFound, ValidationError
 from lms.core.jobs import start_job
 from lms.core.models import Job
 from lms.core.permissions import require
+from lms.core.upload_limits import limits_for
 from lms.extensions import db
 
 JOB_KIND = "roster_import"
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 CHUNK = 64 * 1024
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # Lists of people checked but never imported are not kept longer than this.
 KEEP_SECONDS = 24 * 60 * 60
 
@@ -40,7 +40,7 @@ def _paths(token: str) -> tuple[Path, Path]:
 
 
 def max_bytes() -> int:
-    return current_app.config.get("ROSTER_MAX_BYTES", DEFAULT_MAX_BYTES)
+    return limits_for("roster").max_bytes
 
 
 def save_file(stream: BinaryIO) -> tuple[str, Path]:

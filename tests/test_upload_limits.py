@@ -1,0 +1,109 @@
+"""Hostile uploads are refused before they are parsed, quickly and in little memory."""
+
+import time
+import tracemalloc
+
+import pytest
+
+from lms import create_app
+from lms.cohorts.roster.files import read_roster
+from lms.core.errors import ValidationError
+from lms.core.upload_limits import UploadLimits, check_file, limits_for
+from tests import hostile_files
+from tests.conftest import app_config
+
+
+@pytest.fixture(scope="module")
+def plain_app(tmp_path_factory):
+    """An app for the messages' language; these tests need no database."""
+    folder = tmp_path_factory.mktemp("limits")
+    application = create_app(app_config(f"sqlite:///{folder / 'unused.sqlite3'}", folder))
+    with application.test_request_context(headers={"Accept-Language": "en"}):
+        yield application
+
+
+def refusal(path, limits=None) -> tuple[str, float, int]:
+    """Read the file as the roster import does; the message it is refused with, the seconds and
+    the peak bytes of memory it took."""
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(ValidationError) as refused:
+            for _row in read_roster(path, limits or UploadLimits()):
+                pass
+        return str(refused.value.fields["file"][0]), time.monotonic() - started, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def write(tmp_path, content: bytes, name="upload.bin"):
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+def test_a_sheet_declaring_20_million_rows_is_refused_from_its_first_bytes(plain_app, tmp_path):
+    message, seconds, peak = refusal(write(tmp_path, hostile_files.declared_rows(20_000_000)))
+    assert "more than 100,000 rows" in message
+    assert seconds < 1 and peak < 5 * 1024 * 1024
+
+
+def test_a_sheet_streaming_20_million_empty_rows_is_stopped_at_the_row_limit(plain_app, tmp_path):
+    path = write(tmp_path, hostile_files.streamed_rows(20_000_000))
+    assert path.stat().st_size < 10_000
+    message, seconds, peak = refusal(path, UploadLimits(max_rows=20_000))
+    assert "more than 20,000 rows" in message
+    assert seconds < 5 and peak < 20 * 1024 * 1024
+
+
+def test_a_300_mb_shared_string_is_refused_unread(plain_app, tmp_path):
+    path = write(tmp_path, hostile_files.huge_shared_string(300))
+    assert path.stat().st_size < 2 * 1024 * 1024
+    message, seconds, peak = refusal(path)
+    assert "more than 16 MB of text" in message
+    assert seconds < 1 and peak < 5 * 1024 * 1024
+
+
+def test_a_zip_bomb_is_refused_from_its_directory(plain_app, tmp_path):
+    path = write(tmp_path, hostile_files.zip_bomb(1))
+    assert path.stat().st_size < 2 * 1024 * 1024
+    message, seconds, peak = refusal(path)
+    assert "more than 64 MB" in message
+    assert seconds < 1 and peak < 5 * 1024 * 1024
+
+
+def test_too_many_columns_or_cells_declared_are_refused(plain_app, tmp_path):
+    message, _s, _p = refusal(write(tmp_path, hostile_files.declared_rows(3, columns="AZ")))
+    assert "more than 50 columns" in message
+    message, _s, _p = refusal(write(tmp_path, hostile_files.declared_rows(40_000, columns="Z")))
+    assert "more than 1,000,000 cells" in message
+
+
+def test_a_sheet_declaring_exactly_the_limit_passes_the_check(plain_app, tmp_path):
+    limits = UploadLimits(max_rows=500, max_columns=2, max_cells=1000)
+    assert check_file(write(tmp_path, hostile_files.declared_rows(500)), limits) == 500
+    with pytest.raises(ValidationError):
+        check_file(write(tmp_path, hostile_files.declared_rows(501)), limits)
+
+
+def test_a_csv_one_line_over_the_limit_is_refused_before_parsing_and_one_under_is_read(plain_app, tmp_path):
+    lines = ["ПІБ;Email"] + [f"Особа {n};p{n}@example.org" for n in range(49)]
+    limits = UploadLimits(max_rows=50)
+    fits = write(tmp_path, ("\n".join(lines) + "\n").encode(), "fits.csv")
+    assert len(list(read_roster(fits, limits))) == 49
+    over = write(tmp_path, ("\n".join([*lines, "Зайва;x@example.org"]) + "\n").encode(), "over.csv")
+    message, seconds, _peak = refusal(over, limits)
+    assert "more than 50 rows" in message
+
+
+def test_a_csv_row_with_too_many_filled_columns_is_refused(plain_app, tmp_path):
+    wide = "ПІБ;Email\n" + ";".join(["x"] * 51) + "\n"
+    message, _s, _p = refusal(write(tmp_path, wide.encode(), "wide.csv"))
+    assert "more than 50 columns" in message
+
+
+def test_limits_come_from_the_config_per_kind(plain_app, monkeypatch):
+    monkeypatch.setitem(plain_app.config, "UPLOAD_LIMITS", {"max_rows": 5000, "max_columns": 20})
+    monkeypatch.setitem(plain_app.config, "UPLOAD_LIMITS_ROSTER", {"max_rows": 3000})
+    assert (limits_for("roster").max_rows, limits_for("roster").max_columns) == (3000, 20)
+    assert limits_for("question_bank").max_rows == 5000
