@@ -13,3 +13,9 @@ def import_roster(job_id: int) -> None:
     if job is not None and job.status == "done":
         # Only now: a resumed or retried job still needs the file until it is done.
         roster.uploads.discard(job.params["token"])
+
+
+@shared_task(name="lms.cohorts.preview_roster")
+def preview_roster(job_id: int) -> None:
+    """Check an uploaded roster (the preview) as the job ``job_id`` asks."""
+    run_job(job_id, roster.run_preview_job)

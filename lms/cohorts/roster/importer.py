@@ -85,12 +85,14 @@ class RosterHasProblems(ValidationError):
         )
 
 
-def preview_roster(cohort: Cohort, path: Path) -> RosterPreview:
-    """Check the whole file without changing anything."""
+def preview_roster(cohort: Cohort, path: Path, progress: Callable[..., None] | None = None) -> RosterPreview:
+    """Check the whole file without changing anything; ``progress(rows checked)`` per batch."""
     preview = RosterPreview(free_seats=_free_seats(cohort))
     for batch in checked_batches(cohort, path):
         for row in batch:
             preview.add(row)
+        if progress is not None:
+            progress(batch[-1].number)
     return preview
 
 
