@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
+from lms.core.jobs_cli import jobs_group
 from lms.extensions import db
 
 
@@ -26,6 +27,7 @@ def register_cli(app) -> None:
     app.cli.add_command(seed_group)
     app.cli.add_command(users_group)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(jobs_group)
     app.cli.add_command(worker)
     app.cli.add_command(dev)
 

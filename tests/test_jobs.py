@@ -180,3 +180,31 @@ def test_eight_workers_taking_the_same_stalled_job_at_once_give_it_to_one(own_da
     with application.app_context():
         job = _db.session.get(Job, job_id)
         assert (job.attempts, job.lease_owner) == (2, winners[0])
+
+
+def test_lms_jobs_lists_running_stalled_and_failed_jobs_but_not_finished_ones(app, db):
+    lease = app.config["JOB_LEASE_SECONDS"]
+    running = a_job("running", silent_for=2, attempts=1, progress=500, total=1000)
+    stalled = a_job("running", silent_for=lease + 60, attempts=2)
+    failed = a_job("failed", error="Файлу вже немає.")
+    done = a_job("done")
+    output = app.test_cli_runner().invoke(args=["jobs"]).output
+    lines = {int(line.split()[0]): line for line in output.splitlines() if line.strip()[:1].isdigit()}
+    assert set(lines) == {running.id, stalled.id, failed.id} and done.id not in lines
+    assert " running " in lines[running.id] and "500/1000" in lines[running.id]
+    assert " stalled " in lines[stalled.id]
+    assert " failed " in lines[failed.id] and "Файлу вже немає." in lines[failed.id]
+
+
+def test_lms_jobs_resume_puts_a_stalled_job_back_in_the_queue(app, db, monkeypatch):
+    monkeypatch.setitem(app.extensions["celery"].conf, "task_always_eager", False)  # memory broker keeps it
+    stalled = a_job("running", silent_for=app.config["JOB_LEASE_SECONDS"] + 60, attempts=1, owner="elsewhere/1:7:x")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["jobs", "resume", str(stalled.id)])
+    assert result.exit_code == 0 and "queued again" in result.output
+    db.session.refresh(stalled)
+    assert (stalled.status, stalled.lease_owner) == ("queued", None)
+    assert outbox_job_ids(db) == [stalled.id]
+    for args in (["jobs", "resume", "999999"], ["jobs", "resume", str(a_job("done").id)]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1 and result.output.startswith("Error: ")
