@@ -4,22 +4,23 @@ Each test imports a roster as a job and breaks something on the way; each ends w
 imported exactly once and the job's counts right.
 """
 
+import io
 import os
 import signal
 import time
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from lms import create_app
 from lms.core import outbox
 from lms.core.db import utcnow
-from lms.core.models import Job
+from lms.core.models import Job, OutboxMessage
 from lms.core.outbox import enqueue
 from lms.extensions import db
 from tests import factories
-from tests.conftest import app_config, drop_postgres_database, make_database_url
+from tests.conftest import app_config, drop_postgres_database, make_database_url, sign_in
 from tests.fault_helpers import (
     RedisServer,
     Worker,
@@ -27,6 +28,7 @@ from tests.fault_helpers import (
     job_row,
     make_cohort,
     new_queue,
+    roster_csv,
     start_roster_job,
     wait_for,
     worker_env,
@@ -145,3 +147,39 @@ def test_two_workers_handed_the_same_stalled_job_run_it_once(stage):
     assert assert_imported_once(cohort_id, job_id) == 2  # one more start, not two
     received = [w.output().count("Task tests.slow_roster_import") for w in workers]
     assert min(received) >= 1, "each worker took one of the two messages"
+
+
+def test_redis_down_when_an_import_starts_the_page_answers_at_once_and_the_relay_starts_it_later(
+    stage, redis_server
+):
+    application, start_worker = stage
+    worker = start_worker("relay")
+    cohort = make_cohort(capacity=ROWS + 10)
+    db.session.commit()
+    cohort_id, trainer = cohort.id, cohort.lead_trainer
+    client = application.test_client()
+    sign_in(client, trainer)
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    data = {"file": (io.BytesIO(roster_csv(ROWS, prefix="outage")), "Уманський район.csv")}
+    preview_url = client.post(f"/cohorts/{cohort_id}/roster/upload", data=data).headers["Location"]
+    assert wait_for(lambda: "will be enrolled" in client.get(preview_url).get_data(as_text=True), 60), (
+        worker.output()[-3000:]
+    )
+
+    redis_server.stop()
+    started = time.monotonic()
+    response = client.post(preview_url, data={"send_invitations": ""})
+    took = time.monotonic() - started
+    print(f"import started while Redis was down: the request took {took:.2f} s")
+    assert response.status_code == 302 and took < 1.0
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Waiting to start" in page
+    unpublished = db.session.scalars(select(OutboxMessage).where(OutboxMessage.published_at.is_(None))).all()
+    assert [m.task for m in unpublished] == ["lms.cohorts.import_roster"]
+    db.session.commit()
+
+    redis_server.start()  # the same port: the worker reconnects and its beat runs the relay
+    job_id = unpublished[0].kwargs["job_id"]
+    assert wait_for(lambda: job_row(job_id).status == "done", timeout=90), worker.output()[-3000:]
+    assert assert_imported_once(cohort_id, job_id) == 1
