@@ -137,7 +137,8 @@ def make_cohort(capacity: int):
 
 def roster_csv(rows: int, prefix: str = "fault") -> bytes:
     lines = ["ПІБ;Email;Телефон"] + [
-        f"Учасниця Номер {n};{prefix}{n}@example.org;+380 67 {n // 10000:03d} {n % 10000:04d}" for n in range(rows)
+        f"Учасниця Номер {n};{prefix}{n}@example.org;+380 67 {n // 10000:03d} {n % 10000:04d}"
+        for n in range(rows)
     ]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
@@ -165,6 +166,8 @@ def job_row(job_id: int):
 
 
 def enrolled_count(cohort_id: int) -> int:
-    count = db.session.scalar(select(func.count()).select_from(Enrollment).where(Enrollment.cohort_id == cohort_id))
+    count = db.session.scalar(
+        select(func.count()).select_from(Enrollment).where(Enrollment.cohort_id == cohort_id)
+    )
     db.session.commit()
     return count

@@ -51,7 +51,9 @@ def _zip(members: list[tuple[str, bytes, int, int]]) -> bytes:
     out, directory = bytearray(), bytearray()
     for name, stream, size, crc in members:
         offset, encoded = len(out), name.encode()
-        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(stream), size, len(encoded), 0)
+        out += struct.pack(
+            "<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(stream), size, len(encoded), 0
+        )
         out += encoded + stream
         directory += struct.pack(
             "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(stream), size, len(encoded),
@@ -100,7 +102,7 @@ def streamed_rows(last_row: int) -> bytes:
     parts[SHEET] = (
         b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
         b'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>\xd0\x9f\xd0\x86\xd0\x91'
-        b'</t></is></c></row>'
+        b"</t></is></c></row>"
         + f'<row r="{last_row}"><c r="A{last_row}" t="inlineStr"><is><t>x</t></is></c></row>'.encode()
         + b"</sheetData></worksheet>"
     )

@@ -6,6 +6,7 @@ imported exactly once and the job's counts right.
 
 import io
 import os
+import shutil
 import signal
 import time
 
@@ -33,6 +34,7 @@ from tests.fault_helpers import (
     wait_for,
     worker_env,
 )
+from tests.services import unavailable
 
 pytestmark = pytest.mark.worker
 ROWS = 1500  # three batches of 500
@@ -41,6 +43,8 @@ LEASE = int(os.environ.get("LMS_FAULT_LEASE_SECONDS", "3"))
 
 @pytest.fixture
 def redis_server(tmp_path):
+    if shutil.which("redis-server") is None:
+        unavailable("redis-server (to stop and start a Redis of the test's own)")
     server = RedisServer(tmp_path)
     server.start()
     yield server
@@ -56,7 +60,11 @@ def stage(tmp_path, redis_server):
     config = app_config(
         database_url, tmp_path, JOB_LEASE_SECONDS=LEASE, CELERY_EXTRA_IMPORTS=["tests.fault_tasks"]
     )
-    config["CELERY"] = {"broker_url": redis_server.url, "task_default_queue": queue, "task_always_eager": False}
+    config["CELERY"] = {
+        "broker_url": redis_server.url,
+        "task_default_queue": queue,
+        "task_always_eager": False,
+    }
     application = create_app(config)
     with application.app_context():
         upgrade()
@@ -137,7 +145,12 @@ def test_two_workers_handed_the_same_stalled_job_run_it_once(stage):
     db.session.execute(
         update(Job)
         .where(Job.id == job.id)
-        .values(status="running", attempts=1, lease_owner="elsewhere/1:4242:0", heartbeat_at=utcnow().replace(year=2000))
+        .values(
+            status="running",
+            attempts=1,
+            lease_owner="elsewhere/1:4242:0",
+            heartbeat_at=utcnow().replace(year=2000),
+        )
     )
     enqueue("tests.slow_roster_import", job_id=job.id)
     db.session.commit()

@@ -47,12 +47,16 @@ def test_a_queued_job_is_taken_once(db):
 
 
 def test_a_running_job_with_a_fresh_heartbeat_is_not_taken_over(db, app):
-    job = a_job("running", silent_for=app.config["JOB_LEASE_SECONDS"] - 5, attempts=1, owner="elsewhere/1:7:x")
+    job = a_job(
+        "running", silent_for=app.config["JOB_LEASE_SECONDS"] - 5, attempts=1, owner="elsewhere/1:7:x"
+    )
     assert jobs.take_lease(job.id) is None
 
 
 def test_a_running_job_silent_longer_than_the_lease_is_taken_over(db, app):
-    job = a_job("running", silent_for=app.config["JOB_LEASE_SECONDS"] + 1, attempts=1, owner="elsewhere/1:7:x")
+    job = a_job(
+        "running", silent_for=app.config["JOB_LEASE_SECONDS"] + 1, attempts=1, owner="elsewhere/1:7:x"
+    )
     assert jobs.take_lease(job.id) is not None
     db.session.refresh(job)
     assert job.attempts == 2
@@ -90,7 +94,9 @@ def test_the_sweep_requeues_silent_jobs_through_the_outbox_and_leaves_live_ones(
 
 def test_a_job_interrupted_too_often_is_failed_with_its_error(db, app):
     tries = app.config["JOB_MAX_ATTEMPTS"]
-    job = a_job("running", silent_for=app.config["JOB_LEASE_SECONDS"] + 1, attempts=tries, error="MemoryError: ")
+    job = a_job(
+        "running", silent_for=app.config["JOB_LEASE_SECONDS"] + 1, attempts=tries, error="MemoryError: "
+    )
     one_below = a_job("running", silent_for=app.config["JOB_LEASE_SECONDS"] + 1, attempts=tries - 1)
     assert jobs.recover_stalled() == {"requeued": [one_below.id], "failed": [job.id]}
     db.session.refresh(job)
@@ -198,7 +204,9 @@ def test_lms_jobs_lists_running_stalled_and_failed_jobs_but_not_finished_ones(ap
 
 def test_lms_jobs_resume_puts_a_stalled_job_back_in_the_queue(app, db, monkeypatch):
     monkeypatch.setitem(app.extensions["celery"].conf, "task_always_eager", False)  # memory broker keeps it
-    stalled = a_job("running", silent_for=app.config["JOB_LEASE_SECONDS"] + 60, attempts=1, owner="elsewhere/1:7:x")
+    stalled = a_job(
+        "running", silent_for=app.config["JOB_LEASE_SECONDS"] + 60, attempts=1, owner="elsewhere/1:7:x"
+    )
     runner = app.test_cli_runner()
     result = runner.invoke(args=["jobs", "resume", str(stalled.id)])
     assert result.exit_code == 0 and "queued again" in result.output

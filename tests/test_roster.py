@@ -384,4 +384,9 @@ def test_a_resumed_import_counts_its_own_earlier_rows_as_imported(db, cohort, tm
     assert [(r["row"], r["problems"]) for r in report["skipped_rows"]] == [
         (7, [["duplicate_email", {"row": 3}]])
     ]
-    assert db.session.scalar(select(func.count()).select_from(Enrollment).where(Enrollment.cohort_id == cohort.id)) == 5
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Enrollment).where(Enrollment.cohort_id == cohort.id)
+        )
+        == 5
+    )

@@ -48,7 +48,9 @@ def test_a_sheet_declaring_20_million_rows_is_refused_on_the_upload_page_at_once
     before = uploads(app)
     data = {"file": (__import__("io").BytesIO(hostile_files.declared_rows(20_000_000)), "roster.xlsx")}
     started = time.monotonic()
-    response = client.post(f"/cohorts/{cohort.id}/roster/upload", data=data, content_type="multipart/form-data")
+    response = client.post(
+        f"/cohorts/{cohort.id}/roster/upload", data=data, content_type="multipart/form-data"
+    )
     assert time.monotonic() - started < 1
     assert response.status_code == 422
     assert "more than 100,000 rows" in response.get_data(as_text=True)

@@ -4,6 +4,7 @@ import time
 import tracemalloc
 
 import pytest
+from flask_babel import force_locale
 
 from lms import create_app
 from lms.cohorts.roster.files import read_roster
@@ -18,7 +19,7 @@ def plain_app(tmp_path_factory):
     """An app for the messages' language; these tests need no database."""
     folder = tmp_path_factory.mktemp("limits")
     application = create_app(app_config(f"sqlite:///{folder / 'unused.sqlite3'}", folder))
-    with application.test_request_context(headers={"Accept-Language": "en"}):
+    with application.test_request_context(), force_locale("en"):
         yield application
 
 
@@ -31,7 +32,11 @@ def refusal(path, limits=None) -> tuple[str, float, int]:
         with pytest.raises(ValidationError) as refused:
             for _row in read_roster(path, limits or UploadLimits()):
                 pass
-        return str(refused.value.fields["file"][0]), time.monotonic() - started, tracemalloc.get_traced_memory()[1]
+        return (
+            str(refused.value.fields["file"][0]),
+            time.monotonic() - started,
+            tracemalloc.get_traced_memory()[1],
+        )
     finally:
         tracemalloc.stop()
 
@@ -107,3 +112,12 @@ def test_limits_come_from_the_config_per_kind(plain_app, monkeypatch):
     monkeypatch.setitem(plain_app.config, "UPLOAD_LIMITS_ROSTER", {"max_rows": 3000})
     assert (limits_for("roster").max_rows, limits_for("roster").max_columns) == (3000, 20)
     assert limits_for("question_bank").max_rows == 5000
+
+
+def test_the_refusal_is_in_ukrainian_with_the_right_plural_by_default(plain_app, tmp_path):
+    path = write(tmp_path, hostile_files.declared_rows(20_000_000))
+    with force_locale("uk"):
+        message, _s, _p = refusal(path)
+        assert message.startswith("У файлі понад 100\xa0000 рядків")
+        message, _s, _p = refusal(path, UploadLimits(max_rows=21))
+        assert message.startswith("У файлі понад 21 рядок:")

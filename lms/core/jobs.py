@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, func, or_, select, update
 
 from lms.core.db import utcnow
@@ -244,7 +244,11 @@ def recover_stalled(now: datetime | None = None) -> dict:
         # Conditional on the heartbeat read above: two sweeps at once requeue a job once.
         claim = update(Job).where(Job.id == job_id, Job.heartbeat_at == heartbeat_at)
         if attempts >= max_attempts():
-            message = _("The job was interrupted %(n)d times and was stopped.", n=attempts)
+            message = ngettext(
+                "The job was interrupted %(num)d time and was stopped.",
+                "The job was interrupted %(num)d times and was stopped.",
+                attempts,
+            )
             values = {"status": "failed", "error": f"{message} {error or ''}".strip()[:2000]}
             values |= {"finished_at": now, "lease_owner": None}
             kind = "failed"

@@ -14,7 +14,9 @@ from lms.extensions import db
 FAILED_SHOWN = 20
 
 
-@click.group("jobs", invoke_without_command=True, help="Long jobs: list running, stalled and failed ones; resume one.")
+@click.group(
+    "jobs", invoke_without_command=True, help="Long jobs: list running, stalled and failed ones; resume one."
+)
 @click.pass_context
 @with_appcontext
 def jobs_group(context):
@@ -32,9 +34,14 @@ def _state(job: Job, stalled_before) -> str:
 
 def _list() -> None:
     now = utcnow()
-    active = db.session.scalars(select(Job).where(Job.status.in_(("queued", "running"))).order_by(Job.id)).all()
+    active = db.session.scalars(
+        select(Job).where(Job.status.in_(("queued", "running"))).order_by(Job.id)
+    ).all()
     failed = db.session.scalars(
-        select(Job).where(Job.status == "failed").order_by(Job.finished_at.desc(), Job.id.desc()).limit(FAILED_SHOWN)
+        select(Job)
+        .where(Job.status == "failed")
+        .order_by(Job.finished_at.desc(), Job.id.desc())
+        .limit(FAILED_SHOWN)
     ).all()
     if not active and not failed:
         click.echo("No running, stalled or failed jobs.")
@@ -66,4 +73,7 @@ def jobs_resume(job_id: int):
     jobs.resume_job(job)
     db.session.commit()
     sent = publish_ready()
-    click.echo(f"Job {job_id} is queued again" + ("." if sent else "; the relay will send it once the broker answers."))
+    click.echo(
+        f"Job {job_id} is queued again"
+        + ("." if sent else "; the relay will send it once the broker answers.")
+    )

@@ -18,13 +18,16 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import format_number, ngettext
 from flask_babel import lazy_gettext as _l
 
 from lms.core.errors import ValidationError
 
 MB = 1024 * 1024
 SHEET_HEAD_BYTES = 64 * 1024
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?\"")
+_DIMENSION = re.compile(
+    rb"<(?:\w+:)?dimension\s+ref=\"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?\""
+)
 _SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 
 
@@ -52,17 +55,36 @@ def refuse(message) -> ValidationError:
 
 
 def _too_many_rows(limits: UploadLimits) -> ValidationError:
-    return refuse(_l("The file has more than %(n)s rows: split it into smaller files.", n=f"{limits.max_rows:,}"))
+    return refuse(
+        ngettext(
+            "The file has more than %(n)s row: split it into smaller files.",
+            "The file has more than %(n)s rows: split it into smaller files.",
+            limits.max_rows,
+            n=format_number(limits.max_rows),
+        )
+    )
 
 
 def _too_many_columns(limits: UploadLimits) -> ValidationError:
     return refuse(
-        _l("The file has more than %(n)d columns: keep only the columns of the template.", n=limits.max_columns)
+        ngettext(
+            "The file has more than %(n)s column: keep only the columns of the template.",
+            "The file has more than %(n)s columns: keep only the columns of the template.",
+            limits.max_columns,
+            n=format_number(limits.max_columns),
+        )
     )
 
 
 def _too_many_cells(limits: UploadLimits) -> ValidationError:
-    return refuse(_l("The file has more than %(n)s cells: split it into smaller files.", n=f"{limits.max_cells:,}"))
+    return refuse(
+        ngettext(
+            "The file has more than %(n)s cell: split it into smaller files.",
+            "The file has more than %(n)s cells: split it into smaller files.",
+            limits.max_cells,
+            n=format_number(limits.max_cells),
+        )
+    )
 
 
 def column_number(letters: str) -> int:
@@ -103,7 +125,10 @@ def check_xlsx(path: Path, limits: UploadLimits) -> int:
         if len(members) > limits.max_zip_entries:
             raise refuse(_l("The Excel file has too many parts: save it again as a plain .xlsx."))
         for member in members:
-            if member.filename.lower() == "xl/sharedstrings.xml" and member.file_size > limits.max_shared_strings_bytes:
+            if (
+                member.filename.lower() == "xl/sharedstrings.xml"
+                and member.file_size > limits.max_shared_strings_bytes
+            ):
                 raise refuse(
                     _l(
                         "The Excel file holds more than %(mb)d MB of text: split it or save it as .csv.",
@@ -152,7 +177,9 @@ def limit_records(records: Iterable[tuple[int, tuple | list]], limits: UploadLim
             raise _too_many_rows(limits)
         if len(row) > limits.max_columns:
             # Trailing empty cells are padding a reader adds, not columns.
-            filled = len(row) - next((i for i, v in enumerate(reversed(row)) if v not in (None, "")), len(row))
+            filled = len(row) - next(
+                (i for i, v in enumerate(reversed(row)) if v not in (None, "")), len(row)
+            )
             if filled > limits.max_columns:
                 raise _too_many_columns(limits)
             row = row[: limits.max_columns]

@@ -16,7 +16,7 @@ from lms.accounts.models import User
 from lms.cohorts.enrolment import check_open_for_enrolment
 from lms.cohorts.models import Cohort
 from lms.cohorts.roster.files import bad_file
-from lms.cohorts.roster.importer import RosterPreview, import_roster, preview_roster
+from lms.cohorts.roster.importer import import_roster, preview_roster
 from lms.core.db import utcnow
 from lms.core.errors import NotFound, ValidationError
 from lms.core.jobs import retry_job, start_job
@@ -97,7 +97,12 @@ def receive_roster(cohort: Cohort, stream: BinaryIO, filename: str, *, by) -> tu
         discard(token)
         raise
     job = start_job(
-        PREVIEW_KIND, "lms.cohorts.preview_roster", by=by, total=estimated_rows, cohort_id=cohort.id, token=token
+        PREVIEW_KIND,
+        "lms.cohorts.preview_roster",
+        by=by,
+        total=estimated_rows,
+        cohort_id=cohort.id,
+        token=token,
     )
     note = {
         "cohort_id": cohort.id,
