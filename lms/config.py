@@ -73,6 +73,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "task_ignore_result": True,
             "task_serializer": "json",
             "accept_content": ["json"],
+            # Crash semantics (README, "Long jobs"): a message is acknowledged only when its task
+            # has finished, so a worker killed mid-task leaves it in the broker; when a pool
+            # process dies the message goes straight back to the queue rather than being
+            # acknowledged as failed; each worker process reserves one message at a time, so a
+            # killed worker strands at most its own. Tasks are idempotent and jobs hold leases,
+            # so running a task again never does its work twice.
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,

@@ -216,3 +216,15 @@ def test_lms_jobs_resume_puts_a_stalled_job_back_in_the_queue(app, db, monkeypat
     for args in (["jobs", "resume", "999999"], ["jobs", "resume", str(a_job("done").id)]):
         result = runner.invoke(args=args)
         assert result.exit_code == 1 and result.output.startswith("Error: ")
+
+
+def test_the_api_tells_an_interrupted_job_and_its_attempts(app, db, client):
+    from tests.conftest import api_headers
+
+    owner = factories.UserFactory(roles=["trainer"])
+    silent = a_job("running", silent_for=app.config["JOB_LATE_SECONDS"] + 5, attempts=1, by=owner)
+    fresh = a_job("running", silent_for=1, attempts=1, by=owner)
+    headers = api_headers(owner)
+    body = client.get(f"/api/v1/jobs/{silent.id}", headers=headers).json
+    assert (body["interrupted"], body["attempts"], body["status"]) == (True, 1, "running")
+    assert client.get(f"/api/v1/jobs/{fresh.id}", headers=headers).json["interrupted"] is False
