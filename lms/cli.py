@@ -124,7 +124,7 @@ def outbox_relay():
 
 
 @click.command("worker")
-@click.option("--beat/--no-beat", default=True, help="Also run the periodic outbox relay.")
+@click.option("--beat/--no-beat", default=True, help="Also run the periodic outbox relay and job recovery.")
 @click.option("--concurrency", default=2, show_default=True)
 def worker(beat: bool, concurrency: int):
     """Start a Celery worker for this app."""

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import format_number, ngettext
 from flask_babel import lazy_gettext as _l
 
@@ -43,7 +43,10 @@ class UploadLimits:
 
 
 def limits_for(kind: str) -> UploadLimits:
-    """The limits for uploads of ``kind`` (``"roster"``, ``"question_bank"``…) from the config."""
+    """The limits for uploads of ``kind`` (``"roster"``, ``"question_bank"``…) from the config;
+    the defaults outside an app (a script reading a file)."""
+    if not has_app_context():
+        return UploadLimits()
     settings = {**current_app.config.get("UPLOAD_LIMITS", {})}
     settings |= current_app.config.get(f"UPLOAD_LIMITS_{kind.upper()}", {})
     known = {f.name for f in fields(UploadLimits)}
