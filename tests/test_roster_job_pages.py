@@ -132,3 +132,23 @@ def test_a_retried_import_continues_after_its_last_committed_batch(app, client, 
     result = job.result
     assert (result["rows"], result["enrolled"], result["created"], result["skipped"]) == (2, 2, 2, 0)
     assert enrolled_count(db, cohort) == 2
+
+
+def test_an_import_page_runs_as_many_queries_for_30_reported_rows_as_for_1(app, client, db, cohort):
+    from tests.queries import count_queries
+
+    def report(rows: int) -> dict:
+        skipped = [{"row": n + 2, "name": f"Особа {n}", "problems": [["bad_email", {}]]} for n in range(rows)]
+        return {"rows": rows, "created": 0, "matched": 0, "enrolled": 0, "waitlisted": 0, "skipped": rows,
+                "notes": 0, "skipped_rows": skipped, "noted_rows": []}  # fmt: skip
+
+    one, thirty = (import_job(cohort, status="done", result=report(n)) for n in (1, 30))
+    db.session.flush()
+    signed_in(client, cohort.lead_trainer)
+    client.get(f"/cohorts/{cohort.id}/roster/jobs/{one.id}")  # the first request also loads the session
+    counts = []
+    for job in (one, thirty):
+        with count_queries() as statements:
+            assert client.get(f"/cohorts/{cohort.id}/roster/jobs/{job.id}").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
