@@ -228,3 +228,45 @@ def test_the_api_tells_an_interrupted_job_and_its_attempts(app, db, client):
     body = client.get(f"/api/v1/jobs/{silent.id}", headers=headers).json
     assert (body["interrupted"], body["attempts"], body["status"]) == (True, 1, "running")
     assert client.get(f"/api/v1/jobs/{fresh.id}", headers=headers).json["interrupted"] is False
+
+
+def test_a_job_of_unknown_size_ends_showing_what_it_did(db):
+    job = a_job()
+
+    def work(job, report_progress):
+        report_progress(500)
+        report_progress(731)
+        return {"rows": 731}
+
+    done = jobs.run_job(job.id, work)
+    assert (done.status, done.progress, done.total, done.result) == ("done", 731, 0, {"rows": 731})
+
+
+def test_the_lease_migration_keeps_the_jobs_there_and_names_their_task(backend, tmp_path):
+    import sqlalchemy as sa
+    from flask_migrate import downgrade
+
+    url = make_database_url(backend, tmp_path, "leasemig")
+    application = create_app(app_config(url, tmp_path))
+    try:
+        with application.app_context():
+            upgrade(revision="0002")
+            _db.session.execute(
+                sa.text(
+                    "INSERT INTO jobs (kind, status, progress, total, params, created_at) "
+                    "VALUES ('roster_import', 'running', 500, 1000, '{}', CURRENT_TIMESTAMP)"
+                )
+            )
+            _db.session.commit()
+            upgrade()
+            row = _db.session.execute(sa.text("SELECT task, attempts, progress, heartbeat_at FROM jobs")).one()
+            assert tuple(row) == ("lms.cohorts.import_roster", 0, 500, None)
+            _db.session.commit()
+            downgrade(revision="0002")
+            upgrade()
+            assert _db.session.execute(sa.text("SELECT count(*) FROM jobs")).scalar() == 1
+            _db.session.remove()
+            _db.engine.dispose()
+    finally:
+        if backend == "postgresql":
+            drop_postgres_database(url)

@@ -171,8 +171,11 @@ def run_job(job_id: int, work: Callable[[Job, Progress], dict]) -> Job | None:
         return db.session.get(Job, job_id)
     job = db.session.get(Job, job_id)
     db.session.refresh(job)
+    # The UPDATEs below bypass the ORM object, so the last progress is kept here.
+    reported = {"done": job.progress}
 
     def report_progress(done: int, checkpoint: dict | None = None) -> None:
+        reported["done"] = done
         values = {"progress": done, "heartbeat_at": utcnow()}
         if checkpoint is not None:
             values["checkpoint"] = checkpoint
@@ -187,7 +190,7 @@ def run_job(job_id: int, work: Callable[[Job, Progress], dict]) -> Job | None:
         result = work(job, report_progress)
         _update_held(
             job_id, owner, status="done", result=result, finished_at=utcnow(), lease_owner=None,
-            progress=job.total or job.progress,
+            progress=job.total or reported["done"],
         )  # fmt: skip
         db.session.commit()
     except LeaseLost:
