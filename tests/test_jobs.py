@@ -259,7 +259,9 @@ def test_the_lease_migration_keeps_the_jobs_there_and_names_their_task(backend, 
             )
             _db.session.commit()
             upgrade()
-            row = _db.session.execute(sa.text("SELECT task, attempts, progress, heartbeat_at FROM jobs")).one()
+            row = _db.session.execute(
+                sa.text("SELECT task, attempts, progress, heartbeat_at FROM jobs")
+            ).one()
             assert tuple(row) == ("lms.cohorts.import_roster", 0, 500, None)
             _db.session.commit()
             downgrade(revision="0002")
