@@ -121,3 +121,15 @@ def huge_shared_string(megabytes: int = 300) -> bytes:
 def zip_bomb(gigabytes: int = 1) -> bytes:
     """A workbook carrying a member of ``gigabytes`` GB of zeros."""
     return xlsx(workbook_parts(), {"xl/media/image1.bin": [(b"\0" * MB, 1024 * gigabytes)]})
+
+
+def empty_rows_streamed(rows: int) -> bytes:
+    """A sheet with no declared size streaming ``rows`` empty ``<row/>`` elements one by one."""
+    head = (
+        b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main"><sheetData><row><c t="inlineStr"><is><t>\xd0\x9f\xd0\x86\xd0\x91</t></is></c></row>'
+    )
+    return xlsx(
+        workbook_parts(),
+        {SHEET: [(head, 1), (b"<row/>" * 1000, rows // 1000), (b"</sheetData></worksheet>", 1)]},
+    )

@@ -121,3 +121,37 @@ def test_the_refusal_is_in_ukrainian_with_the_right_plural_by_default(plain_app,
         assert message.startswith("У файлі понад 100\xa0000 рядків")
         message, _s, _p = refusal(path, UploadLimits(max_rows=21))
         assert message.startswith("У файлі понад 21 рядок:")
+
+
+def test_20_million_streamed_empty_rows_are_refused_by_their_unpacked_size(plain_app, tmp_path):
+    path = write(tmp_path, hostile_files.empty_rows_streamed(20_000_000))
+    assert path.stat().st_size < 1024 * 1024
+    message, seconds, peak = refusal(path)
+    assert "Unpacked" in message and seconds < 1 and peak < 5 * 1024 * 1024
+
+
+def test_empty_rows_streamed_under_the_size_cap_are_stopped_at_the_row_limit(plain_app, tmp_path):
+    path = write(tmp_path, hostile_files.empty_rows_streamed(10_000_000))  # 60 MB unpacked: under 64
+    message, seconds, peak = refusal(path, UploadLimits(max_rows=20_000))
+    assert "more than 20,000 rows" in message
+    assert seconds < 5 and peak < 20 * 1024 * 1024
+
+
+@pytest.mark.parametrize("chunk", [7, 1024 * 1024])
+def test_row_and_cell_tags_are_counted_exactly_across_chunk_boundaries(
+    plain_app, tmp_path, monkeypatch, chunk
+):
+    from lms.core import upload_limits
+
+    monkeypatch.setattr(upload_limits, "SCAN_CHUNK", chunk)
+    rows = [("ПІБ", "Email")] + [(f"Особа {n}", f"p{n}@example.org") for n in range(299)]
+    parts = hostile_files.workbook_parts(rows)
+    # No declared size, so only the tags can tell.
+    parts[hostile_files.SHEET] = parts[hostile_files.SHEET].replace(b'<dimension ref="A1:B300" />', b"")
+    assert b"<dimension" not in parts[hostile_files.SHEET]
+    path = write(tmp_path, hostile_files.xlsx(parts), "tags.xlsx")
+    assert check_file(path, UploadLimits(max_rows=300, max_cells=600), count_rows=True) == 300
+    with pytest.raises(ValidationError, match="299 rows"):
+        check_file(path, UploadLimits(max_rows=299), count_rows=True)
+    with pytest.raises(ValidationError, match="599 cells"):
+        check_file(path, UploadLimits(max_cells=599), count_rows=True)

@@ -167,7 +167,7 @@ def read_roster(path: Path, limits: UploadLimits | None = None) -> Iterator[tupl
     """
     limits = limits or limits_for("roster")
     kind = detect_format(path)
-    check_file(path, limits)
+    check_file(path, limits, count_rows=True)
     records = limit_records(_xlsx_records(path) if kind == "xlsx" else _csv_records(path), limits)
     columns = None
     for number, cells in records:
