@@ -155,3 +155,24 @@ def test_row_and_cell_tags_are_counted_exactly_across_chunk_boundaries(
         check_file(path, UploadLimits(max_rows=299), count_rows=True)
     with pytest.raises(ValidationError, match="599 cells"):
         check_file(path, UploadLimits(max_cells=599), count_rows=True)
+
+
+def test_a_reader_is_stopped_at_the_limits_whatever_the_file_declared(plain_app):
+    from lms.core.upload_limits import limit_records
+
+    def endless_empty_rows():
+        number = 0
+        while True:
+            number += 1
+            yield number, (None, None, None)
+
+    with pytest.raises(ValidationError, match="more than 1,000 rows"):
+        for _record in limit_records(endless_empty_rows(), UploadLimits(max_rows=1000)):
+            pass
+    with pytest.raises(ValidationError, match="more than 2,000 cells"):
+        for _record in limit_records(endless_empty_rows(), UploadLimits(max_cells=2000)):
+            pass
+    padded = [(1, ("ПІБ", "Email", *([None] * 100)))]  # empty cells a reader pads with are not columns
+    assert list(limit_records(padded, UploadLimits(max_columns=50))) == [
+        (1, ("ПІБ", "Email", *([None] * 48)))
+    ]

@@ -31,6 +31,7 @@ _DIMENSION = re.compile(
 )
 _SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 _ROW_TAGS = (b"<row", b":row ", b":row>", b":row/")
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"(\d{1,12})\"")
 _CELL_TAGS = (b"<c ", b"<c>", b"<c/", b":c ", b":c>", b":c/")
 
 
@@ -169,7 +170,7 @@ def _cells_in(text: bytes) -> int:
 
 def _count_tags(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: UploadLimits) -> int:
     """The ``<row>`` and ``<c>`` tags of a sheet, counted in unpacked chunks (bounded memory)."""
-    rows = cells = 0
+    rows = cells = last_number = 0
     tail = b""
     try:
         with archive.open(member) as sheet:
@@ -179,7 +180,12 @@ def _count_tags(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Uploa
                 text = tail + chunk
                 rows += _rows_in(text) - _rows_in(tail)
                 cells += _cells_in(text) - _cells_in(tail)
+                # A row numbered far beyond the one before it stands for the rows it skips too:
+                # a reader hands those over as empty rows.
+                last_number = max([last_number, *map(int, _ROW_NUMBER.findall(text))])
                 tail = text[-9:]
+                if last_number > limits.max_rows:
+                    raise _too_many_rows(limits)
                 if rows > limits.max_rows:
                     raise _too_many_rows(limits)
                 if cells > limits.max_cells:
