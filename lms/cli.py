@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
+from lms.core.jobs_cli import jobs_group
 from lms.extensions import db
 
 
@@ -31,6 +32,7 @@ def register_cli(app) -> None:
     app.cli.add_command(seed_group)
     app.cli.add_command(users_group)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(jobs_group)
     app.cli.add_command(worker)
     app.cli.add_command(dev)
 
@@ -141,7 +143,7 @@ def outbox_relay():
 
 
 @click.command("worker")
-@click.option("--beat/--no-beat", default=True, help="Also run the periodic outbox relay.")
+@click.option("--beat/--no-beat", default=True, help="Also run the periodic outbox relay and job recovery.")
 @click.option("--concurrency", default=2, show_default=True)
 def worker(beat: bool, concurrency: int):
     """Start a Celery worker for this app."""

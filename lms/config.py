@@ -57,6 +57,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         ),
         "MAIL_OUTBOX_DIR": str(instance / "mail"),
         "UPLOAD_DIR": str(instance / "uploads"),
+        # Spreadsheet upload limits (lms.core.upload_limits.UploadLimits): for every kind, and
+        # per kind; e.g. {"max_rows": 20000}. Unset keys keep the defaults.
+        "UPLOAD_LIMITS": {},
+        "UPLOAD_LIMITS_ROSTER": {},
         "LOGIN_THROTTLE_MAX_FAILURES": int(os.environ.get("LMS_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_THROTTLE_WINDOW_SECONDS": int(os.environ.get("LMS_LOGIN_WINDOW_MINUTES", "15")) * 60,
         "LOGIN_THROTTLE_MAX_PER_IP": int(os.environ.get("LMS_LOGIN_MAX_FAILURES_PER_ADDRESS", "30")),
@@ -70,6 +74,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_DAYS": int(os.environ.get("LMS_REMEMBER_DAYS", "30")),
         "TWO_FACTOR_PENDING_SECONDS": 5 * 60,
         "API_TOKEN_DAYS": int(os.environ.get("LMS_API_TOKEN_DAYS", "365")),
+        # A running job that has not reported progress for this long is presumed dead and put
+        # back in the queue (lms.core.jobs); a job interrupted this many times is failed.
+        "JOB_LEASE_SECONDS": int(os.environ.get("LMS_JOB_LEASE_SECONDS", "120")),
+        "JOB_MAX_ATTEMPTS": int(os.environ.get("LMS_JOB_MAX_ATTEMPTS", "3")),
+        "JOB_SWEEP_SECONDS": float(os.environ.get("LMS_JOB_SWEEP_SECONDS", "30")),
+        "JOB_LATE_SECONDS": int(os.environ.get("LMS_JOB_LATE_SECONDS", "30")),
+        # Publishing in a request gives up after this long and leaves the task to the relay.
+        "OUTBOX_PUBLISH_TIMEOUT": float(os.environ.get("LMS_OUTBOX_PUBLISH_TIMEOUT", "0.5")),
         "CELERY": {
             "broker_url": os.environ.get("CELERY_BROKER_URL", "filesystem://"),
             "broker_transport_options": {
@@ -85,6 +97,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "task_ignore_result": True,
             "task_serializer": "json",
             "accept_content": ["json"],
+            # Crash semantics (README, "Long jobs"): a message is acknowledged only when its task
+            # has finished, so a worker killed mid-task leaves it in the broker; when a pool
+            # process dies the message goes straight back to the queue rather than being
+            # acknowledged as failed; each worker process reserves one message at a time, so a
+            # killed worker strands at most its own. Tasks are idempotent and jobs hold leases,
+            # so running a task again never does its work twice.
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,
@@ -96,10 +114,20 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                     "schedule": 3600.0,
                 },
                 "apply-retention": {"task": "lms.privacy.apply_retention", "schedule": 24 * 60 * 60.0},
+                "recover-jobs": {"task": "lms.core.recover_jobs", "schedule": 30.0},
             },
         },
     }
-    if not config["CELERY"]["broker_url"].startswith("filesystem"):
+    config["CELERY"]["beat_schedule"]["recover-jobs"]["schedule"] = config["JOB_SWEEP_SECONDS"]
+    config["CELERY"]["beat_schedule"]["relay-outbox"]["schedule"] = float(
+        os.environ.get("LMS_OUTBOX_RELAY_SECONDS", "15")
+    )
+    if config["CELERY"]["broker_url"].startswith("redis"):
+        # A message a worker took but never acknowledged (the worker was killed) comes back only
+        # after this long: a backstop, since the job lease recovers the job in minutes. Longer
+        # than any job runs, so Redis never hands a healthy running job to a second worker.
+        config["CELERY"]["broker_transport_options"] = {"visibility_timeout": 4 * 60 * 60}
+    elif not config["CELERY"]["broker_url"].startswith("filesystem"):
         config["CELERY"].pop("broker_transport_options")
     if overrides:
         celery_overrides = overrides.pop("CELERY", None)

@@ -1,5 +1,8 @@
 """Nothing is lost between the database and the queue."""
 
+import socket
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -88,3 +91,31 @@ def test_long_ukrainian_subjects_keep_every_space(db, mail_dir):
     outbox.publish_ready()
     newest = max(mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime)
     assert email.message_from_bytes(newest.read_bytes(), policy=email.policy.default)["Subject"] == subject
+
+
+@pytest.fixture
+def hung_broker():
+    """A Redis address whose server accepts connections and never answers (a hung broker)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    server.close()
+
+
+@pytest.mark.parametrize("broker", ["closed port", "hung"])
+def test_publishing_gives_up_fast_when_the_broker_is_down(app, db, monkeypatch, broker, hung_broker):
+    url = hung_broker if broker == "hung" else "redis://127.0.0.1:1/0"
+    conf = app.extensions["celery"].conf
+    monkeypatch.setitem(conf, "broker_url", url)
+    monkeypatch.setitem(conf, "task_always_eager", False)
+    for n in range(3):
+        queue_email(f"person{n}@example.org", "Запрошення", "Текст листа")
+    db.session.commit()
+    started = time.monotonic()
+    assert outbox.publish_ready() == 0
+    assert time.monotonic() - started < 1.0
+    messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [m.published_at for m in messages] == [None, None, None]
+    # One attempt, then the rest are left to the relay instead of costing a timeout each.
+    assert [m.attempts for m in messages] == [1, 0, 0]

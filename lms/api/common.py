@@ -33,6 +33,15 @@ class JobSchema(ma.Schema):
     total = ma.fields.Integer()
     result = ma.fields.Dict(allow_none=True)
     error = ma.fields.String(allow_none=True)
+    attempts = ma.fields.Integer(metadata={"description": "How many times a worker started it"})
+    interrupted = ma.fields.Method(
+        "_interrupted", metadata={"description": "Its worker stopped; it resumes by itself (lms.core.jobs)"}
+    )
+
+    def _interrupted(self, job) -> bool:
+        from lms.core.jobs import is_late
+
+        return is_late(job)
 
 
 def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:

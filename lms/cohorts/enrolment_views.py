@@ -13,8 +13,10 @@ from wtforms.validators import DataRequired, Length, Optional
 from lms.accounts import names
 from lms.cohorts import enrolment, roster
 from lms.cohorts.models import ENROLLMENT_STATUSES
+from lms.core import jobs
 from lms.core.errors import DomainError
 from lms.core.forms import show_error_on_form
+from lms.core.permissions import can
 from lms.extensions import db
 
 bp = Blueprint("enrolment", __name__, url_prefix="/cohorts", template_folder="templates")
@@ -203,11 +205,13 @@ def roster_upload(cohort_id: int):
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            token, _preview = roster.receive_roster(cohort, upload.stream, upload.filename, by=current_user)
+            token, _job = roster.receive_roster(cohort, upload.stream, upload.filename, by=current_user)
         except DomainError as error:
+            db.session.rollback()
             show_error_on_form(form, error)
             status = error.status
         else:
+            db.session.commit()
             return redirect(url_for(".roster_preview", cohort_id=cohort.id, token=token))
     elif form.is_submitted():
         status = 422
@@ -237,6 +241,8 @@ def roster_preview(cohort_id: int, token: str):
     if started is not None:  # imported already (a second click, or the back button): show the job
         return redirect(url_for(".roster_job", cohort_id=cohort.id, job_id=started.id))
     upload = roster.load_upload(cohort, token, by=current_user)
+    if upload["preview"] is None:
+        return _checking_page(cohort, upload)
     form = RosterImportForm()
     status = 200
     if form.validate_on_submit():
@@ -266,22 +272,57 @@ def roster_preview(cohort_id: int, token: str):
     ), status
 
 
+def _checking_page(cohort, upload: dict):
+    """The roster is still being checked in the worker: its progress, or why it was refused."""
+    job = roster.import_job(cohort, upload["job_id"], by=current_user, kind=roster.uploads.PREVIEW_KIND)
+    return _job_response(
+        render_template(
+            "enrolment/roster_checking.html",
+            cohort=cohort,
+            upload=upload,
+            job=job,
+            late=jobs.is_late(job),
+            refresh=JOB_REFRESH_SECONDS,
+        ),
+        job,
+    )
+
+
+def _job_response(page: str, job) -> Response:
+    response = Response(page)
+    if job.status in ("queued", "running"):
+        # Browsers reload the page by this header: progress without any script.
+        response.headers["Refresh"] = str(JOB_REFRESH_SECONDS)
+    return response
+
+
 @bp.get("/<int:cohort_id>/roster/jobs/<int:job_id>")
 def roster_job(cohort_id: int, job_id: int):
     cohort = enrolment.cohort_for(current_user, cohort_id)
     job = roster.import_job(cohort, job_id, by=current_user)
-    running = job.status in ("queued", "running")
-    response = Response(
-        render_template(
-            "enrolment/roster_job.html",
-            cohort=cohort,
-            job=job,
-            running=running,
-            refresh=JOB_REFRESH_SECONDS,
-            describe=roster.describe,
-        )
+    page = render_template(
+        "enrolment/roster_job.html",
+        cohort=cohort,
+        job=job,
+        running=job.status in ("queued", "running"),
+        late=jobs.is_late(job),
+        may_retry=can(current_user, "job.retry", job),
+        refresh=JOB_REFRESH_SECONDS,
+        describe=roster.describe,
     )
-    if running:
-        # Browsers reload the page by this header: progress without any script.
-        response.headers["Refresh"] = str(JOB_REFRESH_SECONDS)
-    return response
+    return _job_response(page, job)
+
+
+@bp.post("/<int:cohort_id>/roster/jobs/<int:job_id>/retry")
+def roster_job_retry(cohort_id: int, job_id: int):
+    cohort = enrolment.cohort_for(current_user, cohort_id)
+    try:
+        roster.retry_import(cohort, job_id, by=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        if error.status in (403, 404):
+            raise
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+    return redirect(url_for(".roster_job", cohort_id=cohort_id, job_id=job_id))

@@ -53,6 +53,7 @@ class Job(db.Model):
     __table_args__ = (
         CheckConstraint(in_values("status", JOB_STATUSES), name="status"),
         CheckConstraint("progress >= 0 AND total >= 0", name="progress"),
+        CheckConstraint("attempts >= 0", name="attempts"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +68,13 @@ class Job(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # The lease (lms.core.jobs): the task that runs the job, who holds it, since when it last
+    # showed life, how many times it was started, and what its committed batches so far add up to.
+    task: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    lease_owner: Mapped[str | None] = mapped_column(String(120))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     def to_dict(self) -> dict:
         return {
@@ -77,6 +85,8 @@ class Job(db.Model):
             "total": self.total,
             "result": self.result,
             "error": self.error,
+            "attempts": self.attempts,
+            "heartbeat_at": self.heartbeat_at,
         }
 
 

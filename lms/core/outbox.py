@@ -41,9 +41,20 @@ def _forget_pending(session: Session, previous_transaction) -> None:
 
 
 def publish_ready() -> int:
-    """Publish the messages committed by this session; return how many were sent."""
+    """Publish the messages committed by this session; return how many were sent.
+
+    Runs at the end of requests, so it never waits on a broker: each attempt gives up after
+    ``OUTBOX_PUBLISH_TIMEOUT`` without retrying, and after the first failure the rest are left
+    to the relay rather than each costing the person another timeout.
+    """
     ids = db.session.info.pop(_READY, [])
-    return sum(_publish(message_id) for message_id in ids)
+    sent = 0
+    for message_id in ids:
+        published = _publish(message_id)
+        if published is None:
+            break
+        sent += published
+    return sent
 
 
 def relay(limit: int = 200) -> int:
@@ -56,10 +67,20 @@ def relay(limit: int = 200) -> int:
     )
     ids = list(db.session.scalars(query))
     db.session.commit()
-    return sum(_publish(message_id) for message_id in ids)
+    return sum(bool(_publish(message_id)) for message_id in ids)
 
 
-def _publish(message_id: int) -> bool:
+def _quick_connection(celery):
+    """A broker connection that fails fast: no connection retries, short socket timeouts."""
+    timeout = current_app.config.get("OUTBOX_PUBLISH_TIMEOUT", 0.5)
+    options = {"max_retries": 0}
+    if str(celery.conf.broker_url).startswith(("redis", "rediss")):
+        options |= {"socket_connect_timeout": timeout, "socket_timeout": timeout, "retry_on_timeout": False}
+    return celery.connection_for_write(connect_timeout=timeout, transport_options=options)
+
+
+def _publish(message_id: int) -> bool | None:
+    """True when sent, False when there was nothing to send, None when the broker failed."""
     # Lock the row so two relays on two machines do not send it at the same moment.
     message = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update(skip_locked=True)
@@ -69,7 +90,8 @@ def _publish(message_id: int) -> bool:
         return False
     celery = current_app.extensions["celery"]
     try:
-        celery.tasks[message.task].apply_async(kwargs=message.kwargs, retry=False)
+        with _quick_connection(celery) as connection:
+            celery.tasks[message.task].apply_async(kwargs=message.kwargs, retry=False, connection=connection)
     except Exception as error:  # any broker failure leaves the row for the relay
         db.session.rollback()
         message = db.session.get(OutboxMessage, message_id)
@@ -77,7 +99,7 @@ def _publish(message_id: int) -> bool:
         message.last_error = f"{type(error).__name__}: {error}"[:2000]
         db.session.commit()
         current_app.logger.warning("outbox: could not publish %s (%s)", message_id, error)
-        return False
+        return None
     message.published_at = utcnow()
     message.attempts += 1
     db.session.commit()

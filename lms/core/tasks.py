@@ -1,13 +1,19 @@
-"""Tasks every feature uses: the outbox relay and email delivery."""
+"""Tasks every feature uses: the outbox relay, the job lease sweep and email delivery."""
 
 from celery import shared_task
 
-from lms.core import mail, outbox
+from lms.core import jobs, mail, outbox
 
 
 @shared_task(name="lms.core.relay_outbox")
 def relay_outbox() -> int:
     return outbox.relay()
+
+
+@shared_task(name="lms.core.recover_jobs")
+def recover_jobs() -> dict:
+    """Requeue the jobs whose worker stopped showing life (see lms.core.jobs)."""
+    return jobs.recover_stalled()
 
 
 @shared_task(name="lms.core.send_email", autoretry_for=(OSError,), max_retries=8)

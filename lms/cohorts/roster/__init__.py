@@ -19,7 +19,9 @@ from lms.cohorts.roster.uploads import (
     job_for_upload,
     load_upload,
     receive_roster,
+    retry_import,
     run_import_job,
+    run_preview_job,
     start_import,
 )
 
@@ -34,7 +36,9 @@ __all__ = [
     "preview_roster",
     "read_roster",
     "receive_roster",
+    "retry_import",
     "run_import_job",
+    "run_preview_job",
     "job_for_upload",
     "start_import",
     "template_csv",

@@ -272,12 +272,19 @@ def _check_enrolments(rows: list[RosterRow], cohort: Cohort) -> None:
             row.withdrawn_enrollment_id = enrollment_id
 
 
-def checked_batches(cohort: Cohort, path: Path) -> Iterator[list[RosterRow]]:
-    """The file's rows in batches, each row checked against the file so far and the database."""
+def checked_batches(cohort: Cohort, path: Path, after_row: int = 0) -> Iterator[list[RosterRow]]:
+    """The file's rows in batches, each row checked against the file so far and the database.
+
+    Batches ending at or before row ``after_row`` (imported before a resumed job stopped) are
+    only remembered for the duplicate check, not matched or yielded: the same file gives the
+    same batches, so a resumed import starts exactly after its last committed batch.
+    """
     places = Places(cohort)
     with SeenKeys() as seen:
         rows = (parse_row(number, values, places) for number, values in read_roster(path))
         while batch := list(itertools.islice(rows, BATCH_SIZE)):
             mark_duplicates(batch, seen)
+            if batch[-1].number <= after_row:
+                continue
             match_people(batch, cohort)
             yield batch

@@ -12,8 +12,8 @@ import openpyxl
 from flask_babel import lazy_gettext as _l
 
 from lms.core.errors import ValidationError
+from lms.core.upload_limits import UploadLimits, check_file, limit_records, limits_for
 
-MAX_ROWS = 100_000
 HEADER_SEARCH_ROWS = 10
 SAMPLE_BYTES = 64 * 1024
 
@@ -158,13 +158,17 @@ def cell_text(value, field_name: str = "") -> str:
     return " ".join(str(value).split())
 
 
-def read_roster(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def read_roster(path: Path, limits: UploadLimits | None = None) -> Iterator[tuple[int, dict[str, str]]]:
     """``(row number, {field: text})`` for each row of people, read lazily after the header.
 
-    The header is the first of the top rows naming a name column; rows without any known
+    The file is checked against the roster upload limits before it is parsed, and while it is
+    read. The header is the first of the top rows naming a name column; rows without any known
     field filled in are passed over.
     """
-    records = _xlsx_records(path) if detect_format(path) == "xlsx" else _csv_records(path)
+    limits = limits or limits_for("roster")
+    kind = detect_format(path)
+    check_file(path, limits, count_rows=True)
+    records = limit_records(_xlsx_records(path) if kind == "xlsx" else _csv_records(path), limits)
     columns = None
     for number, cells in records:
         if number > HEADER_SEARCH_ROWS:
@@ -188,8 +192,6 @@ def read_roster(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         if not any(values.values()):
             continue
         people += 1
-        if people > MAX_ROWS:
-            raise bad_file(_l("The file has more than %(n)d rows: split it into smaller files.", n=MAX_ROWS))
         parts = [values.pop(part, "") for part in NAME_PARTS]
         if not values.get("full_name"):
             values["full_name"] = " ".join(part for part in parts if part)

@@ -86,12 +86,14 @@ class RosterHasProblems(ValidationError):
         )
 
 
-def preview_roster(cohort: Cohort, path: Path) -> RosterPreview:
-    """Check the whole file without changing anything."""
+def preview_roster(cohort: Cohort, path: Path, progress: Callable[..., None] | None = None) -> RosterPreview:
+    """Check the whole file without changing anything; ``progress(rows checked)`` per batch."""
     preview = RosterPreview(free_seats=_free_seats(cohort))
     for batch in checked_batches(cohort, path):
         for row in batch:
             preview.add(row)
+        if progress is not None:
+            progress(batch[-1].number)
     return preview
 
 
@@ -123,13 +125,16 @@ def import_roster(
     by,
     skip_invalid: bool = False,
     send_invitations: bool = True,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[..., None] | None = None,
+    checkpoint: dict | None = None,
 ) -> dict:
     """Create the new people and enrol everyone ready (the waitlist takes the overflow).
 
     Without ``skip_invalid`` the file is checked first and any row with a problem stops the
-    whole import (RosterHasProblems, nothing changed). ``progress(rows done)`` is called after
-    each batch.
+    whole import (RosterHasProblems, nothing changed). ``progress(rows done, checkpoint)`` is
+    called after each batch and commits it; given that ``checkpoint`` back, a resumed import
+    continues after the last committed batch with the counts so far, so the rows it imported
+    before count as imported, not as "already enrolled".
     """
     require(by, "enrollment.manage", cohort)
     check_open_for_enrolment(cohort)
@@ -139,8 +144,9 @@ def import_roster(
             raise RosterHasProblems(preview)
     fill_from_waitlist(cohort, by=by, send_invitation=send_invitations)
     ics = cohort_ics(cohort) if send_invitations else None
-    report = ImportReport()
-    for batch in checked_batches(cohort, path):
+    report = ImportReport(**checkpoint["report"]) if checkpoint else ImportReport()
+    after_row = checkpoint["last_row"] if checkpoint else 0
+    for batch in checked_batches(cohort, path, after_row=after_row):
         report.rows += len(batch)
         for row in batch:
             if row.problems:
@@ -153,7 +159,7 @@ def import_roster(
         _create_people(cohort, [row for row in ready if row.user_id is None], by=by, report=report)
         _enrol_rows(cohort, ready, by=by, report=report, ics=ics)
         if progress is not None:
-            progress(report.rows)
+            progress(report.rows, {"last_row": batch[-1].number, "report": report.to_dict()})
     result = report.to_dict()
     audit.record(
         by, "enrollment.roster_import", cohort, **{k: v for k, v in result.items() if isinstance(v, int)}

@@ -16,18 +16,19 @@ from lms.accounts.models import User
 from lms.cohorts.enrolment import check_open_for_enrolment
 from lms.cohorts.models import Cohort
 from lms.cohorts.roster.files import bad_file
-from lms.cohorts.roster.importer import RosterPreview, import_roster, preview_roster
+from lms.cohorts.roster.importer import import_roster, preview_roster
 from lms.core.db import utcnow
 from lms.core.errors import NotFound, ValidationError
-from lms.core.jobs import start_job
+from lms.core.jobs import retry_job, start_job
 from lms.core.models import Job
 from lms.core.permissions import require
+from lms.core.upload_limits import check_file, limits_for
 from lms.extensions import db
 
 JOB_KIND = "roster_import"
+PREVIEW_KIND = "roster_check"
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 CHUNK = 64 * 1024
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # Lists of people checked but never imported are not kept longer than this.
 KEEP_SECONDS = 24 * 60 * 60
 
@@ -40,7 +41,7 @@ def _paths(token: str) -> tuple[Path, Path]:
 
 
 def max_bytes() -> int:
-    return current_app.config.get("ROSTER_MAX_BYTES", DEFAULT_MAX_BYTES)
+    return limits_for("roster").max_bytes
 
 
 def save_file(stream: BinaryIO) -> tuple[str, Path]:
@@ -83,32 +84,61 @@ def discard(token: str) -> None:
         path.unlink(missing_ok=True)
 
 
-def receive_roster(cohort: Cohort, stream: BinaryIO, filename: str, *, by) -> tuple[str, RosterPreview]:
-    """Keep an uploaded roster and check it; returns its token and the preview."""
+def receive_roster(cohort: Cohort, stream: BinaryIO, filename: str, *, by) -> tuple[str, Job]:
+    """Keep an uploaded roster and start checking it in the worker; returns its token and the
+    check's job. Only the upload limits are checked here (from the zip directory or by
+    counting lines: no parsing), so a hostile file never ties up the web request."""
     require(by, "enrollment.manage", cohort)
     check_open_for_enrolment(cohort)
     token, path = save_file(stream)
     try:
-        preview = preview_roster(cohort, path)
+        estimated_rows = check_file(path, limits_for("roster"))
     except ValidationError:
         discard(token)
         raise
+    job = start_job(
+        PREVIEW_KIND,
+        "lms.cohorts.preview_roster",
+        by=by,
+        total=estimated_rows,
+        cohort_id=cohort.id,
+        token=token,
+    )
     note = {
         "cohort_id": cohort.id,
         "user_id": by.id,
         "filename": (filename or "")[:200],
         "uploaded_at": utcnow().isoformat(),
-        "preview": preview.to_dict(),
+        "preview": None,
+        "job_id": job.id,
     }
     _paths(token)[1].write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
-    return token, preview
+    return token, job
+
+
+def run_preview_job(job: Job, report_progress) -> dict:
+    """The work of a roster check job: the preview, kept in the upload's note for the page.
+    A file refused is removed at once (the note stays, to say why)."""
+    cohort = db.session.get(Cohort, job.params["cohort_id"])
+    path, note_path = _paths(job.params["token"])
+    if cohort is None or not path.exists() or not note_path.exists():
+        raise NotFound(_l("The training or the uploaded file is no longer there: upload the file again."))
+    try:
+        preview = preview_roster(cohort, path, progress=report_progress)
+    except ValidationError:
+        path.unlink(missing_ok=True)
+        raise
+    note = json.loads(note_path.read_text(encoding="utf-8"))
+    note["preview"] = preview.to_dict()
+    note_path.write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
+    return {"rows": preview.rows, "ready": preview.ready, "problems": preview.problems}
 
 
 def load_upload(cohort: Cohort, token: str, *, by) -> dict:
     """The note of a roster uploaded for ``cohort`` (with its stored preview)."""
     require(by, "enrollment.manage", cohort)
-    path, note = _paths(token) if TOKEN.match(token or "") else (None, None)
-    if note is None or not note.exists() or not path.exists():
+    note = _paths(token)[1] if TOKEN.match(token or "") else None
+    if note is None or not note.exists():
         raise NotFound(_l("This file is no longer here: upload it again."))
     upload = json.loads(note.read_text(encoding="utf-8"))
     if upload["cohort_id"] != cohort.id:
@@ -124,6 +154,8 @@ def start_import(cohort: Cohort, token: str, *, by, skip_invalid: bool, send_inv
         return started  # a second click on "Import" shows the same job instead of a failing twin
     upload = load_upload(cohort, token, by=by)
     check_open_for_enrolment(cohort)
+    if upload["preview"] is None or not _paths(token)[0].exists():
+        raise NotFound(_l("This file is no longer here: upload it again."))
     problems = upload["preview"]["problems"]
     if problems and not skip_invalid:
         raise ValidationError.on(
@@ -158,7 +190,7 @@ def job_for_upload(cohort: Cohort, token: str) -> Job | None:
 
 
 def run_import_job(job: Job, report_progress) -> dict:
-    """The work of a roster import job; the file is removed once imported.
+    """The work of a roster import job (the task removes the file once the job is done).
 
     The rows were checked at upload, where problems stopped the import unless skipped; a row
     that went wrong since (someone enrolled the person meanwhile) is skipped and reported.
@@ -175,18 +207,26 @@ def run_import_job(job: Job, report_progress) -> dict:
         skip_invalid=True,
         send_invitations=job.params.get("send_invitations", True),
         progress=report_progress,
+        checkpoint=job.checkpoint,
     )
-    discard(job.params["token"])
     return report
 
 
-def import_job(cohort: Cohort, job_id: int, *, by) -> Job:
-    """A roster import job of ``cohort``, for the people who manage it."""
+def import_job(cohort: Cohort, job_id: int, *, by, kind: str = JOB_KIND) -> Job:
+    """A roster import (or check) job of ``cohort``, for the people who manage it."""
     require(by, "enrollment.manage", cohort)
     job = db.session.get(Job, job_id)
-    if job is None or job.kind != JOB_KIND or job.params.get("cohort_id") != cohort.id:
+    if job is None or job.kind != kind or job.params.get("cohort_id") != cohort.id:
         raise NotFound(_l("No such import."))
     return job
+
+
+def retry_import(cohort: Cohort, job_id: int, *, by) -> Job:
+    """Start a failed import again from its last committed batch; only its starter may."""
+    job = import_job(cohort, job_id, by=by)
+    require(by, "job.retry", job)
+    check_open_for_enrolment(cohort)
+    return retry_job(job)
 
 
 def import_now(cohort: Cohort, stream: BinaryIO, *, by, skip_invalid: bool, send_invitations: bool) -> dict:

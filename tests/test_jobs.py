@@ -1,0 +1,274 @@
+"""The job lease: one worker at a time, stalled jobs requeued, failing jobs stopped."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from lms import create_app
+from lms.accounts.models import User
+from lms.core import jobs
+from lms.core.db import utcnow
+from lms.core.models import Job, OutboxMessage
+from lms.extensions import db as _db
+from tests import factories
+from tests.conftest import app_config, drop_postgres_database, make_database_url
+
+
+def a_job(status="queued", *, silent_for=0, attempts=0, owner=None, by=None, **values) -> Job:
+    job = Job(
+        kind="roster_import",
+        task="lms.cohorts.import_roster",
+        status=status,
+        attempts=attempts,
+        lease_owner=owner,
+        heartbeat_at=utcnow() - timedelta(seconds=silent_for),
+        created_by_id=getattr(by, "id", None),
+        params={},
+        **values,
+    )
+    _db.session.add(job)
+    _db.session.flush()
+    return job
+
+
+def outbox_job_ids(db) -> list[int]:
+    return [m.kwargs["job_id"] for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+
+
+def test_a_queued_job_is_taken_once(db):
+    job = a_job()
+    owner = jobs.take_lease(job.id)
+    assert owner is not None and jobs.take_lease(job.id) is None
+    db.session.refresh(job)
+    assert (job.status, job.attempts, job.lease_owner) == ("running", 1, owner)
+
+
+def test_a_running_job_with_a_fresh_heartbeat_is_not_taken_over(db, app):
+    job = a_job(
+        "running", silent_for=app.config["JOB_LEASE_SECONDS"] - 5, attempts=1, owner="elsewhere/1:7:x"
+    )
+    assert jobs.take_lease(job.id) is None
+
+
+def test_a_running_job_silent_longer_than_the_lease_is_taken_over(db, app):
+    job = a_job(
+        "running", silent_for=app.config["JOB_LEASE_SECONDS"] + 1, attempts=1, owner="elsewhere/1:7:x"
+    )
+    assert jobs.take_lease(job.id) is not None
+    db.session.refresh(job)
+    assert job.attempts == 2
+
+
+def test_a_job_whose_owner_process_on_this_machine_died_is_taken_at_once(db):
+    machine, _pid = jobs._process_marks()
+    dead = f"{machine}:{2**22 + 12345}:x"  # above pid_max's default: no such process
+    job = a_job("running", attempts=1, owner=dead)
+    assert jobs.owner_is_dead(dead) and not jobs.owner_is_dead(jobs.new_owner())
+    assert jobs.take_lease(job.id) is not None
+
+
+def test_finished_jobs_are_never_taken(db):
+    assert jobs.take_lease(a_job("done").id) is None
+    assert jobs.take_lease(a_job("failed").id) is None
+
+
+def test_the_sweep_requeues_silent_jobs_through_the_outbox_and_leaves_live_ones(db, app):
+    lease = app.config["JOB_LEASE_SECONDS"]
+    stalled = a_job("running", silent_for=lease + 1, attempts=1, owner="elsewhere/1:7:x")
+    lost_message = a_job("queued", silent_for=lease + 1)
+    live = a_job("running", silent_for=lease - 5, attempts=1, owner="elsewhere/1:8:x")
+    done = a_job("done", silent_for=lease * 10, attempts=1)
+    outcome = jobs.recover_stalled()
+    assert outcome == {"requeued": [stalled.id, lost_message.id], "failed": []}
+    assert outbox_job_ids(db) == [stalled.id, lost_message.id]
+    for job in (stalled, live, done):
+        db.session.refresh(job)
+    assert (stalled.status, stalled.lease_owner, stalled.attempts) == ("queued", None, 1)
+    assert jobs.is_late(stalled)  # the page says "interrupted — resuming"
+    assert (live.status, done.status) == ("running", "done")
+    assert jobs.recover_stalled() == {"requeued": [], "failed": []}  # not twice within a lease
+
+
+def test_a_job_interrupted_too_often_is_failed_with_its_error(db, app):
+    tries = app.config["JOB_MAX_ATTEMPTS"]
+    job = a_job(
+        "running", silent_for=app.config["JOB_LEASE_SECONDS"] + 1, attempts=tries, error="MemoryError: "
+    )
+    one_below = a_job("running", silent_for=app.config["JOB_LEASE_SECONDS"] + 1, attempts=tries - 1)
+    assert jobs.recover_stalled() == {"requeued": [one_below.id], "failed": [job.id]}
+    db.session.refresh(job)
+    assert job.status == "failed" and job.finished_at is not None
+    assert str(tries) in job.error and "MemoryError" in job.error
+
+
+def test_a_worker_that_lost_its_lease_cannot_commit_its_batch(db):
+    trainer = factories.UserFactory(roles=["trainer"])
+    job = a_job(by=trainer)
+    created = []
+
+    def work(job, report_progress):
+        factories.UserFactory(email="batch-one@example.org")
+        report_progress(1, {"last": 1})
+        # This worker stalls; the sweep and another worker take the job over meanwhile.
+        _db.session.execute(
+            Job.__table__.update().where(Job.id == job.id).values(lease_owner="elsewhere/1:9:y")
+        )
+        _db.session.commit()
+        created.append(factories.UserFactory(email="batch-two@example.org").id)
+        report_progress(2, {"last": 2})
+        return {"never": "stored"}
+
+    result = jobs.run_job(job.id, work)
+    assert (result.status, result.progress, result.checkpoint, result.lease_owner) == (
+        "running", 1, {"last": 1}, "elsewhere/1:9:y",
+    )  # fmt: skip
+    emails = set(db.session.scalars(select(User.email).where(User.email.like("batch-%"))))
+    assert emails == {"batch-one@example.org"}
+
+
+def test_a_refused_job_fails_at_once_and_its_starter_may_retry_it_from_its_checkpoint(db):
+    from lms.core.errors import NotFound
+
+    job = a_job()
+
+    def work(job, report_progress):
+        report_progress(500, {"last_row": 501})
+        raise NotFound("Файлу вже немає.")
+
+    assert jobs.run_job(job.id, work).status == "failed"
+    db.session.refresh(job)
+    assert (job.error, job.checkpoint, job.progress) == ("Файлу вже немає.", {"last_row": 501}, 500)
+    jobs.retry_job(job)
+    db.session.commit()
+    assert (job.status, job.attempts, job.error) == ("queued", 0, None)
+    assert outbox_job_ids(db)[-1] == job.id
+
+
+@pytest.fixture
+def own_database(backend, tmp_path):
+    """A database of the test's own: threads need real commits on their own connections."""
+    url = make_database_url(backend, tmp_path, "lease")
+    application = create_app(app_config(url, tmp_path))
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+    if backend == "postgresql":
+        drop_postgres_database(url)
+
+
+def test_eight_workers_taking_the_same_stalled_job_at_once_give_it_to_one(own_database):
+    application = own_database
+    with application.app_context():
+        job_id = a_job("running", silent_for=3600, attempts=1, owner="elsewhere/1:7:x").id
+        _db.session.commit()
+    start = threading.Barrier(8)
+    owners = []
+
+    def worker():
+        with application.app_context():
+            start.wait()
+            owners.append(jobs.take_lease(job_id))
+            _db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    winners = [owner for owner in owners if owner]
+    assert len(owners) == 8 and len(winners) == 1
+    with application.app_context():
+        job = _db.session.get(Job, job_id)
+        assert (job.attempts, job.lease_owner) == (2, winners[0])
+
+
+def test_lms_jobs_lists_running_stalled_and_failed_jobs_but_not_finished_ones(app, db):
+    lease = app.config["JOB_LEASE_SECONDS"]
+    running = a_job("running", silent_for=2, attempts=1, progress=500, total=1000)
+    stalled = a_job("running", silent_for=lease + 60, attempts=2)
+    failed = a_job("failed", error="Файлу вже немає.")
+    done = a_job("done")
+    output = app.test_cli_runner().invoke(args=["jobs"]).output
+    lines = {int(line.split()[0]): line for line in output.splitlines() if line.strip()[:1].isdigit()}
+    assert set(lines) == {running.id, stalled.id, failed.id} and done.id not in lines
+    assert " running " in lines[running.id] and "500/1000" in lines[running.id]
+    assert " stalled " in lines[stalled.id]
+    assert " failed " in lines[failed.id] and "Файлу вже немає." in lines[failed.id]
+
+
+def test_lms_jobs_resume_puts_a_stalled_job_back_in_the_queue(app, db, monkeypatch):
+    monkeypatch.setitem(app.extensions["celery"].conf, "task_always_eager", False)  # memory broker keeps it
+    stalled = a_job(
+        "running", silent_for=app.config["JOB_LEASE_SECONDS"] + 60, attempts=1, owner="elsewhere/1:7:x"
+    )
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["jobs", "resume", str(stalled.id)])
+    assert result.exit_code == 0 and "queued again" in result.output
+    db.session.refresh(stalled)
+    assert (stalled.status, stalled.lease_owner) == ("queued", None)
+    assert outbox_job_ids(db) == [stalled.id]
+    for args in (["jobs", "resume", "999999"], ["jobs", "resume", str(a_job("done").id)]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1 and result.output.startswith("Error: ")
+
+
+def test_the_api_tells_an_interrupted_job_and_its_attempts(app, db, client):
+    from tests.conftest import api_headers
+
+    owner = factories.UserFactory(roles=["trainer"])
+    silent = a_job("running", silent_for=app.config["JOB_LATE_SECONDS"] + 5, attempts=1, by=owner)
+    fresh = a_job("running", silent_for=1, attempts=1, by=owner)
+    headers = api_headers(owner)
+    body = client.get(f"/api/v1/jobs/{silent.id}", headers=headers).json
+    assert (body["interrupted"], body["attempts"], body["status"]) == (True, 1, "running")
+    assert client.get(f"/api/v1/jobs/{fresh.id}", headers=headers).json["interrupted"] is False
+
+
+def test_a_job_of_unknown_size_ends_showing_what_it_did(db):
+    job = a_job()
+
+    def work(job, report_progress):
+        report_progress(500)
+        report_progress(731)
+        return {"rows": 731}
+
+    done = jobs.run_job(job.id, work)
+    assert (done.status, done.progress, done.total, done.result) == ("done", 731, 0, {"rows": 731})
+
+
+def test_the_lease_migration_keeps_the_jobs_there_and_names_their_task(backend, tmp_path):
+    import sqlalchemy as sa
+    from flask_migrate import downgrade
+
+    url = make_database_url(backend, tmp_path, "leasemig")
+    application = create_app(app_config(url, tmp_path))
+    try:
+        with application.app_context():
+            upgrade(revision="0002")
+            _db.session.execute(
+                sa.text(
+                    "INSERT INTO jobs (kind, status, progress, total, params, created_at) "
+                    "VALUES ('roster_import', 'running', 500, 1000, '{}', CURRENT_TIMESTAMP)"
+                )
+            )
+            _db.session.commit()
+            upgrade()
+            row = _db.session.execute(
+                sa.text("SELECT task, attempts, progress, heartbeat_at FROM jobs")
+            ).one()
+            assert tuple(row) == ("lms.cohorts.import_roster", 0, 500, None)
+            _db.session.commit()
+            downgrade(revision="0002")
+            upgrade()
+            assert _db.session.execute(sa.text("SELECT count(*) FROM jobs")).scalar() == 1
+            _db.session.remove()
+            _db.engine.dispose()
+    finally:
+        if backend == "postgresql":
+            drop_postgres_database(url)
