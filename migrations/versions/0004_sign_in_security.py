@@ -1,7 +1,7 @@
 """sign-in security: server-side sessions, atomic throttles, two-factor
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-28 07:30:00
 
 Replaces the failed_logins rows (counted without a lock, so simultaneous attempts all passed)
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
