@@ -34,6 +34,7 @@ MODEL_MODULES = [
     "lms.accounts.models",
     "lms.courses.models",
     "lms.cohorts.models",
+    "lms.assessments.models",
 ]
 
 
