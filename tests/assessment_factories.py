@@ -6,7 +6,9 @@ from lms.assessments import bank
 from tests import factories
 
 
-def question(course, *, kind="single", form="both", topic="Процедура", correct=(0,), options=4, by=None, text=None):
+def question(
+    course, *, kind="single", form="both", topic="Процедура", correct=(0,), options=4, by=None, text=None
+):
     """A question with ``options`` choices; ``correct`` lists the positions (0-based) of the
     correct ones."""
     if kind == "true_false":

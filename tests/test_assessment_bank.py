@@ -13,7 +13,11 @@ def test_single_choice_needs_exactly_one_correct_option(db, admin):
     with pytest.raises(ValidationError) as error:
         bank.create_question(
             course,
-            {"kind": "single", "text": "Питання", "choices": [{"text": "а", "correct": True}, {"text": "б", "correct": True}]},
+            {
+                "kind": "single",
+                "text": "Питання",
+                "choices": [{"text": "а", "correct": True}, {"text": "б", "correct": True}],
+            },
             by=admin,
         )
     assert "choices" in error.value.fields

@@ -68,7 +68,7 @@ class Figures:
 
     def _mean(self, values) -> float | None:
         values = [v for v in values if v is not None]
-        return round(mean(values), 1) if values else None
+        return round(mean(values), 2) if values else None
 
     @property
     def paired(self) -> list[ParticipantResult]:

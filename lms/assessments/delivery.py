@@ -312,7 +312,6 @@ def submit(attempt: Attempt, *, now: datetime | None = None) -> str:
         outcome = "late"
     else:
         outcome = "submitted" if finish(attempt, now=now) else "already"
-    db.session.refresh(attempt)
     return outcome
 
 
@@ -325,10 +324,11 @@ def finish(attempt: Attempt, *, now: datetime) -> bool:
         .values(submitted_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if not claimed:
-        return False
-    score_attempt(attempt)
-    return True
+    if claimed:
+        score_attempt(attempt)
+    # The updates bypassed the ORM: the loaded attempt re-reads its state when next asked.
+    db.session.expire(attempt, ["submitted_at", "score_percent"])
+    return bool(claimed)
 
 
 def score_attempt(attempt: Attempt) -> float:
