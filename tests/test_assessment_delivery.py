@@ -63,7 +63,7 @@ def test_answers_are_saved_replaced_and_scored_once(setup, admin):
     cohort, (enrollment, _other), questions = setup
     attempt = delivery.start_attempt(delivery.open_test(cohort, "pre", by=admin), enrollment)
     first, second = questions[0].id, questions[1].id
-    delivery.save_answer(attempt, first, [c for c in _other_choices(attempt, first)][:1])
+    delivery.save_answer(attempt, first, _other_choices(attempt, first)[:1])
     delivery.save_answer(attempt, first, _correct(attempt, first))  # changed her mind
     delivery.save_answer(attempt, second, _correct(attempt, second))
     assert delivery.submit(attempt) == "submitted"
