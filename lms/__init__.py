@@ -18,6 +18,9 @@ BLUEPRINTS = [
     "lms.cohorts.views:feeds",
     "lms.cohorts.enrolment_views:bp",
     "lms.cohorts.attendance_views:bp",
+    "lms.assessments.views:bp",
+    "lms.assessments.cohort_views:bp",
+    "lms.assessments.take:bp",
 ]
 API_BLUEPRINTS = [
     "lms.core.api:blp",
@@ -27,6 +30,8 @@ API_BLUEPRINTS = [
     "lms.cohorts.api:blp",
     "lms.cohorts.enrolment_api:blp",
     "lms.cohorts.attendance_api:blp",
+    "lms.assessments.api:blp",
+    "lms.assessments.results_api:blp",
 ]
 MODEL_MODULES = [
     "lms.core.models",

@@ -245,6 +245,11 @@ def items_of(attempt: Attempt) -> list[Item]:
     return items
 
 
+def saved_answers(attempt: Attempt) -> dict[int, set[int]]:
+    """Question id → the choice ids she saved (to show them again when she resumes)."""
+    return {r.question_id: set(r.choice_ids) for r in _responses(attempt)}
+
+
 def _responses(attempt: Attempt) -> list[Response]:
     return list(db.session.scalars(select(Response).where(Response.attempt_id == attempt.id)))
 

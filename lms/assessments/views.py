@@ -1,0 +1,111 @@
+"""Pages: a course's question bank (list, add, edit) and its import and export."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.assessments import bank
+from lms.assessments.models import QUESTION_FORMS, QUESTION_KINDS
+from lms.assessments.scoring import __doc__ as scoring_rule
+from lms.core.errors import ValidationError
+from lms.core.permissions import can
+from lms.extensions import db
+
+bp = Blueprint("assessments", __name__, template_folder="templates")
+
+CHOICE_ROWS = 6
+
+
+def _question_input(form) -> dict:
+    """The question form's fields as ``bank`` takes them."""
+    choices = [
+        {
+            "text": form.get(f"choice-{i}", ""),
+            "text_en": form.get(f"choice-{i}-en", ""),
+            "correct": form.get(f"choice-{i}-correct") == "on",
+        }
+        for i in range(CHOICE_ROWS)
+    ]
+    module = form.get("module_id", "")
+    return {
+        "kind": form.get("kind"),
+        "text": form.get("text", ""),
+        "text_en": form.get("text_en", ""),
+        "topic": form.get("topic", ""),
+        "form": form.get("form", "both"),
+        "module_id": int(module) if module.isdecimal() else None,
+        "choices": [c for c in choices if c["text"].strip()],
+        # True/false without written options: the second row ticked means "false" is correct.
+        "answer": form.get("choice-1-correct") != "on",
+    }
+
+
+@bp.get("/courses/<int:course_id>/questions")
+def bank_page(course_id: int):
+    course = bank.course_for(course_id, by=current_user)
+    form = request.args.get("form") if request.args.get("form") in ("A", "B") else None
+    return render_template(
+        "assessments/bank.html",
+        course=course,
+        questions=bank.questions_of(course, form=form),
+        form_filter=form,
+        manage=can(current_user, "question.manage", course),
+        partial_credit_rule=scoring_rule.split("\n\n")[1],
+    )
+
+
+@bp.route("/courses/<int:course_id>/questions/new", methods=["GET", "POST"])
+def new_question(course_id: int):
+    course = bank.course_for(course_id, by=current_user, action="question.manage")
+    values, errors = {"kind": "single", "form": "both", "choices": []}, {}
+    if request.method == "POST":
+        values = _question_input(request.form)
+        try:
+            bank.create_question(course, values, by=current_user)
+        except ValidationError as error:
+            errors = error.fields
+        else:
+            db.session.commit()
+            flash(_("The question is added."), "success")
+            return redirect(url_for("assessments.bank_page", course_id=course.id))
+    return _form_page(course, None, values, errors)
+
+
+@bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+def edit_question(question_id: int):
+    question = bank.question_for(question_id, by=current_user, action="question.manage")
+    values, errors = bank.as_input(question), {}
+    if request.method == "POST":
+        values = _question_input(request.form)
+        before = question.version
+        try:
+            bank.update_question(question, values, by=current_user)
+        except ValidationError as error:
+            errors = error.fields
+        else:
+            db.session.commit()
+            if question.version != before:
+                flash(_("People had answered this question: your change is saved as a new version."), "info")
+            else:
+                flash(_("The question is saved."), "success")
+            return redirect(url_for("assessments.bank_page", course_id=question.course_id))
+    return _form_page(question.course, question, values, errors)
+
+
+def _form_page(course, question, values, errors):
+    status = 422 if errors else 200
+    rows = list(values.get("choices") or [])
+    rows += [{"text": "", "text_en": "", "correct": False}] * (CHOICE_ROWS - len(rows))
+    return (
+        render_template(
+            "assessments/question_form.html",
+            course=course,
+            question=question,
+            values=values,
+            rows=rows[:CHOICE_ROWS],
+            errors=errors,
+            kinds=QUESTION_KINDS,
+            forms=QUESTION_FORMS,
+        ),
+        status,
+    )
