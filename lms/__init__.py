@@ -21,6 +21,7 @@ BLUEPRINTS = [
     "lms.assessments.views:bp",
     "lms.assessments.cohort_views:bp",
     "lms.assessments.take:bp",
+    "lms.certificates.views:bp",
 ]
 API_BLUEPRINTS = [
     "lms.core.api:blp",
@@ -32,6 +33,7 @@ API_BLUEPRINTS = [
     "lms.cohorts.attendance_api:blp",
     "lms.assessments.api:blp",
     "lms.assessments.results_api:blp",
+    "lms.certificates.api:blp",
 ]
 MODEL_MODULES = [
     "lms.core.models",
@@ -40,6 +42,7 @@ MODEL_MODULES = [
     "lms.courses.models",
     "lms.cohorts.models",
     "lms.assessments.models",
+    "lms.certificates.models",
 ]
 
 

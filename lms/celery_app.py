@@ -5,7 +5,7 @@ from pathlib import Path
 from celery import Celery, Task
 from flask import Flask, has_app_context
 
-TASK_MODULES = ["lms.core.tasks", "lms.cohorts.tasks"]
+TASK_MODULES = ["lms.core.tasks", "lms.cohorts.tasks", "lms.certificates.tasks"]
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -45,6 +45,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_THROTTLE_WINDOW_SECONDS": 15 * 60,
         "LOGIN_THROTTLE_MAX_PER_IP": 30,
         "PASSWORD_RESET_MAX_AGE": 2 * 60 * 60,
+        "CERTIFICATE_SERIAL_PREFIX": os.environ.get("LMS_CERTIFICATE_PREFIX", "CAS"),
+        "CERTIFICATE_ORGANISATION": os.environ.get("LMS_ORGANISATION", "Cascade LMS"),
+        "CERTIFICATE_ORGANISATION_EN": os.environ.get("LMS_ORGANISATION_EN", ""),
         "API_TOKEN_DAYS": int(os.environ.get("LMS_API_TOKEN_DAYS", "365")),
         "CELERY": {
             "broker_url": os.environ.get("CELERY_BROKER_URL", "filesystem://"),
@@ -67,6 +70,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "broker_connection_retry_on_startup": True,
             "beat_schedule": {
                 "relay-outbox": {"task": "lms.core.relay_outbox", "schedule": 15.0},
+                "reconcile-certificates": {"task": "lms.certificates.reconcile", "schedule": 60 * 60.0},
             },
         },
     }

@@ -85,11 +85,10 @@ def list_courses(*, q: str = "", is_tot: bool | None = None, active: bool | None
     return query
 
 
-def accreditable_courses(exclude_id: int | None = None) -> list[Course]:
-    """Courses a ToT course may name: every regular (non-ToT) course, never the course itself."""
-    query = select(Course).where(Course.is_tot.is_(False)).order_by(Course.code)
-    if exclude_id is not None:
-        query = query.where(Course.id != exclude_id)
+def accreditable_courses(own_id: int | None = None) -> list[Course]:
+    """Courses a ToT course may name: every regular course, and the ToT course itself (so that
+    its graduates can deliver it in turn and the cascade grows generation by generation)."""
+    query = select(Course).where(Course.is_tot.is_(False) | (Course.id == (own_id or 0))).order_by(Course.code)
     return list(db.session.scalars(query))
 
 
@@ -256,14 +255,12 @@ def _accredited_targets(course: Course, values: dict, is_tot: bool, problem) -> 
     if not wanted:
         problem("accredits_course_ids", _l("Choose the course(s) this ToT course qualifies trainers for."))
         return None
-    if course.id is not None and course.id in wanted:
-        problem("accredits_course_ids", _l("A ToT course cannot accredit itself."))
-        return None
     targets = list(db.session.scalars(select(Course).where(Course.id.in_(wanted)).order_by(Course.code)))
     if len(targets) != len(wanted):
         problem("accredits_course_ids", _l("Unknown course."))
         return None
-    tot_targets = [c.code for c in targets if c.is_tot]
+    # A ToT course may accredit itself (its graduates train trainers in turn), not another ToT.
+    tot_targets = [c.code for c in targets if c.is_tot and c.id != course.id]
     if tot_targets:
         problem(
             "accredits_course_ids",
