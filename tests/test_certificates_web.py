@@ -1,0 +1,140 @@
+"""Certificates in pages and the API: closing, downloading, verifying by anyone."""
+
+from sqlalchemy import select
+
+from lms.certificates import issuance
+from lms.certificates.models import Certificate
+from lms.core.jobs import run_job
+from lms.core.models import Job
+from lms.extensions import db as _db
+from tests import factories
+from tests.certificate_fixtures import finished_cohort
+from tests.conftest import api_headers, sign_in
+from tests.queries import count_queries
+
+
+def _closed(scores=(90,)):
+    from lms.certificates.closing import close_cohort
+
+    cohort, enrollments = finished_cohort(scores=scores)
+    job = close_cohort(cohort, by=factories.UserFactory(roles=["admin"]))
+    _db.session.flush()
+    run_job(job.id, issuance.run_issuance_job)
+    certificates = list(
+        _db.session.scalars(select(Certificate).where(Certificate.cohort_id == cohort.id).order_by(Certificate.id))
+    )
+    return cohort, enrollments, certificates
+
+
+def test_anyone_verifies_a_valid_certificate_by_its_link_without_signing_in(client, db):
+    _cohort, (person,), (certificate,) = _closed()
+    page = client.get(f"/verify/{certificate.verification_code}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-status="valid"' in html
+    assert certificate.holder_name in html and certificate.serial in html
+    assert person.user.email not in html
+
+
+def test_a_typed_code_from_the_sign_in_page_leads_to_the_verification(client, db):
+    _cohort, _people, (certificate,) = _closed()
+    assert 'data-testid="verify-form"' in client.get("/login").get_data(as_text=True)
+    answer = client.get(f"/verify?code={certificate.verification_code}")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/verify/{certificate.verification_code}")
+
+
+def test_a_wrong_code_says_so_plainly(client, db):
+    page = client.get("/verify/not-a-real-code")
+    assert page.status_code == 404
+    assert 'data-status="unknown"' in page.get_data(as_text=True)
+    assert client.get("/api/v1/verify/not-a-real-code").status_code == 404
+
+
+def test_the_verification_api_answers_with_the_named_fields_only(client, db):
+    _cohort, _people, (certificate,) = _closed()
+    body = client.get(f"/api/v1/verify/{certificate.verification_code}").get_json()
+    assert set(body) == {
+        "valid", "status", "holder_name", "course_title", "issued_on", "hours", "ects_credits",
+        "revoked_reason", "superseded_by",
+    }
+    assert body["valid"] is True and body["hours"] == 15.0 and body["ects_credits"] == 0.5
+
+
+def test_a_revoked_certificate_shows_its_reason_to_verifiers(client, db):
+    cohort, _people, (certificate,) = _closed()
+    admin = factories.UserFactory(roles=["admin"])
+    answer = client.post(
+        f"/api/v1/certificates/{certificate.serial}/revoke", json={"reason": "Видано помилково"}, headers=api_headers(admin)
+    )
+    assert answer.status_code == 200 and answer.get_json()["status"] == "revoked"
+    body = client.get(f"/api/v1/verify/{certificate.verification_code}").get_json()
+    assert body == body | {"valid": False, "status": "revoked", "revoked_reason": "Видано помилково"}
+    assert "Видано помилково" in client.get(f"/verify/{certificate.verification_code}").get_data(as_text=True)
+
+
+def test_closing_through_the_api_lists_what_is_missing_with_409(client, db):
+    cohort, (person,) = finished_cohort(scores=(90,))
+    _db.session.delete(person.attendance[0])
+    answer = client.post(f"/api/v1/cohorts/{cohort.id}/close", headers=api_headers(cohort.lead_trainer))
+    assert answer.status_code == 409
+    assert len(answer.get_json()["error"]["fields"]["missing"]) == 1
+
+
+def test_closing_through_the_api_answers_202_with_the_job(client, db):
+    cohort, _people = finished_cohort(scores=(90, 40))
+    answer = client.post(f"/api/v1/cohorts/{cohort.id}/close", headers=api_headers(cohort.lead_trainer))
+    assert answer.status_code == 202
+    job = answer.get_json()["job"]
+    assert job["status"] in ("queued", "done") and job["total"] == 2
+    assert _db.session.get(Job, job["id"]).params["cohort_id"] == cohort.id
+
+
+def test_a_participant_cannot_close_the_training(client, db):
+    cohort, (person,) = finished_cohort(scores=(90,))
+    assert client.post(f"/api/v1/cohorts/{cohort.id}/close", headers=api_headers(person.user)).status_code == 403
+
+
+def test_the_close_page_lists_gaps_and_closing_leads_to_the_certificates(client, db):
+    cohort, (person,) = finished_cohort(scores=(90,))
+    sign_in(client, cohort.lead_trainer)
+    page = client.get(f"/cohorts/{cohort.id}/close")
+    assert page.status_code == 200 and 'data-testid="gaps"' not in page.get_data(as_text=True)
+    answer = client.post(f"/cohorts/{cohort.id}/close")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/cohorts/{cohort.id}/certificates")
+    assert 'data-testid="job"' in client.get(f"/cohorts/{cohort.id}/certificates").get_data(as_text=True)
+
+
+def test_the_holder_downloads_her_pdf_and_a_fellow_participant_cannot(client, db):
+    _cohort, (mine, theirs), (first, second) = _closed(scores=(90, 90))
+    own = first if first.enrollment_id == mine.id else second
+    other = second if own is first else first
+    sign_in(client, mine.user)
+    answer = client.get(f"/certificates/{own.serial}.pdf")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf" and answer.data.startswith(b"%PDF")
+    assert client.get(f"/certificates/{other.serial}.pdf").status_code == 404
+    mine_api = client.get("/api/v1/me/certificates", headers=api_headers(mine.user)).get_json()
+    assert [item["serial"] for item in mine_api["items"]] == [own.serial]
+
+
+def test_signed_out_people_cannot_download(client, db):
+    _cohort, _people, (certificate,) = _closed()
+    assert client.get(f"/certificates/{certificate.serial}.pdf").status_code in (302, 401)
+
+
+def test_the_certificate_list_runs_the_same_queries_for_one_and_thirty(client, db, strict_loading):
+    coordinator = factories.UserFactory(roles=["coordinator"])
+    cohort, _people, _certs = _closed(scores=(90,))
+    coordinator.regions = [cohort.district.region]
+    sign_in(client, coordinator)
+    with count_queries() as one:
+        assert client.get("/certificates/").status_code == 200
+    cohort2, _people2 = finished_cohort(scores=[90] * 29, district=cohort.district)
+    from lms.certificates.closing import close_cohort
+
+    job = close_cohort(cohort2, by=coordinator)
+    _db.session.flush()
+    run_job(job.id, issuance.run_issuance_job)
+    with count_queries() as thirty:
+        page = client.get("/certificates/")
+    assert page.get_data(as_text=True).count("/verify/") == 0  # the list links to details, not codes
+    assert len(thirty) == len(one)
