@@ -14,8 +14,12 @@ def finished_cohort(*, scores=(90, 80, 50), attended=None, course=None, region_c
     course = course or factories.CourseFactory()
     start = date.today() - timedelta(days=4)
     cohort = factories.CohortFactory(
-        course=course, status="in_progress", start_date=start, end_date=start + timedelta(days=1),
-        with_sessions=True, **kwargs,
+        course=course,
+        status="in_progress",
+        start_date=start,
+        end_date=start + timedelta(days=1),
+        with_sessions=True,
+        **kwargs,
     )
     admin = factories.UserFactory(roles=["admin"])
     enrollments = []

@@ -11,8 +11,8 @@ from lms.certificates.models import Certificate, CertificateFlag
 from lms.certificates.render import credits_uk, render_pdf, sha256_of
 from lms.cohorts.models import Attendance
 from lms.cohorts.services import change_status
-from lms.core.jobs import run_job
 from lms.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from lms.core.jobs import run_job
 from lms.core.models import AuditEvent, Job
 from lms.courses.models import Accreditation
 from lms.extensions import db as _db
@@ -30,7 +30,11 @@ def _close(cohort, by=None) -> Job:
 
 
 def _certificates(cohort):
-    return list(_db.session.scalars(select(Certificate).where(Certificate.cohort_id == cohort.id).order_by(Certificate.number)))
+    return list(
+        _db.session.scalars(
+            select(Certificate).where(Certificate.cohort_id == cohort.id).order_by(Certificate.number)
+        )
+    )
 
 
 def test_closing_issues_to_those_who_meet_the_rule_and_explains_the_others(db):
@@ -158,7 +162,9 @@ def test_a_tot_graduate_gets_a_trainer_certificate_that_accredits_her(db):
     _close(cohort)
     [certificate] = _certificates(cohort)
     assert certificate.kind == "trainer"
-    granted = list(_db.session.scalars(select(Accreditation).where(Accreditation.user_id == graduate.user_id)))
+    granted = list(
+        _db.session.scalars(select(Accreditation).where(Accreditation.user_id == graduate.user_id))
+    )
     assert {a.course_id for a in granted} == {target.id, tot.id}
     assert all(a.source == "certificate" and a.certificate_id == certificate.id for a in granted)
     assert all(a.granted_on == cohort.end_date and a.source_cohort_id == cohort.id for a in granted)
@@ -175,7 +181,9 @@ def test_revoking_needs_a_reason_and_suspends_the_accreditation_it_granted(db):
     with pytest.raises(ValidationError):
         services.revoke(certificate, by=admin, reason="  ")
     services.revoke(certificate, by=admin, reason="Підроблений підпис у відомості")
-    accreditation = _db.session.scalar(select(Accreditation).where(Accreditation.certificate_id == certificate.id))
+    accreditation = _db.session.scalar(
+        select(Accreditation).where(Accreditation.certificate_id == certificate.id)
+    )
     assert certificate.status == "revoked" and accreditation.revoked_at is not None
 
 
@@ -262,8 +270,15 @@ def test_the_holder_gets_an_email_with_the_pdf(app, db, mail_dir):
 
 @pytest.mark.parametrize(
     ("credits", "words"),
-    [(0.4, "0,4 кредиту ЄКТС"), (1, "1 кредит ЄКТС"), (2, "2 кредити ЄКТС"), (5, "5 кредитів ЄКТС"),
-     (11, "11 кредитів ЄКТС"), (21, "21 кредит ЄКТС"), (12, "12 кредитів ЄКТС")],
+    [
+        (0.4, "0,4 кредиту ЄКТС"),
+        (1, "1 кредит ЄКТС"),
+        (2, "2 кредити ЄКТС"),
+        (5, "5 кредитів ЄКТС"),
+        (11, "11 кредитів ЄКТС"),
+        (21, "21 кредит ЄКТС"),
+        (12, "12 кредитів ЄКТС"),
+    ],
 )
 def test_credits_are_written_with_the_right_ukrainian_form(credits, words):
     assert credits_uk(credits) == words

@@ -21,7 +21,9 @@ def _closed(scores=(90,)):
     _db.session.flush()
     run_job(job.id, issuance.run_issuance_job)
     certificates = list(
-        _db.session.scalars(select(Certificate).where(Certificate.cohort_id == cohort.id).order_by(Certificate.id))
+        _db.session.scalars(
+            select(Certificate).where(Certificate.cohort_id == cohort.id).order_by(Certificate.id)
+        )
     )
     return cohort, enrollments, certificates
 
@@ -40,7 +42,9 @@ def test_a_typed_code_from_the_sign_in_page_leads_to_the_verification(client, db
     _cohort, _people, (certificate,) = _closed()
     assert 'data-testid="verify-form"' in client.get("/login").get_data(as_text=True)
     answer = client.get(f"/verify?code={certificate.verification_code}")
-    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/verify/{certificate.verification_code}")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(
+        f"/verify/{certificate.verification_code}"
+    )
 
 
 def test_a_wrong_code_says_so_plainly(client, db):
@@ -54,8 +58,15 @@ def test_the_verification_api_answers_with_the_named_fields_only(client, db):
     _cohort, _people, (certificate,) = _closed()
     body = client.get(f"/api/v1/verify/{certificate.verification_code}").get_json()
     assert set(body) == {
-        "valid", "status", "holder_name", "course_title", "issued_on", "hours", "ects_credits",
-        "revoked_reason", "superseded_by",
+        "valid",
+        "status",
+        "holder_name",
+        "course_title",
+        "issued_on",
+        "hours",
+        "ects_credits",
+        "revoked_reason",
+        "superseded_by",
     }
     assert body["valid"] is True and body["hours"] == 15.0 and body["ects_credits"] == 0.5
 
@@ -64,7 +75,9 @@ def test_a_revoked_certificate_shows_its_reason_to_verifiers(client, db):
     cohort, _people, (certificate,) = _closed()
     admin = factories.UserFactory(roles=["admin"])
     answer = client.post(
-        f"/api/v1/certificates/{certificate.serial}/revoke", json={"reason": "Видано помилково"}, headers=api_headers(admin)
+        f"/api/v1/certificates/{certificate.serial}/revoke",
+        json={"reason": "Видано помилково"},
+        headers=api_headers(admin),
     )
     assert answer.status_code == 200 and answer.get_json()["status"] == "revoked"
     body = client.get(f"/api/v1/verify/{certificate.verification_code}").get_json()
@@ -91,7 +104,9 @@ def test_closing_through_the_api_answers_202_with_the_job(client, db):
 
 def test_a_participant_cannot_close_the_training(client, db):
     cohort, (person,) = finished_cohort(scores=(90,))
-    assert client.post(f"/api/v1/cohorts/{cohort.id}/close", headers=api_headers(person.user)).status_code == 403
+    assert (
+        client.post(f"/api/v1/cohorts/{cohort.id}/close", headers=api_headers(person.user)).status_code == 403
+    )
 
 
 def test_the_close_page_lists_gaps_and_closing_leads_to_the_certificates(client, db):
@@ -100,7 +115,9 @@ def test_the_close_page_lists_gaps_and_closing_leads_to_the_certificates(client,
     page = client.get(f"/cohorts/{cohort.id}/close")
     assert page.status_code == 200 and 'data-testid="gaps"' not in page.get_data(as_text=True)
     answer = client.post(f"/cohorts/{cohort.id}/close")
-    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/cohorts/{cohort.id}/certificates")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(
+        f"/cohorts/{cohort.id}/certificates"
+    )
     assert 'data-testid="job"' in client.get(f"/cohorts/{cohort.id}/certificates").get_data(as_text=True)
 
 
@@ -110,7 +127,9 @@ def test_the_holder_downloads_her_pdf_and_a_fellow_participant_cannot(client, db
     other = second if own is first else first
     sign_in(client, mine.user)
     answer = client.get(f"/certificates/{own.serial}.pdf")
-    assert answer.status_code == 200 and answer.mimetype == "application/pdf" and answer.data.startswith(b"%PDF")
+    assert (
+        answer.status_code == 200 and answer.mimetype == "application/pdf" and answer.data.startswith(b"%PDF")
+    )
     assert client.get(f"/certificates/{other.serial}.pdf").status_code == 404
     mine_api = client.get("/api/v1/me/certificates", headers=api_headers(mine.user)).get_json()
     assert [item["serial"] for item in mine_api["items"]] == [own.serial]
