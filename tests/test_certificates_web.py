@@ -1,8 +1,14 @@
 """Certificates in pages and the API: closing, downloading, verifying by anyone."""
 
+import base64
+import json
+
+import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 
-from lms.certificates import issuance
+from lms.certificates import credential, issuance
 from lms.certificates.models import Certificate
 from lms.core.jobs import run_job
 from lms.core.models import Job
@@ -157,3 +163,50 @@ def test_the_certificate_list_runs_the_same_queries_for_one_and_thirty(client, d
         page = client.get("/certificates/")
     assert page.get_data(as_text=True).count("/verify/") == 0  # the list links to details, not codes
     assert len(thirty) == len(one)
+
+
+def _b64(segment: str) -> bytes:
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def test_the_open_badge_credential_verifies_with_an_independent_implementation(client, db):
+    """Signed with joserfc; checked here with the cryptography package against the published key."""
+    _cohort, (person,), (certificate,) = _closed()
+    body = client.get(
+        f"/api/v1/certificates/{certificate.serial}/credential", headers=api_headers(person.user)
+    ).get_json()
+    assert body["credential"]["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    header_b64, payload_b64, signature_b64 = body["jwt"].split(".")
+    header = json.loads(_b64(header_b64))
+    assert header["alg"] == "EdDSA" and header["typ"] == "vc+jwt"
+    jwks = client.get("/.well-known/jwks.json").get_json()
+    [key] = [k for k in jwks["keys"] if k["kid"] == header["kid"]]
+    assert "d" not in key  # only public parts are published
+    public = Ed25519PublicKey.from_public_bytes(_b64(key["x"]))
+    public.verify(_b64(signature_b64), f"{header_b64}.{payload_b64}".encode())  # raises if forged
+    payload = json.loads(_b64(payload_b64))
+    assert payload == body["credential"]
+    assert payload["credentialSubject"]["name"] == certificate.holder_name_latin
+    assert payload["credentialStatus"]["id"].endswith(f"/api/v1/verify/{certificate.verification_code}")
+    tampered = json.dumps(payload | {"validFrom": "2001-01-01T00:00:00Z"}).encode()
+    forged = base64.urlsafe_b64encode(tampered).rstrip(b"=").decode()
+    with pytest.raises(InvalidSignature):
+        public.verify(_b64(signature_b64), f"{header_b64}.{forged}".encode())
+
+
+def test_after_a_key_rotation_old_credentials_still_verify(client, db):
+    _cohort, (person,), (certificate,) = _closed()
+    before = credential.signed_credential(certificate)
+    credential.rotate_key()
+    after = credential.signed_credential(certificate)
+    kids = {k["kid"] for k in client.get("/.well-known/jwks.json").get_json()["keys"]}
+    old_kid = json.loads(_b64(before.split(".")[0]))["kid"]
+    new_kid = json.loads(_b64(after.split(".")[0]))["kid"]
+    assert old_kid != new_kid and {old_kid, new_kid} <= kids
+
+
+def test_another_participant_cannot_fetch_someones_credential(client, db):
+    _cohort, (mine, theirs), certificates = _closed(scores=(90, 90))
+    other = next(c for c in certificates if c.enrollment_id == theirs.id)
+    answer = client.get(f"/api/v1/certificates/{other.serial}/credential", headers=api_headers(mine.user))
+    assert answer.status_code == 404

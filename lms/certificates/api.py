@@ -1,12 +1,12 @@
 """API: closing a training, certificates, public verification."""
 
 import marshmallow as ma
-from flask import Response
+from flask import Response, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 
 from lms.api.common import JobSchema, PageArgs, page_of, paginate
-from lms.certificates import closing, services
+from lms.certificates import closing, credential, services
 from lms.certificates import rules as _rules  # noqa: F401 - registers the permission rules
 from lms.cohorts import lookup
 from lms.core.errors import NotFound
@@ -125,6 +125,26 @@ def reissue(serial: str):
     certificate = services.reissue(services.by_serial(serial, by=current_user), by=current_user)
     db.session.commit()
     return certificate
+
+
+class CredentialSchema(ma.Schema):
+    credential = ma.fields.Dict(metadata={"description": "The OpenBadgeCredential (unsigned form)."})
+    jwt = ma.fields.String(
+        metadata={"description": "The credential secured as a compact JWS (vc+jwt, EdDSA)."}
+    )
+    jwks_url = ma.fields.String(metadata={"description": "Where the issuer's public keys are published."})
+
+
+@blp.route("/certificates/<serial>/credential", methods=["GET"])
+@blp.response(200, CredentialSchema)
+def get_credential(serial: str):
+    """The certificate as a signed Open Badges 3.0 credential."""
+    certificate = services.by_serial(serial, by=current_user)
+    return {
+        "credential": credential.credential_of(certificate),
+        "jwt": credential.signed_credential(certificate),
+        "jwks_url": url_for("certificates.jwks", _external=True),
+    }
 
 
 @blp.route("/verify/<code>", methods=["GET"])

@@ -4,7 +4,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.certificates import closing, services
+from lms.certificates import closing, credential, services
 from lms.certificates import rules as _rules  # noqa: F401 - registers the permission rules
 from lms.cohorts import lookup
 from lms.core.errors import DomainError
@@ -32,6 +32,22 @@ def verify(code: str):
     return render_template("certificates/verify.html", certificate=certificate, code=code), (
         200 if certificate else 404
     )
+
+
+@bp.get("/.well-known/jwks.json")
+@public
+def jwks():
+    """The public keys that sign the certificates' Open Badges credentials."""
+    credential.current_key()  # the first visitor finds a key even before the first credential
+    return credential.public_jwks()
+
+
+@bp.get("/certificates/<serial>/credential.jwt")
+def credential_download(serial: str):
+    certificate = services.by_serial(serial, by=current_user)
+    response = Response(credential.signed_credential(certificate), mimetype="application/vc+jwt")
+    response.headers["Content-Disposition"] = f'attachment; filename="{certificate.serial}.jwt"'
+    return response
 
 
 @bp.get("/certificates/")
