@@ -210,3 +210,16 @@ def test_another_participant_cannot_fetch_someones_credential(client, db):
     other = next(c for c in certificates if c.enrollment_id == theirs.id)
     answer = client.get(f"/api/v1/certificates/{other.serial}/credential", headers=api_headers(mine.user))
     assert answer.status_code == 404
+
+
+def test_the_coordinator_sees_holders_flagged_after_a_late_change(client, db):
+    cohort, (person,), (certificate,) = _closed()
+    for mark in person.attendance:
+        mark.status = "absent"
+    _db.session.flush()
+    issuance.reconcile()
+    coordinator = factories.UserFactory(roles=["coordinator"])
+    coordinator.regions = [cohort.district.region]
+    sign_in(client, coordinator)
+    html = client.get(f"/cohorts/{cohort.id}/certificates").get_data(as_text=True)
+    assert 'data-testid="flags"' in html and certificate.serial in html

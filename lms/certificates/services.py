@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from lms.certificates.models import Certificate
+from lms.certificates.models import Certificate, CertificateFlag
 from lms.certificates.render import render_pdf, sha256_of
 from lms.certificates.serials import format_serial, serial_prefix, take_number
 from lms.certificates.snapshot import snapshot_of
@@ -291,3 +291,16 @@ def email_certificate(certificate_id: int) -> None:
     }
     deliver(build_message(holder.email, subject, body, [attachment], f"certificate-{certificate.serial}"))
     certificate.emailed_at = utcnow()
+
+
+def open_flags(cohort_id: int) -> list[CertificateFlag]:
+    """Holders of this training's certificates who no longer meet the rule after a late change."""
+    return list(
+        db.session.scalars(
+            select(CertificateFlag)
+            .join(Certificate, Certificate.id == CertificateFlag.certificate_id)
+            .where(Certificate.cohort_id == cohort_id, CertificateFlag.resolved_at.is_(None))
+            .options(joinedload(CertificateFlag.certificate))
+            .order_by(Certificate.number)
+        )
+    )

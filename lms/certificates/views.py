@@ -142,6 +142,7 @@ def cohort_certificates(cohort_id: int):
     cohort = lookup.get_cohort(cohort_id, by=current_user, action="cohort.manage")
     job = closing.issuance_job(cohort)
     certificates = list(db.session.scalars(services.certificates_query(current_user, cohort_id=cohort.id)))
+    flags = services.open_flags(cohort.id)
     running = job is not None and job.status in ("queued", "running")
     response = Response(
         render_template(
@@ -150,6 +151,7 @@ def cohort_certificates(cohort_id: int):
             job=job,
             running=running,
             certificates=certificates,
+            flags=flags,
             refresh=JOB_REFRESH_SECONDS,
         )
     )
