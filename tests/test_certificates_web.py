@@ -223,3 +223,23 @@ def test_the_coordinator_sees_holders_flagged_after_a_late_change(client, db):
     sign_in(client, coordinator)
     html = client.get(f"/cohorts/{cohort.id}/certificates").get_data(as_text=True)
     assert 'data-testid="flags"' in html and certificate.serial in html
+
+
+def test_a_trainings_certificates_download_as_one_zip_made_by_a_job(client, db):
+    import io
+    import zipfile
+
+    cohort, _people, certificates = _closed(scores=(90, 80, 75))
+    sign_in(client, cohort.lead_trainer)
+    answer = client.post(f"/cohorts/{cohort.id}/certificates/zip")
+    assert answer.status_code == 302
+    job = _db.session.scalars(select(Job).where(Job.kind == "certificates.zip")).one()
+    run_job(job.id, issuance.run_zip_job)
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert 'data-status="done"' in page
+    archive = client.get(f"/cohorts/{cohort.id}/certificates/zip/{job.id}/download")
+    names = zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
+    assert sorted(names) == sorted(f"{c.serial}.pdf" for c in certificates)
+    outsider = factories.UserFactory(roles=["trainer"])
+    sign_in(client, outsider)
+    assert client.get(f"/cohorts/{cohort.id}/certificates/zip/{job.id}/download").status_code == 404

@@ -125,3 +125,27 @@ def record_attendance_not_taken(session: TrainingSession, *, by, taken: bool = F
         date=session.date,
     )
     return session
+
+
+def start_zip(cohort: Cohort, *, by) -> Job:
+    """Start the job that puts the training's certificates into one ZIP file."""
+    from lms.certificates.models import Certificate
+
+    require(by, "cohort.manage", cohort)
+    total = db.session.scalar(
+        select(func.count())
+        .select_from(Certificate)
+        .where(Certificate.cohort_id == cohort.id, Certificate.status != "superseded")
+    )
+    return start_job(
+        "certificates.zip", "lms.certificates.zip_for_cohort", by=by, total=total or 0, cohort_id=cohort.id
+    )
+
+
+def zip_job(cohort: Cohort, job_id: int) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None or job.kind != "certificates.zip" or job.params.get("cohort_id") != cohort.id:
+        from lms.core.errors import NotFound
+
+        raise NotFound()
+    return job

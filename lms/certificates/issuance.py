@@ -1,6 +1,9 @@
-"""The issuance job of a closed training, and the periodic reconciliation."""
+"""The issuance job of a closed training, the periodic reconciliation, and the ZIP of a
+training's certificates."""
 
+import zipfile
 from datetime import timedelta
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
@@ -109,3 +112,33 @@ def _flag(certificate: Certificate, reasons: list[str]) -> bool:
         return False
     db.session.add(CertificateFlag(certificate_id=certificate.id, reasons=reasons))
     return True
+
+
+def zip_path(job: Job) -> Path:
+    folder = Path(current_app.config.get("EXPORT_DIR") or Path(current_app.instance_path) / "exports")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"certificates-{job.id}.zip"
+
+
+def run_zip_job(job: Job, report_progress) -> dict:
+    """Render every live certificate of the job's cohort into one ZIP file in the instance
+    folder (documents never travel through the queue); the page offers it for download."""
+    from lms.certificates.render import render_pdf
+
+    cohort_id = job.params["cohort_id"]
+    certificates = list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.cohort_id == cohort_id, Certificate.status != "superseded")
+            .order_by(Certificate.number)
+        )
+    )
+    path = zip_path(job)
+    partial = path.with_suffix(".part")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for done, certificate in enumerate(certificates, start=1):
+            archive.writestr(f"{certificate.serial}.pdf", render_pdf(certificate))
+            if done % 10 == 0 or done == len(certificates):
+                report_progress(done)
+    partial.replace(path)  # a half-written archive is never offered
+    return {"files": len(certificates), "cohort_id": cohort_id}

@@ -19,3 +19,8 @@ def email_certificate(certificate_id: int) -> None:
 @shared_task(name="lms.certificates.reconcile")
 def reconcile() -> dict:
     return issuance.reconcile()
+
+
+@shared_task(name="lms.certificates.zip_for_cohort")
+def zip_for_cohort(job_id: int) -> None:
+    run_job(job_id, issuance.run_zip_job)

@@ -1,10 +1,10 @@
 """Pages: closing a training, its certificates, a person's certificates, public verification."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.certificates import closing, credential, services
+from lms.certificates import closing, credential, issuance, services
 from lms.certificates import rules as _rules  # noqa: F401 - registers the permission rules
 from lms.cohorts import lookup
 from lms.core.errors import DomainError
@@ -158,3 +158,37 @@ def cohort_certificates(cohort_id: int):
     if running:
         response.headers["Refresh"] = str(JOB_REFRESH_SECONDS)
     return response
+
+
+@bp.post("/cohorts/<int:cohort_id>/certificates/zip")
+def start_zip(cohort_id: int):
+    cohort = lookup.get_cohort(cohort_id, by=current_user, action="cohort.manage")
+    job = closing.start_zip(cohort, by=current_user)
+    db.session.commit()
+    return redirect(url_for(".zip_status", cohort_id=cohort.id, job_id=job.id))
+
+
+@bp.get("/cohorts/<int:cohort_id>/certificates/zip/<int:job_id>")
+def zip_status(cohort_id: int, job_id: int):
+    cohort = lookup.get_cohort(cohort_id, by=current_user, action="cohort.manage")
+    job = closing.zip_job(cohort, job_id)
+    running = job.status in ("queued", "running")
+    response = Response(render_template("certificates/zip.html", cohort=cohort, job=job, running=running))
+    if running:
+        response.headers["Refresh"] = str(JOB_REFRESH_SECONDS)
+    return response
+
+
+@bp.get("/cohorts/<int:cohort_id>/certificates/zip/<int:job_id>/download")
+def zip_download(cohort_id: int, job_id: int):
+    cohort = lookup.get_cohort(cohort_id, by=current_user, action="cohort.manage")
+    job = closing.zip_job(cohort, job_id)
+    path = issuance.zip_path(job)
+    if job.status != "done" or not path.exists():
+        abort(404)
+    return send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"certificates-{cohort.course.code}-{cohort.id}.zip",
+    )
