@@ -289,3 +289,17 @@ def test_attendance_not_taken_cannot_be_recorded_by_someone_outside_the_team(db)
     with pytest.raises(PermissionDenied):
         closing.record_attendance_not_taken(cohort.sessions[0], by=factories.UserFactory(roles=["trainer"]))
     assert isinstance(cohort.sessions[0].attendance[0], Attendance)
+
+
+def test_a_lost_document_is_rendered_again_identical_from_the_snapshot(db):
+    from lms.certificates.render import pdf_of, stored_path
+
+    cohort, _ = finished_cohort(scores=(90,))
+    _close(cohort)
+    [certificate] = _certificates(cohort)
+    path = stored_path(certificate)
+    original = path.read_bytes()
+    path.write_bytes(b"damaged")
+    assert pdf_of(certificate) == original
+    path.unlink()
+    assert pdf_of(certificate) == original and path.read_bytes() == original

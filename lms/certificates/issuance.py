@@ -123,7 +123,7 @@ def zip_path(job: Job) -> Path:
 def run_zip_job(job: Job, report_progress) -> dict:
     """Render every live certificate of the job's cohort into one ZIP file in the instance
     folder (documents never travel through the queue); the page offers it for download."""
-    from lms.certificates.render import render_pdf
+    from lms.certificates.render import pdf_of
 
     cohort_id = job.params["cohort_id"]
     certificates = list(
@@ -137,7 +137,7 @@ def run_zip_job(job: Job, report_progress) -> dict:
     partial = path.with_suffix(".part")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for done, certificate in enumerate(certificates, start=1):
-            archive.writestr(f"{certificate.serial}.pdf", render_pdf(certificate))
+            archive.writestr(f"{certificate.serial}.pdf", pdf_of(certificate))
             if done % 10 == 0 or done == len(certificates):
                 report_progress(done)
     partial.replace(path)  # a half-written archive is never offered

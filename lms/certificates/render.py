@@ -8,6 +8,7 @@ certificate is byte-identical and its SHA-256 can be published.
 
 import hashlib
 import io
+import os
 from pathlib import Path
 
 import segno
@@ -174,3 +175,32 @@ def render_pdf(certificate: Certificate) -> bytes:
 
 def sha256_of(pdf: bytes) -> str:
     return hashlib.sha256(pdf).hexdigest()
+
+
+def stored_path(certificate: Certificate) -> Path:
+    """Where the rendered document is kept (``CERTIFICATE_DIR``, by default in the instance)."""
+    from flask import current_app
+
+    root = Path(current_app.config.get("CERTIFICATE_DIR") or Path(current_app.instance_path) / "certificates")
+    return root / str(certificate.year) / f"{certificate.serial}.pdf"
+
+
+def store_pdf(certificate: Certificate, pdf: bytes) -> None:
+    path = stored_path(certificate)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_bytes(pdf)
+    partial.replace(path)
+
+
+def pdf_of(certificate: Certificate) -> bytes:
+    """The certificate's document: the stored file when it is intact, else rendered again from
+    the snapshot (byte-identical) and stored."""
+    path = stored_path(certificate)
+    if path.exists():
+        pdf = path.read_bytes()
+        if sha256_of(pdf) == certificate.sha256:
+            return pdf
+    pdf = render_pdf(certificate)
+    store_pdf(certificate, pdf)
+    return pdf

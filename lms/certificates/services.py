@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from lms.certificates.models import Certificate, CertificateFlag
-from lms.certificates.render import render_pdf, sha256_of
+from lms.certificates.render import pdf_of, render_pdf, sha256_of, store_pdf
 from lms.certificates.serials import format_serial, serial_prefix, take_number
 from lms.certificates.snapshot import snapshot_of
 from lms.cohorts.models import Cohort, Enrollment
@@ -91,7 +91,11 @@ def issue_certificate(enrollment: Enrollment, *, by=None, snapshot: dict | None 
         )
         db.session.add(certificate)
         db.session.flush()
-    certificate.sha256 = sha256_of(render_pdf(certificate))
+    pdf = render_pdf(certificate)
+    certificate.sha256 = sha256_of(pdf)
+    # Kept as a file so that downloads and the email do not render it again; a lost file is
+    # rendered again from the snapshot, byte-identical.
+    store_pdf(certificate, pdf)
     if kind == "trainer":
         _grant_accreditations(certificate, course)
     audit.record(by, "certificate.issue", certificate, serial=certificate.serial, kind=kind)
@@ -258,10 +262,6 @@ def certificates_query(by, *, cohort_id: int | None = None, user_id: int | None 
     return query
 
 
-def pdf_of(certificate: Certificate) -> bytes:
-    return render_pdf(certificate)
-
-
 def email_certificate(certificate_id: int) -> None:
     """Email the holder her certificate with the PDF attached, rendered here from the snapshot
     (the queue carries the id only). Once: a retry rewrites the same message."""
@@ -287,7 +287,7 @@ def email_certificate(certificate_id: int) -> None:
     attachment = {
         "filename": f"{certificate.serial}.pdf",
         "mime": "application/pdf",
-        "content": base64.b64encode(render_pdf(certificate)).decode(),
+        "content": base64.b64encode(pdf_of(certificate)).decode(),
     }
     deliver(build_message(holder.email, subject, body, [attachment], f"certificate-{certificate.serial}"))
     certificate.emailed_at = utcnow()
