@@ -56,6 +56,7 @@ def build(count: int) -> None:
     from lms.accounts.models import User
     from lms.assessments.models import Attempt, CohortTest
     from lms.cohorts.models import Attendance, Cohort, Enrollment, TrainingSession
+    from lms.core.db import utcnow
     from lms.courses.models import Accreditation, Course, CourseModule
     from lms.extensions import db
     from lms.org.models import District, Region
@@ -120,7 +121,7 @@ def build(count: int) -> None:
                     enrollment_id=enrollment.id,
                     form="B",
                     source="score_only",
-                    submitted_at=__import__("lms.core.db", fromlist=["utcnow"]).utcnow(),
+                    submitted_at=utcnow(),
                     score_percent=90.0,
                 )
             )
@@ -136,25 +137,25 @@ def _render_many(args) -> int:
     n, instance = args
     app = create_app({"INSTANCE_PATH": instance, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     with app.app_context():
-        template = dict(
-            kind="participation",
-            prefix="CAS",
-            year=2026,
-            holder_name="Олена Петрівна Шевченко",
-            holder_name_latin="Olena Shevchenko",
-            course_code="PTL-STATUS",
-            course_title="Процедура встановлення статусу особи, яка постраждала від торгівлі людьми",
-            course_title_en="Procedure for establishing the status of a victim of trafficking",
-            start_date=date(2026, 11, 2),
-            issued_on=date(2026, 11, 3),
-            hours=12.0,
-            modules=[],
-            lead_trainer_name="Наталія Бондаренко",
-            lead_trainer_name_latin="Nataliia Bondarenko",
-            organisation="Cascade LMS",
-            organisation_en="Cascade LMS",
-            district_name="Уманський район",
-        )
+        template = {
+            "kind": "participation",
+            "prefix": "CAS",
+            "year": 2026,
+            "holder_name": "Олена Петрівна Шевченко",
+            "holder_name_latin": "Olena Shevchenko",
+            "course_code": "PTL-STATUS",
+            "course_title": "Процедура встановлення статусу особи, яка постраждала від торгівлі людьми",
+            "course_title_en": "Procedure for establishing the status of a victim of trafficking",
+            "start_date": date(2026, 11, 2),
+            "issued_on": date(2026, 11, 3),
+            "hours": 12.0,
+            "modules": [],
+            "lead_trainer_name": "Наталія Бондаренко",
+            "lead_trainer_name_latin": "Nataliia Bondarenko",
+            "organisation": "Cascade LMS",
+            "organisation_en": "Cascade LMS",
+            "district_name": "Уманський район",
+        }
         sizes = []
         for number in range(n):
             certificate = Certificate(
