@@ -22,6 +22,7 @@ BLUEPRINTS = [
     "lms.assessments.cohort_views:bp",
     "lms.assessments.take:bp",
     "lms.certificates.views:bp",
+    "lms.cascade.views:bp",
 ]
 API_BLUEPRINTS = [
     "lms.core.api:blp",
@@ -34,6 +35,7 @@ API_BLUEPRINTS = [
     "lms.assessments.api:blp",
     "lms.assessments.results_api:blp",
     "lms.certificates.api:blp",
+    "lms.cascade.api:blp",
 ]
 MODEL_MODULES = [
     "lms.core.models",
@@ -43,6 +45,7 @@ MODEL_MODULES = [
     "lms.cohorts.models",
     "lms.assessments.models",
     "lms.certificates.models",
+    "lms.cascade.models",
 ]
 
 

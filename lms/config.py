@@ -48,6 +48,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "CERTIFICATE_SERIAL_PREFIX": os.environ.get("LMS_CERTIFICATE_PREFIX", "CAS"),
         "CERTIFICATE_ORGANISATION": os.environ.get("LMS_ORGANISATION", "Cascade LMS"),
         "CERTIFICATE_ORGANISATION_EN": os.environ.get("LMS_ORGANISATION_EN", ""),
+        "CASCADE_ACTIVATION_DAYS": int(os.environ.get("LMS_ACTIVATION_DAYS", "90")),
         "API_TOKEN_DAYS": int(os.environ.get("LMS_API_TOKEN_DAYS", "365")),
         "CELERY": {
             "broker_url": os.environ.get("CELERY_BROKER_URL", "filesystem://"),

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from lms.certificates.models import Certificate, CertificateFlag
 from lms.certificates.render import pdf_of, render_pdf, sha256_of, store_pdf
 from lms.certificates.serials import format_serial, serial_prefix, take_number
+from lms.cascade.lineage import refresh_lineage
 from lms.certificates.snapshot import snapshot_of
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit
@@ -128,6 +129,8 @@ def _grant_accreditations(certificate: Certificate, course: Course) -> None:
     holder = certificate.user
     if "trainer" not in holder.roles:
         holder.set_roles(holder.roles | {"trainer"})
+    db.session.flush()
+    refresh_lineage(certificate.user_id)
 
 
 @dataclass
@@ -181,6 +184,9 @@ def revoke(certificate: Certificate, *, by, reason: str) -> Certificate:
         row.revoked_reason = str(_l("Trainer certificate %(serial)s revoked", serial=certificate.serial))[
             :255
         ]
+    if certificate.kind == "trainer":
+        db.session.flush()
+        refresh_lineage(certificate.user_id)  # the cascade shows her accreditation suspended
     audit.record(by, "certificate.revoke", certificate, serial=certificate.serial, reason=reason)
     return certificate
 

@@ -501,6 +501,7 @@ def grant_accreditation(*, by, user_id: int, course_id: int, granted_on: date | 
     except IntegrityError:
         raise _already_accredited(user, course) from None
     audit.record(by, action, accreditation, user_id=user.id, course=course.code, before=before)
+    _refresh_lineage(user.id)
     _ensure_trainer_role(user, by=by)
     return accreditation
 
@@ -537,4 +538,12 @@ def revoke_accreditation(accreditation: Accreditation, *, by, reason: str) -> Ac
     accreditation.revoked_at = utcnow()
     accreditation.revoked_reason = reason
     audit.record(by, "accreditation.revoke", accreditation, reason=reason)
+    _refresh_lineage(accreditation.user_id)
     return accreditation
+
+
+def _refresh_lineage(user_id: int) -> None:
+    from lms.cascade.lineage import refresh_lineage  # the cascade builds on courses
+
+    db.session.flush()
+    refresh_lineage(user_id)
