@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from lms.cascade import lineage, metrics, services
 from lms.cascade.models import StepDownEvent, TrainerLineage
-from lms.certificates import closing, issuance, services as certificate_services
+from lms.certificates import closing, issuance
+from lms.certificates import services as certificate_services
 from lms.certificates.models import Certificate
 from lms.core.errors import NotFound, PermissionDenied, ValidationError
 from lms.core.jobs import run_job
@@ -43,7 +44,9 @@ def _master(tot, region=None):
 def _certify(tot, lead, people: int, *, district=None, days_ago: int = 4):
     """A ToT cohort led by ``lead`` that certifies ``people`` new trainers."""
     extra = {"district": district} if district is not None else {}
-    cohort, enrollments = finished_cohort(scores=[90] * people, course=tot, lead_trainer=lead, accredited=False, **extra)
+    cohort, enrollments = finished_cohort(
+        scores=[90] * people, course=tot, lead_trainer=lead, accredited=False, **extra
+    )
     _close(cohort)
     return cohort, [e.user for e in enrollments]
 
@@ -85,8 +88,13 @@ def test_total_reach_adds_descendants_and_headcounts_by_generation(db):
     _cohort, (child,) = _certify(tot, master, 1)
     _cohort, grandchildren = _certify(tot, child, 3)
     services.log_event(
-        by=child, date=TODAY - timedelta(days=1), district_id=factories.DistrictFactory().id,
-        audience="pupils", headcount=28, headcount_female=15, headcount_under_18=28,
+        by=child,
+        date=TODAY - timedelta(days=1),
+        district_id=factories.DistrictFactory().id,
+        audience="pupils",
+        headcount=28,
+        headcount_female=15,
+        headcount_under_18=28,
     )
     figures = metrics.trainer_figures(master.id, TODAY)
     assert figures["direct_reach"] == 1  # her one ToT graduate
@@ -129,8 +137,11 @@ def test_activation_counts_delivery_within_n_days_and_not_one_after(db, delivere
     accredited = TODAY - timedelta(days=200)
     grant_accreditation(by=admin, user_id=trainer.id, course_id=tot.id, granted_on=accredited)
     services.log_event(
-        by=trainer, date=accredited + timedelta(days=delivered_after),
-        district_id=factories.DistrictFactory().id, audience="community", headcount=12,
+        by=trainer,
+        date=accredited + timedelta(days=delivered_after),
+        district_id=factories.DistrictFactory().id,
+        audience="community",
+        headcount=12,
     )
     figures = metrics.activation(metrics.Scope(trainer_id=trainer.id), TODAY)
     assert figures["active_trainers"] == (1 if active else 0)
@@ -142,10 +153,15 @@ def test_dormant_means_nothing_delivered_in_the_last_n_days(db, last_delivery_da
     tot = _tot()
     admin = factories.UserFactory(roles=["admin"])
     trainer = factories.UserFactory(roles=["trainer"])
-    grant_accreditation(by=admin, user_id=trainer.id, course_id=tot.id, granted_on=TODAY - timedelta(days=300))
+    grant_accreditation(
+        by=admin, user_id=trainer.id, course_id=tot.id, granted_on=TODAY - timedelta(days=300)
+    )
     services.log_event(
-        by=trainer, date=TODAY - timedelta(days=last_delivery_days_ago),
-        district_id=factories.DistrictFactory().id, audience="teachers", headcount=5,
+        by=trainer,
+        date=TODAY - timedelta(days=last_delivery_days_ago),
+        district_id=factories.DistrictFactory().id,
+        audience="teachers",
+        headcount=5,
     )
     ids = metrics.activation(metrics.Scope(trainer_id=trainer.id), TODAY)["dormant_ids"]
     assert (trainer.id in ids) is dormant
@@ -214,7 +230,9 @@ def test_the_api_gives_a_trainers_figures_and_the_summary(client, db):
     assert summary["trainers_accredited"] == 2 and summary["reach_named"] == 2
     assert [g["generation"] for g in summary["by_generation"]] == [0, 1]
     outsider = factories.UserFactory(roles=["trainer"])
-    assert client.get(f"/api/v1/cascade/trainers/{master.id}", headers=api_headers(outsider)).status_code == 404
+    assert (
+        client.get(f"/api/v1/cascade/trainers/{master.id}", headers=api_headers(outsider)).status_code == 404
+    )
 
 
 def test_step_down_events_api_logs_and_lists_own_events(client, db):
@@ -222,8 +240,15 @@ def test_step_down_events_api_logs_and_lists_own_events(client, db):
     district = factories.DistrictFactory()
     answer = client.post(
         "/api/v1/step-down-events",
-        json={"date": TODAY.isoformat(), "district_id": district.id, "audience": "pupils", "headcount": 28,
-              "headcount_female": 14, "headcount_under_18": 28, "materials_distributed": 30},
+        json={
+            "date": TODAY.isoformat(),
+            "district_id": district.id,
+            "audience": "pupils",
+            "headcount": 28,
+            "headcount_female": 14,
+            "headcount_under_18": 28,
+            "materials_distributed": 30,
+        },
         headers=api_headers(trainer),
     )
     assert answer.status_code == 201 and answer.get_json()["trainer_id"] == trainer.id

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from lms.cascade.lineage import refresh_lineage
 from lms.certificates.models import Certificate, CertificateFlag
 from lms.certificates.render import pdf_of, render_pdf, sha256_of, store_pdf
 from lms.certificates.serials import format_serial, serial_prefix, take_number
-from lms.cascade.lineage import refresh_lineage
 from lms.certificates.snapshot import snapshot_of
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit
