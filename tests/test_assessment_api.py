@@ -24,7 +24,11 @@ def test_trainer_accredited_for_the_course_adds_and_reads_questions(client, db):
     body = {
         "kind": "multiple",
         "text": "Які документи подає особа?",
-        "choices": [{"text": "Заява", "correct": True}, {"text": "Паспорт", "correct": True}, {"text": "Диплом"}],
+        "choices": [
+            {"text": "Заява", "correct": True},
+            {"text": "Паспорт", "correct": True},
+            {"text": "Диплом"},
+        ],
         "topic": "Документи",
         "form": "A",
     }
@@ -51,13 +55,17 @@ def test_participant_cannot_read_the_bank(client, db):
     course = factories.CourseFactory()
     q = question(course)
     person = factories.UserFactory()
-    assert client.get(f"/api/v1/courses/{course.id}/questions", headers=api_headers(person)).status_code == 403
+    assert (
+        client.get(f"/api/v1/courses/{course.id}/questions", headers=api_headers(person)).status_code == 403
+    )
     assert client.get(f"/api/v1/questions/{q.id}", headers=api_headers(person)).status_code == 404
 
 
 def test_patch_an_answered_question_makes_a_new_version(client, cohort_with_bank, admin):
     cohort, (enrollment, *_), questions = cohort_with_bank
-    paper.enter_responses(enrollment, "pre", "A", {questions[0].id: [questions[0].current.choices[0].id]}, by=admin)
+    paper.enter_responses(
+        enrollment, "pre", "A", {questions[0].id: [questions[0].current.choices[0].id]}, by=admin
+    )
     response = client.patch(
         f"/api/v1/questions/{questions[0].id}", json={"text": "Уточнене питання"}, headers=api_headers(admin)
     )
@@ -77,19 +85,28 @@ def test_trainer_opens_and_closes_her_cohorts_test(client, cohort_with_bank):
     assert opened.json["form"] == "A"
     assert opened.json["room_url"].startswith("http")
     tests = client.get(f"/api/v1/cohorts/{cohort.id}/tests", headers=headers).json
-    assert [(t["phase"], t["status"], t["enrolled"]) for t in tests] == [("pre", "open", 3), ("post", "not_open", 3)]
+    assert [(t["phase"], t["status"], t["enrolled"]) for t in tests] == [
+        ("pre", "open", 3),
+        ("post", "not_open", 3),
+    ]
     again = client.post(f"/api/v1/cohorts/{cohort.id}/tests/pre/open", json={}, headers=headers)
     assert again.status_code == 409
     closed = client.post(f"/api/v1/cohorts/{cohort.id}/tests/pre/close", headers=headers)
     assert closed.json["status"] == "closed"
-    assert client.post(f"/api/v1/cohorts/{cohort.id}/tests/mid/open", json={}, headers=headers).status_code == 404
+    assert (
+        client.post(f"/api/v1/cohorts/{cohort.id}/tests/mid/open", json={}, headers=headers).status_code
+        == 404
+    )
 
 
 def test_trainer_cannot_see_other_trainers_cohort_results(client, cohort_with_bank):
     cohort, _people, _questions = cohort_with_bank
     stranger = factories.UserFactory(roles=["trainer"])
     for path in ("results", "item-analysis", "tests"):
-        assert client.get(f"/api/v1/cohorts/{cohort.id}/{path}", headers=api_headers(stranger)).status_code == 404
+        assert (
+            client.get(f"/api/v1/cohorts/{cohort.id}/{path}", headers=api_headers(stranger)).status_code
+            == 404
+        )
 
 
 def test_participant_cannot_see_her_cohorts_results(client, cohort_with_bank):
@@ -123,7 +140,9 @@ def test_paper_scores_and_responses_through_the_api(client, cohort_with_bank):
     )
     assert unknown.status_code == 422
     saved = client.put(
-        f"/api/v1/enrollments/{second.id}/responses/pre", json={"form": "A", "answers": answers}, headers=headers
+        f"/api/v1/enrollments/{second.id}/responses/pre",
+        json={"form": "A", "answers": answers},
+        headers=headers,
     )
     assert saved.status_code == 200
     assert saved.json["score_percent"] == 100.0
@@ -138,7 +157,11 @@ def test_paper_scores_and_responses_through_the_api(client, cohort_with_bank):
 def _fill(cohort, people, questions, admin):
     for enrollment in people:
         paper.enter_responses(
-            enrollment, "pre", "A", {q.id: [q.current.choices[enrollment.id % 2].id] for q in questions}, by=admin
+            enrollment,
+            "pre",
+            "A",
+            {q.id: [q.current.choices[enrollment.id % 2].id] for q in questions},
+            by=admin,
         )
         paper.enter_scores(enrollment, {"post": 80}, by=admin)
 
@@ -186,5 +209,7 @@ def test_extend_time_for_one_attempt(client, cohort_with_bank, admin):
     db_attempt = delivery.attempt_of(test, enrollment)
     assert (db_attempt.deadline - before).total_seconds() == 300
     stranger = factories.UserFactory(roles=["trainer"])
-    refused = client.post(f"/api/v1/attempts/{attempt.id}/extend", json={"minutes": 5}, headers=api_headers(stranger))
+    refused = client.post(
+        f"/api/v1/attempts/{attempt.id}/extend", json={"minutes": 5}, headers=api_headers(stranger)
+    )
     assert refused.status_code == 404

@@ -12,6 +12,7 @@ from lms.assessments.access import MAX_FAILURES_PER_PERSON
 from tests import factories
 from tests.assessment_factories import question, running_cohort
 from tests.conftest import sign_in
+from tests.queries import count_queries
 
 TAKE_JS = Path(__file__).resolve().parent.parent / "lms" / "static" / "js" / "take.js"
 
@@ -35,7 +36,7 @@ def test_personal_link_opens_her_tests_without_a_password(client, open_pre):
     assert response.status_code == 302
     home = client.get("/t/")
     assert enrollment.user.full_name in home.text
-    page = client.get("/t/pre")
+    page = client.get("/t/pre", follow_redirects=True)
     assert page.status_code == 200
     assert "Питання 0" in page.text
 
@@ -63,7 +64,7 @@ def test_the_link_expires_with_the_cohorts_dates(client, open_pre):
 
 
 def test_without_a_pass_the_test_pages_are_not_found(client, open_pre):
-    assert client.get("/t/pre").status_code == 404
+    assert client.get("/t/pre", follow_redirects=True).status_code == 404
     assert client.post("/t/pre/answer", json={"question_id": 1, "choice_ids": []}).status_code == 404
 
 
@@ -74,7 +75,7 @@ def test_room_link_with_her_name_and_code_opens_her_test(client, open_pre):
     assert enrollment.user.full_name in room.text and other.user.full_name in room.text
     response = client.post(f"/t/r/{test.room_code}", data={"enrollment_id": enrollment.id, "code": code})
     assert response.status_code == 302
-    assert client.get("/t/pre").status_code == 200
+    assert client.get("/t/pre", follow_redirects=True).status_code == 200
 
 
 def test_wrong_codes_are_refused_then_throttled(client, open_pre):
@@ -99,7 +100,7 @@ def test_code_of_another_cohort_person_is_refused(client, open_pre):
 def test_correct_answers_never_reach_the_browser_before_submission(client, open_pre):
     _cohort, (enrollment, _other), questions, _test = open_pre
     _link(client, enrollment)
-    page = client.get("/t/pre").text
+    page = client.get("/t/pre", follow_redirects=True).text
     for word in ("correct", "score", "credit"):
         assert word not in page.lower().replace("csrf", "")
     item = questions[0]
@@ -119,26 +120,31 @@ def test_correct_answers_never_reach_the_browser_before_submission(client, open_
 def test_answers_are_saved_resumed_and_submitted_once(client, open_pre):
     _cohort, (enrollment, _other), questions, test = open_pre
     _link(client, enrollment)
-    client.get("/t/pre")
+    client.get("/t/pre", follow_redirects=True)
     right = {q.id: q.current.choices[1].id for q in questions}
     for q in questions[:2]:
-        assert client.post("/t/pre/answer", json={"question_id": q.id, "choice_ids": [right[q.id]]}).status_code == 200
-    resumed = client.get("/t/pre").text
+        assert (
+            client.post("/t/pre/answer", json={"question_id": q.id, "choice_ids": [right[q.id]]}).status_code
+            == 200
+        )
+    resumed = client.get("/t/pre", follow_redirects=True).text
     assert resumed.count(" checked") == 2
     assert client.post("/t/pre/submit").status_code == 302
     attempt = delivery.attempt_of(test, enrollment)
     assert attempt.score_percent == round(200 / 3, 1)
     again = client.post("/t/pre/submit")
     assert again.status_code == 302
-    late_answer = client.post("/t/pre/answer", json={"question_id": questions[2].id, "choice_ids": [right[questions[2].id]]})
+    late_answer = client.post(
+        "/t/pre/answer", json={"question_id": questions[2].id, "choice_ids": [right[questions[2].id]]}
+    )
     assert late_answer.status_code == 409
-    assert "Питання" not in client.get("/t/pre").text
+    assert "Питання" not in client.get("/t/pre", follow_redirects=True).text
 
 
 def test_bad_answer_bodies_get_a_clear_error(client, open_pre):
     _cohort, (enrollment, _other), _questions, _test = open_pre
     _link(client, enrollment)
-    client.get("/t/pre")
+    client.get("/t/pre", follow_redirects=True)
     assert client.post("/t/pre/answer", data="nonsense").status_code == 422
     assert client.post("/t/pre/answer", json={"question_id": "x", "choice_ids": "y"}).status_code == 422
 
@@ -146,8 +152,11 @@ def test_bad_answer_bodies_get_a_clear_error(client, open_pre):
 def test_results_appear_after_the_trainer_releases_them(client, open_pre, admin):
     cohort, (enrollment, _other), questions, test = open_pre
     _link(client, enrollment)
-    client.get("/t/pre")
-    client.post("/t/pre/answer", json={"question_id": questions[0].id, "choice_ids": [questions[0].current.choices[1].id]})
+    client.get("/t/pre", follow_redirects=True)
+    client.post(
+        "/t/pre/answer",
+        json={"question_id": questions[0].id, "choice_ids": [questions[0].current.choices[1].id]},
+    )
     client.post("/t/pre/submit")
     assert client.get("/t/results").status_code == 404
     test.results_released = True
@@ -172,3 +181,21 @@ def test_other_trainer_cannot_open_the_tests_page(client, open_pre):
     sign_in(client, factories.UserFactory(roles=["trainer"]))
     assert client.get(f"/cohorts/{cohort.id}/tests").status_code == 404
     assert client.get(f"/cohorts/{cohort.id}/results").status_code == 404
+
+
+def test_the_test_page_runs_the_same_queries_for_1_and_30_items(client, db, admin, strict_loading):
+    counts = []
+    for size in (1, 30):
+        cohort, (enrollment,) = running_cohort(participants=1)
+        questions = [question(cohort.course, text=f"Питання {i}") for i in range(size)]
+        test = delivery.open_test(cohort, "pre", by=admin)
+        attempt = delivery.start_attempt(test, enrollment)
+        for q in questions:
+            delivery.save_answer(attempt, q.id, [q.current.choices[0].id])
+        _link(client, enrollment)
+        with count_queries() as statements:
+            page = client.get("/t/pre")
+        assert page.status_code == 200
+        assert page.text.count(" checked") == size
+        counts.append(len(statements))
+    assert counts[0] == counts[1]

@@ -7,10 +7,10 @@ from flask_login import current_user
 
 from lms.assessments import access, analytics, delivery, paper
 from lms.assessments.charts import pre_post_svg
+from lms.assessments.lookup import cohort_for as get_cohort
 from lms.assessments.models import Attempt
 from lms.assessments.views_common import personal_url, qr_svg, room_url
 from lms.cohorts.attendance import roster
-from lms.cohorts.lookup import get_cohort
 from lms.core.errors import DomainError, NotFound
 from lms.core.permissions import can
 from lms.extensions import db
@@ -106,8 +106,12 @@ def slips(cohort_id: int):
     """Printable personal slips: her name, her link as a QR code, and her short code."""
     cohort = get_cohort(cohort_id, by=current_user, action="test.manage")
     people = roster(cohort)
-    passes = access.passes_for(people)
-    db.session.commit()
+    passes, created = access.passes_for(people)
+    if created:
+        # Passes are made on first need; committing expires what the page would show, so
+        # show it from a fresh request.
+        db.session.commit()
+        return redirect(url_for("cohort_tests.slips", cohort_id=cohort_id))
     slips = [(e, passes[e.id], personal_url(passes[e.id])) for e in people]
     return render_template(
         "assessments/slips.html", cohort=cohort, slips=[(e, p, url, qr_svg(url)) for e, p, url in slips]
