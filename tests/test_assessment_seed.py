@@ -35,7 +35,13 @@ def test_loader_gives_closed_trainings_results_and_the_running_one_an_open_post_
     ).one()
     assert post.status == "open"
 
-    before = (db.session.scalar(select(func.count(Question.id))), db.session.scalar(select(func.count(Attempt.id))))
+    before = (
+        db.session.scalar(select(func.count(Question.id))),
+        db.session.scalar(select(func.count(Attempt.id))),
+    )
     seed_assessments.load({"admin@cascade.demo": admin})
-    after = (db.session.scalar(select(func.count(Question.id))), db.session.scalar(select(func.count(Attempt.id))))
+    after = (
+        db.session.scalar(select(func.count(Question.id))),
+        db.session.scalar(select(func.count(Attempt.id))),
+    )
     assert before == after
