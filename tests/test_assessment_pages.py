@@ -132,4 +132,35 @@ def test_results_page_labels_both_normalized_gains_and_draws_the_chart(client, d
     sign_in(client, cohort.lead_trainer)
     page = client.get(f"/cohorts/{cohort.id}/results").text
     assert "<svg" in page
-    assert "(100 − pre)" in page or "(100 − mean pre)" in page
+    # Both normalized gains, each labelled with its formula (the page is in Ukrainian).
+    assert "(після − до)/(100 − до)" in page
+    assert "(середнє після − середнє до)/(100 − середнє до)" in page
+
+
+def test_course_results_by_trainer_show_only_cohorts_the_person_may_read(client, db, admin):
+    first = _scored_cohort(3, admin)
+    second = _scored_cohort(2, admin)
+    second.course = first.course
+    sign_in(client, first.lead_trainer)
+    mine = client.get(f"/courses/{first.course_id}/results")
+    assert mine.status_code == 200
+    assert first.lead_trainer.full_name in mine.text
+    assert second.lead_trainer.full_name not in mine.text
+    sign_in(client, admin)
+    everyone = client.get(f"/courses/{first.course_id}/results").text
+    assert first.lead_trainer.full_name in everyone and second.lead_trainer.full_name in everyone
+
+
+def test_course_results_run_the_same_queries_for_1_and_30_cohorts(client, db, admin, strict_loading):
+    counts = []
+    for size in (1, 30):
+        course = factories.CourseFactory()
+        for _ in range(size):
+            cohort, people = running_cohort(participants=2, course=course)
+            paper.enter_scores(people[0], {"pre": 40, "post": 80}, by=admin)
+        sign_in(client, admin)
+        with count_queries() as statements:
+            response = client.get(f"/courses/{course.id}/results")
+        assert response.status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1]

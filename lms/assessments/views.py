@@ -6,12 +6,15 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
-from lms.assessments import bank, bank_files
+from lms.assessments import analytics, bank, bank_files
 from lms.assessments.models import QUESTION_FORMS, QUESTION_KINDS
 from lms.assessments.scoring import __doc__ as scoring_rule
+from lms.cohorts.models import Cohort
 from lms.core.errors import NotFound, ValidationError
-from lms.core.permissions import can
+from lms.core.permissions import can, visible_cohorts
 from lms.extensions import db
 
 bp = Blueprint("assessments", __name__, template_folder="templates")
@@ -176,3 +179,23 @@ def confirm_import(course_id: int, token: str):
     path.unlink(missing_ok=True)
     flash(_("Questions imported: %(n)s.", n=len(created)), "success")
     return redirect(url_for("assessments.bank_page", course_id=course.id))
+
+
+@bp.get("/courses/<int:course_id>/results")
+def course_results_page(course_id: int):
+    """A course's results across the cohorts the person may read, by cohort and by trainer."""
+    course = bank.course_for(course_id, by=current_user, action="course.view")
+    query = visible_cohorts(
+        current_user,
+        select(Cohort)
+        .options(
+            selectinload(Cohort.co_trainers), joinedload(Cohort.district), joinedload(Cohort.lead_trainer)
+        )
+        .where(Cohort.course_id == course.id, Cohort.status.in_(("in_progress", "closed")))
+        .order_by(Cohort.start_date),
+    )
+    cohorts = [c for c in db.session.scalars(query).unique() if can(current_user, "results.view", c)]
+    overall, per_cohort, per_trainer = analytics.course_results(cohorts)
+    return render_template(
+        "assessments/course_results.html", course=course, overall=overall, groups=(per_cohort, per_trainer)
+    )
