@@ -164,3 +164,16 @@ def test_course_results_run_the_same_queries_for_1_and_30_cohorts(client, db, ad
         assert response.status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("kind", ["booklet", "answer-sheets"])
+def test_paper_booklet_and_answer_sheets_are_pdfs(client, db, admin, kind):
+    cohort, people = running_cohort(participants=2)
+    question(cohort.course, form="A", text="Куди подають заяву?")
+    sign_in(client, cohort.lead_trainer)
+    response = client.get(f"/cohorts/{cohort.id}/tests/pre/{kind}.pdf")
+    assert response.status_code == 200
+    assert response.data.startswith(b"%PDF")
+    stranger = factories.UserFactory(roles=["trainer"])
+    sign_in(client, stranger)
+    assert client.get(f"/cohorts/{cohort.id}/tests/pre/{kind}.pdf").status_code == 404

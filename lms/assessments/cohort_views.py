@@ -213,3 +213,23 @@ def results_xlsx(cohort_id: int):
     response.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response.headers["Content-Disposition"] = f'attachment; filename="cohort-{cohort.id}-results.xlsx"'
     return response
+
+
+@bp.get("/<int:cohort_id>/tests/<phase>/<kind>.pdf")
+def paper_pdf(cohort_id: int, phase: str, kind: str):
+    """The printable booklet or the participants' answer sheets for a phase."""
+    from lms.assessments import printouts
+
+    cohort = get_cohort(cohort_id, by=current_user, action="test.manage")
+    test = delivery.test_of(cohort, delivery.check_phase(phase))
+    form = request.args.get("form") if request.args.get("form") in ("A", "B") else test.form
+    if kind == "booklet":
+        data = printouts.booklet_pdf(cohort, phase, form)
+    elif kind == "answer-sheets":
+        data = printouts.answer_sheets_pdf(cohort, phase, form)
+    else:
+        raise NotFound()
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="cohort-{cohort.id}-{phase}-{kind}.pdf"'
+    return response
