@@ -319,4 +319,4 @@ def load_demo() -> dict[str, int]:
 
 
 # Each feature's demo data, in the order they build on each other: ``load(people) -> counts``.
-FEATURES = ["courses", "cohorts", "enrolment", "attendance", "certificates"]
+FEATURES = ["courses", "cohorts", "enrolment", "attendance", "assessments", "certificates", "cascade"]

@@ -38,17 +38,17 @@ def pass_for(enrollment: Enrollment) -> AccessPass:
     return access
 
 
-def passes_for(enrollments: list[Enrollment]) -> dict[int, AccessPass]:
-    """Passes for many people with two queries (for the roster slips)."""
+def passes_for(enrollments: list[Enrollment]) -> tuple[dict[int, AccessPass], bool]:
+    """Passes for many people in one query, making the missing ones; and whether any was made."""
     ids = [e.id for e in enrollments]
     found = {
         p.enrollment_id: p
         for p in db.session.scalars(select(AccessPass).where(AccessPass.enrollment_id.in_(ids)))
     }
-    for enrollment in enrollments:
-        if enrollment.id not in found:
-            found[enrollment.id] = pass_for(enrollment)
-    return found
+    missing = [e for e in enrollments if e.id not in found]
+    for enrollment in missing:
+        found[enrollment.id] = pass_for(enrollment)
+    return found, bool(missing)
 
 
 def is_valid_for_dates(cohort: Cohort, now: datetime | None = None) -> bool:

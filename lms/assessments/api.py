@@ -6,8 +6,8 @@ from flask_smorest import Blueprint
 
 from lms.api.common import PageArgs, page_of, paginate
 from lms.assessments import bank, delivery
+from lms.assessments.lookup import cohort_for as get_cohort
 from lms.assessments.models import QUESTION_FORMS, QUESTION_KINDS
-from lms.cohorts.lookup import get_cohort
 from lms.extensions import db
 
 blp = Blueprint("assessments_api", __name__, description="Question bank and pre/post tests")

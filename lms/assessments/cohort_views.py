@@ -1,16 +1,16 @@
 """Pages for a cohort's tests: open and close in the room (QR code and short link), who has
 started and submitted, extra time, paper entry in a keyboard grid, slips, and results."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.assessments import access, analytics, delivery, paper
 from lms.assessments.charts import pre_post_svg
+from lms.assessments.lookup import cohort_for as get_cohort
 from lms.assessments.models import Attempt
 from lms.assessments.views_common import personal_url, qr_svg, room_url
 from lms.cohorts.attendance import roster
-from lms.cohorts.lookup import get_cohort
 from lms.core.errors import DomainError, NotFound
 from lms.core.permissions import can
 from lms.extensions import db
@@ -106,8 +106,12 @@ def slips(cohort_id: int):
     """Printable personal slips: her name, her link as a QR code, and her short code."""
     cohort = get_cohort(cohort_id, by=current_user, action="test.manage")
     people = roster(cohort)
-    passes = access.passes_for(people)
-    db.session.commit()
+    passes, created = access.passes_for(people)
+    if created:
+        # Passes are made on first need; committing expires what the page would show, so
+        # show it from a fresh request.
+        db.session.commit()
+        return redirect(url_for("cohort_tests.slips", cohort_id=cohort_id))
     slips = [(e, passes[e.id], personal_url(passes[e.id])) for e in people]
     return render_template(
         "assessments/slips.html", cohort=cohort, slips=[(e, p, url, qr_svg(url)) for e, p, url in slips]
@@ -183,3 +187,49 @@ def _tests_panel_helpers():
         return delivery.tests_overview(cohort)
 
     return {"tests_panel": tests_panel}
+
+
+@bp.get("/<int:cohort_id>/results.xlsx")
+def results_xlsx(cohort_id: int):
+    """Per participant pre, post, gain, normalized gain and passed; names are neutralised
+    against formula injection."""
+    from lms.assessments.bank_files import xlsx_bytes
+
+    cohort = get_cohort(cohort_id, by=current_user, action="results.view")
+    figures = analytics.results_for([cohort])
+    header = [_("Participant"), _("Pre"), _("Post"), _("Gain"), _("Normalized gain"), _("Passed")]
+    rows = [
+        [
+            p.enrollment.user.full_name,
+            p.pre,
+            p.post,
+            p.gain,
+            p.normalized_gain,
+            "" if p.passed is None else p.passed,
+        ]
+        for p in figures.participants
+    ]
+    response = make_response(xlsx_bytes(header, rows))
+    response.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response.headers["Content-Disposition"] = f'attachment; filename="cohort-{cohort.id}-results.xlsx"'
+    return response
+
+
+@bp.get("/<int:cohort_id>/tests/<phase>/<kind>.pdf")
+def paper_pdf(cohort_id: int, phase: str, kind: str):
+    """The printable booklet or the participants' answer sheets for a phase."""
+    from lms.assessments import printouts
+
+    cohort = get_cohort(cohort_id, by=current_user, action="test.manage")
+    test = delivery.test_of(cohort, delivery.check_phase(phase))
+    form = request.args.get("form") if request.args.get("form") in ("A", "B") else test.form
+    if kind == "booklet":
+        data = printouts.booklet_pdf(cohort, phase, form)
+    elif kind == "answer-sheets":
+        data = printouts.answer_sheets_pdf(cohort, phase, form)
+    else:
+        raise NotFound()
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="cohort-{cohort.id}-{phase}-{kind}.pdf"'
+    return response

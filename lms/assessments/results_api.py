@@ -6,8 +6,8 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from lms.assessments import analytics, delivery, paper
+from lms.assessments.lookup import cohort_for as get_cohort
 from lms.assessments.models import Attempt
-from lms.cohorts.lookup import get_cohort
 from lms.core.errors import NotFound, ValidationError
 from lms.extensions import db
 

@@ -112,12 +112,18 @@ def _test_and_attempt(phase: str, *, start: bool):
 @bp.get("/<phase>")
 @public
 def attempt_page(phase: str):
-    try:
-        enrollment, test, attempt = _test_and_attempt(phase, start=True)
-    except delivery.TestUnavailable as unavailable:
-        flash(str(unavailable.message), "warning")
-        return redirect(url_for("take.home"))
-    db.session.commit()
+    enrollment = current_enrollment()
+    test = delivery.test_of(enrollment.cohort, delivery.check_phase(phase), create=False)
+    attempt = delivery.attempt_of(test, enrollment) if test is not None else None
+    if attempt is None:
+        try:
+            _test_and_attempt(phase, start=True)
+        except delivery.TestUnavailable as unavailable:
+            flash(str(unavailable.message), "warning")
+            return redirect(url_for("take.home"))
+        db.session.commit()
+        # Started: show it from a fresh request, as every later visit will be.
+        return redirect(url_for("take.attempt_page", phase=phase, mode=request.args.get("mode")))
     if attempt.submitted_at is not None:
         return render_template(
             "assessments/take/done.html", enrollment=enrollment, test=test, attempt=attempt

@@ -1,14 +1,20 @@
 """Pages: a course's question bank (list, add, edit) and its import and export."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import secrets
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
-from lms.assessments import bank
+from lms.assessments import analytics, bank, bank_files
 from lms.assessments.models import QUESTION_FORMS, QUESTION_KINDS
 from lms.assessments.scoring import __doc__ as scoring_rule
-from lms.core.errors import ValidationError
-from lms.core.permissions import can
+from lms.cohorts.models import Cohort
+from lms.core.errors import NotFound, ValidationError
+from lms.core.permissions import can, visible_cohorts
 from lms.extensions import db
 
 bp = Blueprint("assessments", __name__, template_folder="templates")
@@ -108,4 +114,88 @@ def _form_page(course, question, values, errors):
             forms=QUESTION_FORMS,
         ),
         status,
+    )
+
+
+def _upload_path(token: str) -> Path:
+    folder = Path(current_app.config["UPLOAD_DIR"]) / "question-banks"
+    folder.mkdir(parents=True, exist_ok=True)
+    if not token.isalnum():
+        raise NotFound()
+    return folder / f"{token}.bank"
+
+
+@bp.get("/courses/<int:course_id>/questions/export.<fmt>")
+def export_bank(course_id: int, fmt: str):
+    course = bank.course_for(course_id, by=current_user)
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound()
+    data = bank_files.export_csv(course) if fmt == "csv" else bank_files.export_xlsx(course)
+    response = make_response(data)
+    response.headers["Content-Type"] = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{course.code}-questions.{fmt}"'
+    return response
+
+
+@bp.route("/courses/<int:course_id>/questions/import", methods=["GET", "POST"])
+def import_bank(course_id: int):
+    """Upload a file and see every row's problems before anything is imported."""
+    course = bank.course_for(course_id, by=current_user, action="question.manage")
+    rows, token, error = None, None, None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        data = upload.stream.read(bank_files.MAX_BYTES + 1) if upload else b""
+        try:
+            rows = bank_files.parse_bank(data)
+            bank_files.check_rows(course, rows)
+        except ValidationError as problem:
+            error, rows = str(problem.message), None
+        else:
+            token = secrets.token_hex(16)
+            _upload_path(token).write_bytes(data)
+    return (
+        render_template("assessments/bank_import.html", course=course, rows=rows, token=token, error=error),
+        422 if error else 200,
+    )
+
+
+@bp.post("/courses/<int:course_id>/questions/import/<token>")
+def confirm_import(course_id: int, token: str):
+    course = bank.course_for(course_id, by=current_user, action="question.manage")
+    path = _upload_path(token)
+    if not path.exists():
+        raise NotFound()
+    rows = bank_files.parse_bank(path.read_bytes())
+    bank_files.check_rows(course, rows)
+    if any(row.problems for row in rows) and request.form.get("skip_invalid") != "1":
+        flash(_("Some rows have problems: correct the file, or import only the good rows."), "danger")
+        return redirect(url_for("assessments.import_bank", course_id=course.id))
+    created = bank_files.import_rows(course, rows, by=current_user)
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(_("Questions imported: %(n)s.", n=len(created)), "success")
+    return redirect(url_for("assessments.bank_page", course_id=course.id))
+
+
+@bp.get("/courses/<int:course_id>/results")
+def course_results_page(course_id: int):
+    """A course's results across the cohorts the person may read, by cohort and by trainer."""
+    course = bank.course_for(course_id, by=current_user, action="course.view")
+    query = visible_cohorts(
+        current_user,
+        select(Cohort)
+        .options(
+            selectinload(Cohort.co_trainers), joinedload(Cohort.district), joinedload(Cohort.lead_trainer)
+        )
+        .where(Cohort.course_id == course.id, Cohort.status.in_(("in_progress", "closed")))
+        .order_by(Cohort.start_date),
+    )
+    cohorts = [c for c in db.session.scalars(query).unique() if can(current_user, "results.view", c)]
+    overall, per_cohort, per_trainer = analytics.course_results(cohorts)
+    return render_template(
+        "assessments/course_results.html", course=course, overall=overall, groups=(per_cohort, per_trainer)
     )
