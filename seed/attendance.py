@@ -43,7 +43,9 @@ def _plan(cohort: Cohort, sessions: list[TrainingSession], people: list[Enrollme
     one or two people in a closed training."""
     minimum = cohort.course.min_attendance_percent
     below = set()
-    if demo_status(cohort) == "closed" and minimum > 0 and people:
+    # In a closed training one or two fall short, except in a training of trainers, whose
+    # graduates go on to train (the demo's cascade).
+    if demo_status(cohort) == "closed" and minimum > 0 and people and not cohort.course.is_tot:
         below = {e.id for e in rng.sample(people, 2 if len(people) >= 15 else 1)}
     plan = {}
     for enrollment in people:

@@ -2,11 +2,15 @@
 certificates (trainer certificates for the ToT, which accredit its graduates); then one
 certificate is revoked and one reissued after a name correction, as happens in a programme."""
 
+import random
+
 from sqlalchemy import func, select
 
+from lms.assessments.models import Attempt
+from lms.assessments.paper import enter_scores
 from lms.certificates import closing, issuance, services
 from lms.certificates.models import Certificate
-from lms.cohorts.models import Cohort
+from lms.cohorts.models import Cohort, Enrollment
 from lms.core.i18n import local_today
 from lms.core.jobs import run_job
 from lms.extensions import db
@@ -25,6 +29,7 @@ def load(people: dict) -> dict:
         .order_by(Cohort.start_date, Cohort.id)
     ).all()
     for cohort in finished:
+        _paper_scores_for_tot(cohort)
         if closing.closing_gaps(cohort):
             continue  # a register the demo left incomplete: the close page shows it
         job = closing.close_cohort(cohort, by=coordinator)
@@ -35,6 +40,27 @@ def load(people: dict) -> dict:
     db.session.flush()
     count = db.session.scalar(select(func.count(Certificate.id)))
     return {"certificates": count or 0}
+
+
+def _paper_scores_for_tot(cohort: Cohort) -> None:
+    """A training of trainers tests on paper: its scores are entered by the lead trainer."""
+    if not cohort.course.is_tot:
+        return
+    scored = db.session.scalar(
+        select(func.count(Attempt.id))
+        .join(Enrollment, Enrollment.id == Attempt.enrollment_id)
+        .where(Enrollment.cohort_id == cohort.id)
+    )
+    if scored:
+        return
+    rng = random.Random(f"tot-scores-{cohort.id}")  # reproducible demo, not security
+    for enrollment in db.session.scalars(
+        select(Enrollment).where(Enrollment.cohort_id == cohort.id, Enrollment.status == "enrolled")
+    ):
+        pre = rng.randint(45, 70)
+        enter_scores(
+            enrollment, {"pre": pre, "post": min(100, pre + rng.randint(20, 35))}, by=cohort.lead_trainer
+        )
 
 
 def _revoke_and_reissue(coordinator) -> None:
