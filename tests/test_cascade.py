@@ -4,7 +4,7 @@ headcounts, activation and dormancy at their boundaries, cycles refused, who see
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.cascade import lineage, metrics, services
 from lms.cascade.models import StepDownEvent, TrainerLineage
@@ -280,3 +280,27 @@ def test_the_pages_show_the_dashboard_a_trainer_and_the_event_form(client, db, s
     html = client.get(f"/cascade/trainers/{master.id}").get_data(as_text=True)
     assert child.full_name in html and 'data-testid="children"' in html
     assert client.get("/cascade/events").status_code == 200
+
+
+def test_the_demo_builds_three_generations_through_the_real_path(db):
+    from seed.demo import load_demo
+
+    load_demo()
+    generations = dict(
+        _db.session.execute(
+            select(TrainerLineage.generation, func.count()).group_by(TrainerLineage.generation)
+        ).all()
+    )
+    assert generations == {0: 2, 1: 2, 2: 4}
+    assert _db.session.scalar(select(func.count(StepDownEvent.id))) == 3
+    from lms.accounts.models import User
+
+    tkachenko = _db.session.scalar(select(User).where(User.email == "v.tkachenko@cascade.demo"))
+    assert tkachenko.id in metrics.activation(metrics.Scope(), TODAY)["dormant_ids"]
+    statuses = dict(
+        _db.session.execute(select(Certificate.status, func.count()).group_by(Certificate.status)).all()
+    )
+    assert statuses["revoked"] == 1 and statuses["superseded"] == 1
+    before = _db.session.scalar(select(func.count(Certificate.id)))
+    load_demo()
+    assert _db.session.scalar(select(func.count(Certificate.id))) == before
