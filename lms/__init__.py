@@ -20,6 +20,11 @@ BLUEPRINTS = [
     "lms.cohorts.enrolment_views:bp",
     "lms.cohorts.attendance_views:bp",
     "lms.privacy.views:bp",
+    "lms.assessments.views:bp",
+    "lms.assessments.cohort_views:bp",
+    "lms.assessments.take:bp",
+    "lms.certificates.views:bp",
+    "lms.cascade.views:bp",
 ]
 API_BLUEPRINTS = [
     "lms.core.api:blp",
@@ -30,6 +35,10 @@ API_BLUEPRINTS = [
     "lms.cohorts.enrolment_api:blp",
     "lms.cohorts.attendance_api:blp",
     "lms.privacy.api:blp",
+    "lms.assessments.api:blp",
+    "lms.assessments.results_api:blp",
+    "lms.certificates.api:blp",
+    "lms.cascade.api:blp",
 ]
 MODEL_MODULES = [
     "lms.core.models",
@@ -37,6 +46,9 @@ MODEL_MODULES = [
     "lms.accounts.models",
     "lms.courses.models",
     "lms.cohorts.models",
+    "lms.assessments.models",
+    "lms.certificates.models",
+    "lms.cascade.models",
 ]
 
 

@@ -7,7 +7,13 @@ from flask import Flask, has_app_context
 
 from lms.core.broker import use_atomic_filesystem_broker
 
-TASK_MODULES = ["lms.core.tasks", "lms.accounts.tasks", "lms.cohorts.tasks", "lms.privacy.tasks"]
+TASK_MODULES = [
+    "lms.core.tasks",
+    "lms.accounts.tasks",
+    "lms.cohorts.tasks",
+    "lms.privacy.tasks",
+    "lms.certificates.tasks",
+]
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -33,6 +33,7 @@ def register_cli(app) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(outbox_group)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(keys_group)
     app.cli.add_command(worker)
     app.cli.add_command(dev)
 
@@ -140,6 +141,19 @@ def outbox_relay():
     from lms.core.outbox import relay
 
     click.echo(f"Published {relay()} message(s).")
+
+
+@click.group("keys", help="The key that signs certificates' digital credentials.")
+def keys_group():
+    pass
+
+
+@keys_group.command("rotate")
+def keys_rotate():
+    """Make a new signing key current; the old public keys stay published."""
+    from lms.certificates.credential import rotate_key
+
+    click.echo(f"New signing key: {rotate_key()}")
 
 
 @click.command("worker")

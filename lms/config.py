@@ -73,6 +73,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_MAX_HOURS": int(os.environ.get("LMS_SESSION_MAX_HOURS", "12")),
         "REMEMBER_DAYS": int(os.environ.get("LMS_REMEMBER_DAYS", "30")),
         "TWO_FACTOR_PENDING_SECONDS": 5 * 60,
+        "CERTIFICATE_SERIAL_PREFIX": os.environ.get("LMS_CERTIFICATE_PREFIX", "CAS"),
+        "CERTIFICATE_ORGANISATION": os.environ.get("LMS_ORGANISATION", "Cascade LMS"),
+        "CERTIFICATE_ORGANISATION_EN": os.environ.get("LMS_ORGANISATION_EN", ""),
+        "CASCADE_ACTIVATION_DAYS": int(os.environ.get("LMS_ACTIVATION_DAYS", "90")),
         "API_TOKEN_DAYS": int(os.environ.get("LMS_API_TOKEN_DAYS", "365")),
         # A running job that has not reported progress for this long is presumed dead and put
         # back in the queue (lms.core.jobs); a job interrupted this many times is failed.
@@ -115,6 +119,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                 },
                 "apply-retention": {"task": "lms.privacy.apply_retention", "schedule": 24 * 60 * 60.0},
                 "recover-jobs": {"task": "lms.core.recover_jobs", "schedule": 30.0},
+                "reconcile-certificates": {"task": "lms.certificates.reconcile", "schedule": 60 * 60.0},
             },
         },
     }

@@ -18,6 +18,7 @@ from lms.cohorts.models import Attendance, Cohort, Enrollment, TrainingSession
 from lms.core.db import utcnow
 from lms.core.i18n import local_today
 from lms.extensions import db
+from seed.cohorts import demo_status
 
 LATE_NOTES = ["Запізнення через транспорт", "Затримали на роботі", "Прийшла після обіду"]
 ABSENT_NOTES = ["Лікарняний", "Службове відрядження", "Сімейні обставини", ""]
@@ -42,7 +43,9 @@ def _plan(cohort: Cohort, sessions: list[TrainingSession], people: list[Enrollme
     one or two people in a closed training."""
     minimum = cohort.course.min_attendance_percent
     below = set()
-    if cohort.status == "closed" and minimum > 0 and people:
+    # In a closed training one or two fall short, except in a training of trainers, whose
+    # graduates go on to train (the demo's cascade).
+    if demo_status(cohort) == "closed" and minimum > 0 and people and not cohort.course.is_tot:
         below = {e.id for e in rng.sample(people, 2 if len(people) >= 15 else 1)}
     plan = {}
     for enrollment in people:
@@ -92,7 +95,8 @@ def _mark_cohort(cohort: Cohort) -> None:
     rng = random.Random(  # nosec B311
         f"attendance-{cohort.course.code}-{cohort.start_date}"
     )  # reproducible demo data, not security
-    past = [s for s in cohort.sessions if s.date < today or (cohort.status == "closed" and s.date <= today)]
+    finished = demo_status(cohort, today) == "closed"
+    past = [s for s in cohort.sessions if s.date < today or (finished and s.date <= today)]
     plan = _plan(cohort, past, people, rng)
     marked = set(
         db.session.scalars(
@@ -103,7 +107,7 @@ def _mark_cohort(cohort: Cohort) -> None:
         if session.id in marked:
             continue
         statuses = {eid: plan[eid][index] for eid in plan}
-        paper = cohort.status == "closed" and rng.random() < 0.5
+        paper = finished and rng.random() < 0.5
         attendance.mark_attendance(
             session,
             by=cohort.lead_trainer,
@@ -113,7 +117,7 @@ def _mark_cohort(cohort: Cohort) -> None:
             now=_at(session, days_later=2 if paper else 0),
         )
     todays = [s for s in cohort.sessions if s.date == today and s.id not in marked]
-    if cohort.status == "in_progress" and todays:
+    if not finished and cohort.status == "in_progress" and todays:
         _first_check_ins(todays[0], people, rng)
 
 

@@ -17,13 +17,7 @@ from lms.extensions import db
 ADMIN = "admin@cascade.demo"
 MASTER_TRAINERS = ["n.bondarenko@cascade.demo", "a.shevchuk@cascade.demo"]
 TRAINERS = ["o.melnyk@cascade.demo", "v.tkachenko@cascade.demo"]
-TRAINER_COURSES = ["PTL-STATUS", "PTL-NEEDS", "PTL-MDG"]
 MASTER_GRANTED_ON = date(2023, 9, 1)
-TRAINER_GRANTED_ON = date(2024, 2, 15)
-TRAINER_NOTE = (
-    "Надано адміністратором до запуску сертифікатів: пройшла(-шов) ToT «Від серця до серця» у 2023 р.; "
-    "буде замінено акредитацією за сертифікатом тренера"
-)
 MASTER_NOTE = "Майстер-тренер(ка) програми (покоління 0)"
 
 # (title, title_en, hours) — shared by the four training-of-trainers courses around their content.
@@ -376,13 +370,16 @@ def load(people: dict) -> dict:
         spec = _tot_course(code, specs[target], days, content_hours, practice_hours)
         spec["accredits_course_ids"] = [by_code[target].id]
         _ensure_course(admin, spec, by_code)
+        tot = by_code[code]
+        if tot not in tot.accredits:
+            # Its graduates deliver the course and, in turn, this ToT: the cascade's next generation.
+            services.update_course(tot, by=admin, accredits_course_ids=[by_code[target].id, tot.id])
 
     for email in MASTER_TRAINERS:
         for course in by_code.values():
             _ensure_accreditation(admin, people[email], course, MASTER_GRANTED_ON, MASTER_NOTE)
-    for email in TRAINERS:
-        for code in TRAINER_COURSES:
-            _ensure_accreditation(admin, people[email], by_code[code], TRAINER_GRANTED_ON, TRAINER_NOTE)
+    # The demo's other trainers are accredited by their trainer certificates from the closed
+    # TOT-MDG training (seed/certificates.py), so that the cascade shows who trained them.
 
     trainer_ids = [people[email].id for email in MASTER_TRAINERS + TRAINERS]
     demo_codes = [spec["code"] for spec in COURSES] + [row[0] for row in TOT_COURSES]

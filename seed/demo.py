@@ -345,4 +345,7 @@ def load_demo() -> dict[str, int]:
 
 
 # Each feature's demo data, in the order they build on each other: ``load(people) -> counts``.
-FEATURES = ["courses", "cohorts", "enrolment", "attendance", "security", "jobs"]
+# The chain runs twice: trainings led by trainers whom a ToT certifies can only be planned once
+# its certificates are issued (every step leaves alone what is already there).
+CHAIN = ["cohorts", "enrolment", "attendance", "assessments", "certificates"]
+FEATURES = ["courses", "security", *CHAIN, *CHAIN, "jobs", "cascade"]

@@ -16,6 +16,7 @@ from lms.cohorts import enrolment
 from lms.cohorts.models import Cohort, Enrollment
 from lms.courses.models import Course
 from lms.extensions import db
+from seed.cohorts import demo_status
 
 DEMO_PARTICIPANT = "uchasnyk@cascade.demo"
 
@@ -66,10 +67,10 @@ def _cohort(code: str, status: str, index: int) -> Cohort | None:
     query = (
         select(Cohort)
         .join(Course, Cohort.course_id == Course.id)
-        .where(Course.code == code, Cohort.status == status)
+        .where(Course.code == code)
         .order_by(Cohort.start_date, Cohort.id)
     )
-    cohorts = db.session.scalars(query).all()
+    cohorts = [cohort for cohort in db.session.scalars(query) if demo_status(cohort) == status]
     return cohorts[index] if index < len(cohorts) else None
 
 

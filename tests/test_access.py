@@ -27,6 +27,17 @@ PUBLIC = {
     "static",
     "bootstrap.static",
     "calendar_feed.feed",
+    # A participant's test pages: her personal link or the room link with her code opens a
+    # limited session they check themselves (lms/assessments/take.py).
+    "take.personal_link",
+    "take.room",
+    "take.home",
+    "take.attempt_page",
+    "take.save_answer",
+    "take.submit",
+    "take.results",
+    "take.leave",
+    "take.left",
 }
 
 

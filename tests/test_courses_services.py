@@ -119,11 +119,19 @@ def test_tot_course_accredits_regular_courses_only(db, admin):
     with pytest.raises(ValidationError) as excinfo:
         services.update_course(tot, by=admin, accredits_course_ids=[regular.id, other_tot.id])
     assert "TOT-NEEDS" in excinfo.value.fields["accredits_course_ids"][0]
-    with pytest.raises(ValidationError) as excinfo:
-        services.update_course(tot, by=admin, accredits_course_ids=[tot.id])
-    assert problems(excinfo) == {"accredits_course_ids"}
     with pytest.raises(ValidationError):
         services.update_course(tot, by=admin, accredits_course_ids=[999999])
+
+
+def test_a_tot_course_may_accredit_itself_so_its_graduates_train_trainers(db, admin):
+    regular = factories.CourseFactory(code="PTL-STATUS")
+    tot = services.create_course(
+        by=admin, **course_values(code="TOT-STATUS", is_tot=True, accredits_course_ids=[regular.id])
+    )
+    services.update_course(tot, by=admin, accredits_course_ids=[regular.id, tot.id])
+    assert {course.code for course in tot.accredits} == {"PTL-STATUS", "TOT-STATUS"}
+    assert tot in services.accreditable_courses(tot.id)
+    assert tot not in services.accreditable_courses(None)
 
 
 def test_tot_course_must_name_what_it_accredits(db, admin):

@@ -241,8 +241,11 @@ def share_of_session_time(sessions: list[TrainingSession], attended_session_ids:
 def attendance_percent(enrollment: Enrollment) -> float:
     """Time attended (present or late) over the duration of all the cohort's sessions, in
     percent; 0 when the cohort has no sessions."""
+    # A session where the trainer recorded that no register was kept does not count either way.
     sessions = db.session.scalars(
-        select(TrainingSession).where(TrainingSession.cohort_id == enrollment.cohort_id)
+        select(TrainingSession).where(
+            TrainingSession.cohort_id == enrollment.cohort_id, TrainingSession.attendance_not_taken.is_(False)
+        )
     ).all()
     attended = set(
         db.session.scalars(

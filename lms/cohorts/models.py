@@ -2,7 +2,17 @@
 
 from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -101,6 +111,8 @@ class TrainingSession(db.Model):
     starts_at: Mapped[time]
     ends_at: Mapped[time]
     venue: Mapped[str] = mapped_column(String(255), default="")  # empty: the cohort's venue
+    # The trainer recorded that no register was kept (audited); closing does not wait for marks.
+    attendance_not_taken: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     cohort: Mapped[Cohort] = relationship(back_populates="sessions")
     modules = relationship("CourseModule", secondary=session_modules, order_by="CourseModule.position")

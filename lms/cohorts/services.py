@@ -237,6 +237,10 @@ def change_status(cohort: Cohort, status: str, *, by, reason: str | None = None)
             wanted=STATUS_LABELS[status],
         )
         raise Conflict(message, fields={"status": [message]})
+    if status == "closed":
+        from lms.certificates.closing import require_closable
+
+        require_closable(cohort)
     if status == "scheduled" and not cohort.sessions:
         raise ValidationError.on("status", _l("Add at least one session before scheduling the training."))
     reason = (reason or "").strip()
@@ -249,6 +253,10 @@ def change_status(cohort: Cohort, status: str, *, by, reason: str | None = None)
     audit.record(by, "cohort.status", cohort, before=before, after=status, reason=reason or None)
     if status == "cancelled":
         _email_cancellation(cohort)
+    if status == "closed":
+        from lms.certificates.closing import start_issuance
+
+        start_issuance(cohort, by=by)
     return cohort
 
 

@@ -16,6 +16,8 @@ NAVIGATION = [
     ("cohorts.calendar", _l("Calendar"), "cohort.list"),
     ("courses.index", _l("Courses"), "course.view"),
     ("courses.accreditations", _l("Accreditations"), "accreditation.view"),
+    ("certificates.index", _l("Certificates"), "certificate.list"),
+    ("cascade.index", _l("Cascade"), "cascade.view"),
     ("users_admin.index", _l("People"), "user.manage"),
     ("org.regions", _l("Geography"), "geography.admin"),
     ("audit.index", _l("Audit log"), "audit.view"),

@@ -17,7 +17,6 @@ course_accredits = Table(
     db.metadata,
     Column("tot_course_id", ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
     Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
-    CheckConstraint("tot_course_id <> course_id", name="not_itself"),
 )
 
 
@@ -116,7 +115,7 @@ class Accreditation(TimestampMixin, db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     source: Mapped[str] = mapped_column(String(12), default="admin")
     # Set when a trainer certificate granted it (the certificates feature adds the foreign key).
-    certificate_id: Mapped[int | None]
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id", ondelete="SET NULL"))
     source_cohort_id: Mapped[int | None] = mapped_column(
         ForeignKey("cohorts.id", ondelete="SET NULL"), index=True
     )

@@ -87,15 +87,14 @@ def list_courses(*, q: str = "", is_tot: bool | None = None, active: bool | None
     return query
 
 
-def accreditable_courses(exclude_id: int | None = None) -> list[Course]:
-    """Courses a ToT course may name: every regular (non-ToT) course, never the course itself."""
+def accreditable_courses(own_id: int | None = None) -> list[Course]:
+    """Courses a ToT course may name: every regular course, and the ToT course itself (so that
+    its graduates can deliver it in turn and the cascade grows generation by generation)."""
     query = (
         select(Course)
-        .where(Course.is_tot.is_(False))
+        .where(Course.is_tot.is_(False) | (Course.id == (own_id or 0)))
         .order_by(by_name(Course.title, Course.title_en), Course.code)
     )
-    if exclude_id is not None:
-        query = query.where(Course.id != exclude_id)
     return list(db.session.scalars(query))
 
 
@@ -264,9 +263,6 @@ def _accredited_targets(course: Course, values: dict, is_tot: bool, problem) -> 
     if not wanted:
         problem("accredits_course_ids", _l("Choose the course(s) this ToT course qualifies trainers for."))
         return None
-    if course.id is not None and course.id in wanted:
-        problem("accredits_course_ids", _l("A ToT course cannot accredit itself."))
-        return None
     targets = list(
         db.session.scalars(
             select(Course)
@@ -277,7 +273,8 @@ def _accredited_targets(course: Course, values: dict, is_tot: bool, problem) -> 
     if len(targets) != len(wanted):
         problem("accredits_course_ids", _l("Unknown course."))
         return None
-    tot_targets = [c.code for c in targets if c.is_tot]
+    # A ToT course may accredit itself (its graduates train trainers in turn), not another ToT.
+    tot_targets = [c.code for c in targets if c.is_tot and c.id != course.id]
     if tot_targets:
         problem(
             "accredits_course_ids",
@@ -521,6 +518,7 @@ def grant_accreditation(*, by, user_id: int, course_id: int, granted_on: date | 
     except IntegrityError:
         raise _already_accredited(user, course) from None
     audit.record(by, action, accreditation, user_id=user.id, course=course.code, before=before)
+    _refresh_lineage(user.id)
     _ensure_trainer_role(user, by=by)
     return accreditation
 
@@ -557,4 +555,12 @@ def revoke_accreditation(accreditation: Accreditation, *, by, reason: str) -> Ac
     accreditation.revoked_at = utcnow()
     accreditation.revoked_reason = reason
     audit.record(by, "accreditation.revoke", accreditation, reason=reason)
+    _refresh_lineage(accreditation.user_id)
     return accreditation
+
+
+def _refresh_lineage(user_id: int) -> None:
+    from lms.cascade.lineage import refresh_lineage  # the cascade builds on courses
+
+    db.session.flush()
+    refresh_lineage(user_id)

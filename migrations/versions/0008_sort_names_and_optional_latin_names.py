@@ -1,7 +1,7 @@
 """people's surname and surname-first sort name; institutions' English (Latin) name
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-28 07:20:00
 
 Existing people get the surname guessed from their full name as the app does on save
@@ -16,7 +16,7 @@ from lms.org.translit import transliterate
 
 
 revision = '0008'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

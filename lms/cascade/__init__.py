@@ -1,0 +1,1 @@
+"""The cascade: who trained whom over every generation, reach, activation and dormancy."""

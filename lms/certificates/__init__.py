@@ -1,0 +1,1 @@
+"""Certificates: issued by a job when a training closes, verifiable by anyone, revocable."""
