@@ -243,3 +243,30 @@ def test_a_trainings_certificates_download_as_one_zip_made_by_a_job(client, db):
     outsider = factories.UserFactory(roles=["trainer"])
     sign_in(client, outsider)
     assert client.get(f"/cohorts/{cohort.id}/certificates/zip/{job.id}/download").status_code == 404
+
+
+def test_after_erasure_the_verification_shows_only_that_the_certificate_is_valid(client, db):
+    from lms.privacy.services import erase_person
+
+    _cohort, (person,), (certificate,) = _closed()
+    name = certificate.holder_name
+    erase_person(person.user, by=factories.UserFactory(roles=["admin"]))
+    _db.session.flush()
+    body = client.get(f"/api/v1/verify/{certificate.verification_code}").get_json()
+    assert body == {"valid": True, "status": "valid"}
+    html = client.get(f"/verify/{certificate.verification_code}").get_data(as_text=True)
+    assert 'data-status="valid"' in html and name not in html
+
+
+def test_walking_codes_is_throttled_per_address_and_a_right_code_does_not_count(client, app, db):
+    _cohort, _people, (certificate,) = _closed()
+    app.config["VERIFY_MAX_MISSES"] = 3
+    try:
+        for _ in range(5):  # right codes give their slot back
+            assert client.get(f"/api/v1/verify/{certificate.verification_code}").status_code == 200
+        for n in range(3):
+            assert client.get(f"/api/v1/verify/wrong-{n}").status_code == 404
+        assert client.get("/api/v1/verify/wrong-4").status_code == 429
+        assert client.get(f"/verify/{certificate.verification_code}").status_code == 429
+    finally:
+        app.config["VERIFY_MAX_MISSES"] = 60

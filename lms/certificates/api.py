@@ -1,7 +1,7 @@
 """API: closing a training, certificates, public verification."""
 
 import marshmallow as ma
-from flask import Response, url_for
+from flask import Response, request, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -152,9 +152,11 @@ def get_credential(serial: str):
 @public
 def verify(code: str):
     """Public: whether a certificate is valid, with the holder, course and date — nothing more."""
-    certificate = services.by_code(code)
+    certificate = services.verify_code(code, request.remote_addr or "")
     if certificate is None:
         raise NotFound("No certificate has this code.")
+    if certificate.user.erased_at is not None:  # erased on request: the status alone
+        return {"valid": certificate.status == "valid", "status": certificate.status}
     return {
         "valid": certificate.status == "valid",
         "status": certificate.status,

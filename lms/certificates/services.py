@@ -226,7 +226,7 @@ def by_code(code: str) -> Certificate | None:
     return db.session.scalar(
         select(Certificate)
         .where(Certificate.verification_code == code)
-        .options(joinedload(Certificate.superseded_by))
+        .options(joinedload(Certificate.superseded_by), joinedload(Certificate.user))
     )
 
 
@@ -310,3 +310,25 @@ def open_flags(cohort_id: int) -> list[CertificateFlag]:
             .order_by(Certificate.number)
         )
     )
+
+
+VERIFY_WINDOW_SECONDS = 15 * 60
+
+
+def verify_code(code: str, ip: str) -> Certificate | None:
+    """The certificate with ``code`` for a public verifier, throttled per client address: wrong
+    codes count against the address (``VERIFY_MAX_MISSES`` in the window), so walking codes
+    soon answers 429 whatever the code; a right one gives its slot back."""
+    from lms.accounts import throttle
+    from lms.core.errors import TooManyRequests
+
+    keys = {throttle.key("verify-address", ip): current_app.config.get("VERIFY_MAX_MISSES", 60)}
+    if not throttle.take(keys, VERIFY_WINDOW_SECONDS):
+        raise TooManyRequests(
+            _l("Too many verification attempts from your address. Try again in 15 minutes.")
+        )
+    certificate = by_code(code)
+    if certificate is not None:
+        throttle.give_back(keys)
+        db.session.commit()
+    return certificate

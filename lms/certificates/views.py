@@ -28,7 +28,7 @@ def verify_form():
 @bp.get("/verify/<code>")
 @public
 def verify(code: str):
-    certificate = services.by_code(code.strip())
+    certificate = services.verify_code(code.strip(), request.remote_addr or "")
     return render_template("certificates/verify.html", certificate=certificate, code=code), (
         200 if certificate else 404
     )

@@ -117,7 +117,9 @@ def search_people(by, cohort: Cohort, query: str, *, limit: int = 20) -> list[Fo
             statement = statement.where(User.id.not_in(_staff_ids()))
     else:
         statement = statement.where(or_(matches, exact) if exact is not None else matches)
-    people = list(db.session.scalars(statement.order_by(by_name(User.sort_name), User.id).limit(limit)).unique())
+    people = list(
+        db.session.scalars(statement.order_by(by_name(User.sort_name), User.id).limit(limit)).unique()
+    )
     if not people:
         return []
     ids = [person.id for person in people]

@@ -79,5 +79,37 @@ REGISTRY: dict[str, PersonalData] = {
             "recovery_codes", "two-factor recovery codes", subject=("user_id",), secret=("code_hash",)
         ),
         PersonalData("security_settings", "who last changed the sign-in policy", actor=("updated_by_id",)),
+        PersonalData("question_versions", "test questions she wrote", actor=("created_by_id",)),
+        PersonalData(
+            "attempts",
+            "her pre/post tests and scores (kept on erasure: statistics)",
+            through=("enrollment_id", "enrollments"),
+            actor=("entered_by_id",),
+        ),
+        PersonalData(
+            "access_passes",
+            "her personal test links",
+            through=("enrollment_id", "enrollments"),
+            secret=("token", "code"),
+        ),
+        PersonalData(
+            "certificates",
+            "her certificates as printed (kept on erasure: the verification page then shows only "
+            "that the certificate is valid)",
+            subject=("user_id",),
+            actor=("issued_by_id",),
+        ),
+        PersonalData(
+            "trainer_lineage",
+            "her place in the cascade (who certified her)",
+            subject=("user_id",),
+            actor=("parent_id", "root_id"),
+        ),
+        PersonalData(
+            "step_down_events",
+            "step-down events she delivered",
+            subject=("trainer_id",),
+            actor=("created_by_id",),
+        ),
     )
 }

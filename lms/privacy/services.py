@@ -112,6 +112,7 @@ def erase_person(person: User, *, by, reason: str = "request") -> User:
     sessions.end_all(person)
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == person.id))
     person.erased_at = now
+    _erase_certificates(person)
     audit.record(by, "privacy.erase", person, reason=reason)
     db.session.flush()
     return person
@@ -153,3 +154,16 @@ def apply_retention(now: datetime | None = None) -> int:
     for person in people:
         erase_person(person, by=None, reason="retention")
     return len(people)
+
+
+def _erase_certificates(person: User) -> None:
+    """Her certificates stay valid, but no longer name her: the snapshot takes the pseudonym and
+    the stored documents are deleted. The SHA-256 of the original stays, so whoever holds her
+    PDF can still check it against the verification page, which then shows only the status."""
+    from lms.certificates.models import Certificate
+    from lms.certificates.render import stored_path
+
+    for certificate in db.session.scalars(select(Certificate).where(Certificate.user_id == person.id)):
+        stored_path(certificate).unlink(missing_ok=True)
+        certificate.holder_name = person.full_name
+        certificate.holder_name_latin = person.full_name_latin
