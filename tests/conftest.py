@@ -22,6 +22,9 @@ from lms.extensions import db as _db
 from tests import factories
 from tests.services import postgres_url, unavailable
 
+# Fixtures of the crash tests (workers, a private Redis), shared by every test module that needs them.
+pytest_plugins = ["tests.fault_fixtures"]
+
 
 def _worker_suffix() -> str:
     # The process id keeps parallel runs on one machine (xdist workers, developers) apart.
