@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from lms.assessments import delivery
+from lms.assessments import delivery, room
 from lms.assessments.completion import completion_status
 from lms.cohorts import attendance
 from lms.core.db import utcnow
@@ -107,7 +107,7 @@ def test_extra_time_for_one_person_lets_her_finish(setup, admin):
     test = delivery.open_test(cohort, "pre", by=admin, time_limit_minutes=10, now=start)
     attempt = delivery.start_attempt(test, slow, now=start)
     other_attempt = delivery.start_attempt(test, other, now=start)
-    delivery.extend_time(attempt, 5, by=admin, now=start)
+    room.extend_time(attempt, 5, by=admin, now=start)
     later = start + timedelta(minutes=12)
     delivery.save_answer(attempt, questions[0].id, _correct(attempt, questions[0].id), now=later)
     assert delivery.submit(attempt, now=later) == "submitted"

@@ -199,3 +199,16 @@ def test_the_test_page_runs_the_same_queries_for_1_and_30_items(client, db, admi
         assert page.text.count(" checked") == size
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def test_saving_an_answer_is_a_short_path(client, open_pre, strict_loading):
+    _cohort, (enrollment, _other), questions, _test = open_pre
+    _link(client, enrollment)
+    client.get("/t/pre", follow_redirects=True)
+    body = {"question_id": questions[0].id, "choice_ids": [questions[0].current.choices[1].id]}
+    with count_queries() as statements:
+        saved = client.post("/t/pre/answer", json=body)
+    assert saved.status_code == 200
+    # Her attempt (with test, enrolment, cohort), the version with its choices, the upsert.
+    queries = [s.split("\n")[0][:60] for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(queries) == 3, queries

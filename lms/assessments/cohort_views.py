@@ -5,7 +5,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.assessments import access, analytics, delivery, paper
+from lms.assessments import access, analytics, delivery, paper, room
 from lms.assessments.charts import pre_post_svg
 from lms.assessments.lookup import cohort_for as get_cohort
 from lms.assessments.models import Attempt
@@ -26,9 +26,7 @@ def _back(cohort_id: int):
 def tests_page(cohort_id: int):
     cohort = get_cohort(cohort_id, by=current_user, action="test.manage")
     overviews = delivery.tests_overview(cohort)
-    live = {
-        o.phase: delivery.live_status(o.test) for o in overviews if o.test and o.test.status != "not_open"
-    }
+    live = {o.phase: room.live_status(o.test) for o in overviews if o.test and o.test.status != "not_open"}
     rooms = {
         o.phase: (room_url(o.test), qr_svg(room_url(o.test)))
         for o in overviews
@@ -92,7 +90,7 @@ def extend_time(cohort_id: int, attempt_id: int):
         raise NotFound()
     minutes = request.form.get("minutes", "")
     try:
-        delivery.extend_time(attempt, int(minutes) if minutes.isdecimal() else 0, by=current_user)
+        room.extend_time(attempt, int(minutes) if minutes.isdecimal() else 0, by=current_user)
     except DomainError as error:
         flash(str(error.message), "danger")
     else:

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lms.assessments import rules  # noqa: F401 - registers the feature's permission rules
 from lms.assessments.models import (
@@ -197,6 +197,20 @@ def start_attempt(test: CohortTest, enrollment: Enrollment, *, now: datetime | N
     return attempt
 
 
+def attempt_for_phase(enrollment_id: int, phase: str) -> Attempt | None:
+    """Her attempt at a phase with its test, enrolment and cohort, in one query."""
+    return db.session.scalars(
+        select(Attempt)
+        .join(Attempt.test)
+        .join(Attempt.enrollment)
+        .join(Enrollment.cohort)
+        .options(
+            contains_eager(Attempt.test), contains_eager(Attempt.enrollment).contains_eager(Enrollment.cohort)
+        )
+        .where(Attempt.enrollment_id == enrollment_id, CohortTest.phase == phase)
+    ).first()
+
+
 def attempt_of(test: CohortTest, enrollment: Enrollment) -> Attempt | None:
     return db.session.scalars(
         select(Attempt).where(Attempt.test_id == test.id, Attempt.enrollment_id == enrollment.id)
@@ -293,16 +307,28 @@ def save_answer(
 
 
 def _version_for(attempt: Attempt, question_id: int) -> QuestionVersion:
-    """The version she answers: the one of her earlier answer, else the question's current one."""
-    existing = db.session.scalar(
-        select(Response.version_id).where(
-            Response.attempt_id == attempt.id, Response.question_id == question_id
-        )
+    """The version she answers: the one of her earlier answer, else the question's current one
+    (one query, with its choices: saving an answer is the busiest request of a test)."""
+    earlier = (
+        select(Response.version_id)
+        .where(Response.attempt_id == attempt.id, Response.question_id == question_id)
+        .scalar_subquery()
     )
-    if existing is not None:
-        return db.session.get(QuestionVersion, existing)
-    question = db.session.get(Question, question_id)
-    return question.current
+    current = (
+        select(QuestionVersion.id)
+        .join(Question, Question.id == QuestionVersion.question_id)
+        .where(QuestionVersion.question_id == question_id, QuestionVersion.number == Question.version)
+        .scalar_subquery()
+    )
+    return (
+        db.session.scalars(
+            select(QuestionVersion)
+            .options(joinedload(QuestionVersion.choices))
+            .where(QuestionVersion.id == func.coalesce(earlier, current))
+        )
+        .unique()
+        .one()
+    )
 
 
 def submit(attempt: Attempt, *, now: datetime | None = None) -> str:
@@ -359,40 +385,3 @@ def score_attempt(attempt: Attempt) -> float:
         .execution_options(synchronize_session=False)
     )
     return score
-
-
-def extend_time(attempt: Attempt, minutes: int, *, by, now: datetime | None = None) -> Attempt:
-    """Give one person more time (from her deadline, or from now if it has passed)."""
-    require(by, "test.manage", attempt.test.cohort)
-    if not 1 <= minutes <= 120:
-        raise ValidationError.on("minutes", _l("Extra time is between 1 and 120 minutes."))
-    if attempt.submitted_at is not None:
-        raise Conflict(_l("This attempt is already submitted."))
-    if attempt.test.status != "open":
-        raise Conflict(_l("This test is not open."))
-    now = now or utcnow()
-    base = max(attempt.deadline or now, now)
-    attempt.deadline = base + timedelta(minutes=minutes)
-    audit.record(by, "test.extend_time", attempt, minutes=minutes)
-    return attempt
-
-
-def live_status(test: CohortTest) -> list[tuple[Enrollment, Attempt | None, int]]:
-    """Each enrolled person with her attempt and how many answers she saved (two queries)."""
-    from lms.cohorts.attendance import roster
-
-    people = roster(test.cohort)
-    attempts = {
-        a.enrollment_id: a for a in db.session.scalars(select(Attempt).where(Attempt.test_id == test.id))
-    }
-    answered = dict(
-        db.session.execute(
-            select(Response.attempt_id, func.count(Response.id))
-            .join(Attempt, Attempt.id == Response.attempt_id)
-            .where(Attempt.test_id == test.id)
-            .group_by(Response.attempt_id)
-        ).all()
-    )
-    return [
-        (e, attempts.get(e.id), answered.get(attempts[e.id].id, 0) if e.id in attempts else 0) for e in people
-    ]

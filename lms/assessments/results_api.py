@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from lms.assessments import analytics, delivery, paper
+from lms.assessments import analytics, delivery, paper, room
 from lms.assessments.lookup import cohort_for as get_cohort
 from lms.assessments.models import Attempt
 from lms.core.errors import NotFound, ValidationError
@@ -228,6 +228,6 @@ def extend(data, attempt_id: int):
     if attempt is None:
         raise NotFound()
     get_cohort(attempt.test.cohort_id, by=current_user, action="test.manage")
-    delivery.extend_time(attempt, data["minutes"], by=current_user)
+    room.extend_time(attempt, data["minutes"], by=current_user)
     db.session.commit()
     return _attempt_dict(attempt)

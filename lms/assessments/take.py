@@ -109,6 +109,20 @@ def _test_and_attempt(phase: str, *, start: bool):
     return enrollment, test, attempt
 
 
+def _own_attempt(phase: str) -> Attempt:
+    """Her attempt at ``phase`` for the limited session, loaded in one query (answers are saved
+    one request each, so this path is kept short)."""
+    enrollment_id = session.get(SESSION_KEY)
+    attempt = (
+        delivery.attempt_for_phase(enrollment_id, delivery.check_phase(phase))
+        if isinstance(enrollment_id, int)
+        else None
+    )
+    if attempt is None or not access._usable(attempt.enrollment, None):
+        raise NotFound(_("You have not started this test."))
+    return attempt
+
+
 @bp.get("/<phase>")
 @public
 def attempt_page(phase: str):
@@ -145,7 +159,7 @@ def attempt_page(phase: str):
 @public
 def save_answer(phase: str):
     """Save one answer (JSON ``{"question_id", "choice_ids"}``) as soon as it is given."""
-    _enrollment, _test, attempt = _test_and_attempt(phase, start=False)
+    attempt = _own_attempt(phase)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationError(_("Send the answer as JSON."))
@@ -164,7 +178,7 @@ def save_answer(phase: str):
 @bp.post("/<phase>/submit")
 @public
 def submit(phase: str):
-    _enrollment, _test, attempt = _test_and_attempt(phase, start=False)
+    attempt = _own_attempt(phase)
     outcome = delivery.submit(attempt)
     db.session.commit()
     if outcome == "late":
