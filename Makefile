@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export LMS_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test install translations extract-messages db demo worker lint bench clean
+.PHONY: run test install translations extract-messages db demo worker lint bench bench-pages clean
 
 run: install translations db
 	$(BIN)/lms dev
