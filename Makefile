@@ -46,5 +46,9 @@ lint: install
 bench: install
 	$(BIN)/python bench/roster_import.py --rows 10000
 
+# Pages and API under wrk against a bare ceiling, on the local PostgreSQL (bench/README.md).
+bench-pages: install translations
+	$(BIN)/python bench/pages.py
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache
