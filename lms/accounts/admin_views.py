@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts import services
 from lms.accounts.forms import ROLE_LABELS, UserForm
@@ -38,7 +39,11 @@ def _fill_choices(form: UserForm) -> None:
 def index():
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
-    query = select(User).order_by(User.full_name)
+    query = (
+        select(User)
+        .options(selectinload(User.role_rows), selectinload(User.regions), joinedload(User.institution))
+        .order_by(User.full_name)
+    )
     if q:
         query = query.where(User.search_text.contains(q.casefold(), autoescape=True))
     if role in ROLES:

@@ -123,8 +123,13 @@ def upsert_marks(rows: list[dict], *, replace_statuses=ATTENDANCE_STATUSES) -> N
     )
     db.session.flush()
     db.session.execute(statement)
-    # The statement bypassed the ORM: loaded rows and collections are out of date now.
-    db.session.expire_all()
+    # The statement bypassed the ORM: loaded attendance rows and lists are out of date now. Only
+    # those are expired: expiring everything would reload the session and cohort in hand.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Attendance):
+            db.session.expire(obj)
+        elif isinstance(obj, TrainingSession | Enrollment):
+            db.session.expire(obj, ["attendance"])
 
 
 def mark_attendance(

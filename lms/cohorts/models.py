@@ -2,8 +2,19 @@
 
 from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from lms.core.db import TimestampMixin, in_values, utcnow
 from lms.extensions import db
@@ -100,8 +111,9 @@ class TrainingSession(db.Model):
 
     cohort: Mapped[Cohort] = relationship(back_populates="sessions")
     modules = relationship("CourseModule", secondary=session_modules, order_by="CourseModule.position")
+    # The database deletes the marks with their session (ON DELETE CASCADE): no need to load them.
     attendance: Mapped[list["Attendance"]] = relationship(
-        back_populates="session", cascade="all, delete-orphan"
+        back_populates="session", cascade="all, delete-orphan", passive_deletes=True
     )
 
     @property
@@ -153,3 +165,21 @@ class Attendance(db.Model):
 
     session: Mapped[TrainingSession] = relationship(back_populates="attendance")
     enrollment: Mapped[Enrollment] = relationship(back_populates="attendance")
+
+
+# Counts a list or an API shows with each cohort, computed by the database in the same statement
+# (``undefer`` them in the query) instead of loading every enrolment and session.
+Cohort.enrolled_count = column_property(
+    select(func.count(Enrollment.id))
+    .where(Enrollment.cohort_id == Cohort.id, Enrollment.status == "enrolled")
+    .correlate_except(Enrollment)
+    .scalar_subquery(),
+    deferred=True,
+)
+Cohort.session_count = column_property(
+    select(func.count(TrainingSession.id))
+    .where(TrainingSession.cohort_id == Cohort.id)
+    .correlate_except(TrainingSession)
+    .scalar_subquery(),
+    deferred=True,
+)

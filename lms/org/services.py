@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload
 
 from lms.core import audit
 from lms.core.errors import Conflict, NotFound, ValidationError
@@ -19,8 +20,10 @@ from lms.org.models import (
 )
 
 
-def get(model, object_id: int):
-    obj = db.session.get(model, object_id)
+def get(model, object_id: int, *options):
+    """The record, loaded with ``options`` (what its page shows); NotFound when there is none."""
+    query = select(model).where(model.id == object_id).options(*options)
+    obj = db.session.scalars(query).unique().one_or_none()
     if obj is None:
         raise NotFound()
     return obj
@@ -58,7 +61,8 @@ def scoped_regions(user) -> Select:
 
 
 def scoped_districts(user, region_id: int | None = None) -> Select:
-    query = select(District).join(Region).order_by(Region.name, District.name)
+    query = select(District).join(Region).options(contains_eager(District.region))
+    query = query.order_by(Region.name, District.name)
     scope = _scope(user)
     if scope is not None:
         query = query.where(District.region_id.in_(scope))
@@ -67,8 +71,17 @@ def scoped_districts(user, region_id: int | None = None) -> Select:
     return query
 
 
+def get_institution(institution_id: int) -> Institution | None:
+    """An institution with its district (its region comes from there), in one statement."""
+    query = (
+        select(Institution).where(Institution.id == institution_id).options(joinedload(Institution.district))
+    )
+    return db.session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+
+
 def scoped_institutions(user, *, region_id=None, district_id=None, type=None, q: str = "") -> Select:
-    query = select(Institution).join(District).order_by(Institution.name)
+    query = select(Institution).join(District).options(contains_eager(Institution.district))
+    query = query.order_by(Institution.name)
     scope = _scope(user)
     if scope is not None:
         query = query.where(District.region_id.in_(scope))
