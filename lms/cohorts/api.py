@@ -55,7 +55,7 @@ class CohortSchema(ma.Schema):
         allow_none=True, metadata={"description": "Required when PATCHing the status to cancelled."}
     )
     region_id = ma.fields.Integer(dump_only=True)
-    # Counted by the database in the statement that loads the cohort (``lookup.COUNTS``).
+    # Counted by the database in the statement that loads the cohort (``lookup.API``).
     enrolled_count = ma.fields.Integer(dump_only=True)
     session_count = ma.fields.Integer(dump_only=True)
 
@@ -116,13 +116,13 @@ def create_cohort(data):
     """Plan a cohort (a draft, or `scheduled` when sessions are given). 409 on a double booking."""
     cohort = services.create_cohort(by=current_user, **data)
     db.session.commit()
-    return lookup.get_cohort(cohort.id, options=lookup.COUNTS)
+    return lookup.get_cohort(cohort.id, load=lookup.API)
 
 
 @blp.route("/cohorts/<int:cohort_id>", methods=["GET"])
 @blp.response(200, CohortSchema)
 def get_cohort(cohort_id: int):
-    cohort = lookup.get_cohort(cohort_id, by=current_user, options=lookup.COUNTS)
+    cohort = lookup.get_cohort(cohort_id, by=current_user, load=lookup.API)
     require(current_user, "cohort.view", cohort)
     return cohort
 
@@ -136,7 +136,7 @@ def update_cohort(data, cohort_id: int):
     cohort = lookup.get_cohort(cohort_id, by=current_user)
     services.update_cohort(cohort, by=current_user, **data)
     db.session.commit()
-    return lookup.get_cohort(cohort.id, options=lookup.COUNTS)
+    return lookup.get_cohort(cohort.id, load=lookup.API)
 
 
 @blp.route("/cohorts/<int:cohort_id>/sessions", methods=["GET"])

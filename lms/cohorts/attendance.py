@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -311,11 +311,14 @@ class CohortAttendance:
 def cohort_attendance_summary(cohort: Cohort) -> CohortAttendance:
     """Participants × sessions with each mark, every person's percent and rule, and per-session
     tallies, read with a fixed number of queries whatever the size of the cohort."""
-    sessions = db.session.scalars(
-        select(TrainingSession)
-        .where(TrainingSession.cohort_id == cohort.id)
-        .order_by(TrainingSession.date, TrainingSession.starts_at)
-    ).all()
+    if "sessions" in inspect(cohort).dict:  # the cohort's page loaded them already
+        sessions = list(cohort.sessions)
+    else:
+        sessions = db.session.scalars(
+            select(TrainingSession)
+            .where(TrainingSession.cohort_id == cohort.id)
+            .order_by(TrainingSession.date, TrainingSession.starts_at)
+        ).all()
     people = roster(cohort)
     enrolled_ids = {e.id for e in people}
     marks: dict[tuple[int, int], str] = {

@@ -74,7 +74,7 @@ def index():
 
 @bp.get("/<int:cohort_id>")
 def detail(cohort_id: int):
-    cohort = lookup.get_cohort(cohort_id, by=current_user, options=lookup.PAGE)
+    cohort = lookup.get_cohort(cohort_id, by=current_user, load=lookup.PAGE)
     require(current_user, "cohort.view", cohort)
     return render_template(
         "cohorts/detail.html",
