@@ -111,7 +111,7 @@ def cohort_query(
         joinedload(Cohort.course),
         joinedload(Cohort.lead_trainer),
         joinedload(Cohort.community),
-        selectinload(Cohort.co_trainers),
+        joinedload(Cohort.co_trainers),
         undefer(Cohort.enrolled_count),
         undefer(Cohort.session_count),
     ).order_by(finished, upcoming_first, Cohort.start_date.desc(), Cohort.id.desc())
