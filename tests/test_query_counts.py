@@ -107,6 +107,30 @@ def sessions_api(n):
     return cohort.lead_trainer, f"/api/v1/cohorts/{cohort.id}/sessions"
 
 
+def _cohort_with_sessions(n):
+    cohort = factories.CohortFactory(status="draft")
+    for i in range(n):
+        factories.TrainingSessionFactory(cohort=cohort, date=cohort.start_date + timedelta(days=i))
+    _db.session.flush()
+    return cohort
+
+
+def cohort_edit_page(n):
+    cohort = _cohort_with_sessions(n)
+    return cohort.lead_trainer, f"/cohorts/{cohort.id}/edit"
+
+
+def session_page(n):
+    cohort = _cohort_with_sessions(n)
+    return cohort.lead_trainer, f"/cohorts/{cohort.id}/sessions/{cohort.sessions[0].id}"
+
+
+def calendar_feed(n):
+    trainer, _ = _trainer_with_cohorts(n)
+    trainer.calendar_token = f"feed-token-{n}"
+    return trainer, f"/calendar/{trainer.calendar_token}.ics"
+
+
 def calendar_page(n):
     trainer, _ = _trainer_with_cohorts(n, start=date.today().replace(day=1))
     return trainer, "/cohorts/calendar"
@@ -293,7 +317,10 @@ ROUTES = [
     Route("cohort page for a participant", cohort_page_for_a_participant),
     Route("cohort API", cohort_api),
     Route("sessions API", sessions_api),
+    Route("cohort edit page", cohort_edit_page),
+    Route("session page", session_page),
     Route("calendar page", calendar_page),
+    Route("calendar feed", calendar_feed),
     Route("enrolment list page", enrolment_list_page),
     Route("enrolment list API", enrolment_list_api),
     Route("attendance grid page", attendance_grid_page),
