@@ -6,7 +6,7 @@ export LMS_INSTANCE_PATH ?= $(CURDIR)/instance
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations extract-messages db demo worker lint security audit-deps constraints bench clean
+.PHONY: run test install translations extract-messages db demo worker lint security audit-deps constraints bench bench-pages clean
 
 run: install translations db
 	$(BIN)/lms dev --host $(HOST) --port $(PORT)
@@ -66,6 +66,10 @@ constraints: install
 
 bench: install
 	$(BIN)/python bench/roster_import.py --rows 10000
+
+# Pages and API under wrk against a bare ceiling, on the local PostgreSQL (bench/README.md).
+bench-pages: install translations
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

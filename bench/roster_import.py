@@ -18,6 +18,7 @@ import logging
 import os
 import random
 import resource
+import secrets
 import shutil
 import subprocess
 import sys
@@ -220,6 +221,7 @@ def measure(database: str, instance: Path, roster: Path, trace: bool) -> dict:
     return figures
 
 
+RUN_TOKEN = secrets.token_hex(4)
 POSTGRES_URL: str | None = None  # set by --postgres: the same run on PostgreSQL
 
 
@@ -256,10 +258,10 @@ class Databases:
     def _create(self, label: str, template: str | None) -> str:
         import sqlalchemy as sa
 
-        name = f"roster_bench_{label}_{os.getpid()}"
+        # A random token as well as the pid: a run creates and drops only its own databases.
+        name = f"roster_bench_{label}_{os.getpid()}_{RUN_TOKEN}"
         engine = self._admin()
         with engine.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             suffix = f' TEMPLATE "{template}"' if template else ""
             connection.execute(sa.text(f'CREATE DATABASE "{name}"{suffix}'))
         engine.dispose()

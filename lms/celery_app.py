@@ -31,16 +31,19 @@ def celery_init_app(app: Flask) -> Celery:
                 return self._run_in_context(args, kwargs)
 
         def _run_in_context(self, args, kwargs):
+            from lms.core.db import writing
             from lms.core.outbox import publish_ready
             from lms.extensions import db
 
-            try:
-                result = self.run(*args, **kwargs)
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                raise
-            publish_ready()
+            # Tasks write: on SQLite they take the write lock when their transaction begins.
+            with writing():
+                try:
+                    result = self.run(*args, **kwargs)
+                    db.session.commit()
+                except Exception:
+                    db.session.rollback()
+                    raise
+                publish_ready()
             return result
 
     for folder in app.config["CELERY"].get("broker_transport_options", {}).values():

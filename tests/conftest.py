@@ -24,11 +24,13 @@ from tests.services import postgres_url, unavailable
 
 # Fixtures of the crash tests (workers, a private Redis), shared by every test module that needs them.
 pytest_plugins = ["tests.fault_fixtures"]
+# Made once per process: two runs on one machine (a developer and CI, xdist workers) never share
+# a database name, so each creates and drops only its own (a pid alone can be reused).
+_RUN_TOKEN = secrets.token_hex(4)
 
 
 def _worker_suffix() -> str:
-    # The process id keeps parallel runs on one machine (xdist workers, developers) apart.
-    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}_{_RUN_TOKEN}"
 
 
 def drop_postgres_database(url: str) -> None:
@@ -42,7 +44,7 @@ def drop_postgres_database(url: str) -> None:
 def _fresh_postgres_database(base_url: str, name: str) -> str:
     admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        # No DROP first: the name is this run's own, and a clash must fail, not wipe another run.
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return sa.engine.make_url(base_url).set(database=name).render_as_string(hide_password=False)
@@ -68,6 +70,8 @@ def app_config(database_url: str, instance_path: Path, **extra) -> dict:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SERVER_NAME": None,
         "CELERY": {"task_always_eager": True, "broker_url": "memory://"},
+        # A lazy load during a request fails every test: pages load what they show up front.
+        "LMS_STRICT_LOADING": True,
     }
     config.update(extra)
     return config
@@ -166,9 +170,10 @@ def client(app):
 @pytest.fixture
 def strict_loading(app):
     """A lazy load that runs SQL during a request raises ``LazyLoadError`` in this test."""
+    before = app.config.get("LMS_STRICT_LOADING", False)
     app.config["LMS_STRICT_LOADING"] = True
     yield
-    app.config["LMS_STRICT_LOADING"] = False
+    app.config["LMS_STRICT_LOADING"] = before
 
 
 @pytest.fixture

@@ -384,9 +384,13 @@ def test_panel_is_empty_for_a_participant(app, db):
     with app.test_request_context():
         from flask_login import login_user
 
-        login_user(olha.user)
+        from lms.accounts.services import signed_in_person
+        from lms.cohorts.lookup import get_cohort
+
+        # Loaded as a request loads them: the person by the user loader, the cohort by the page.
+        login_user(signed_in_person(olha.user.id))
         html = app.jinja_env.get_template("cohorts/_attendance_panel.html").render(
-            cohort=cohort, **_context(app)
+            cohort=get_cohort(cohort.id), **_context(app)
         )
     assert html.strip() == ""
 

@@ -3,9 +3,14 @@
 import re
 from datetime import time, timedelta
 
-from lms.cohorts import attendance, kit
+from lms.cohorts import attendance, kit, lookup
 from tests import factories
 from tests.conftest import sign_in
+
+
+def _kit(cohort) -> bytes:
+    """The kit of ``cohort`` loaded as the page loads it (``lookup``), under strict loading."""
+    return kit.session_kit_pdf(lookup.get_cohort(cohort.id))
 
 
 def page_count(pdf: bytes) -> int:
@@ -46,7 +51,7 @@ def test_kit_is_a_pdf_with_a_cover_and_one_sheet_per_session(client, db):
 def test_kit_for_many_participants_repeats_the_sheet_over_several_pages(app, db):
     cohort = training(people=200, days=2)
     with app.test_request_context():
-        pdf = kit.session_kit_pdf(cohort)
+        pdf = _kit(cohort)
     assert pdf.startswith(b"%PDF")
     pages = page_count(pdf)
     # 205 signing rows of 10 mm do not fit on fewer than 8 A4 pages per session.
@@ -57,7 +62,7 @@ def test_kit_for_many_participants_repeats_the_sheet_over_several_pages(app, db)
 def test_kit_for_a_training_without_sessions_is_the_cover_alone(app, db):
     cohort = factories.CohortFactory()
     with app.test_request_context():
-        pdf = kit.session_kit_pdf(cohort)
+        pdf = _kit(cohort)
     assert page_count(pdf) == 1
 
 
@@ -65,7 +70,7 @@ def test_kit_renders_cyrillic_names_with_the_bundled_font(app, db):
     cohort = training(people=3, days=1)
     factories.TrainingSessionFactory(cohort=cohort, starts_at=time(18), ends_at=time(20))
     with app.test_request_context():
-        pdf = kit.session_kit_pdf(cohort)
+        pdf = _kit(cohort)
     # fpdf2 refuses characters its font cannot show; DejaVu has every Ukrainian letter.
     assert page_count(pdf) == 1 + 2
     assert re.search(rb"/BaseFont\s*/[A-Z]{6}\+DejaVuSans", pdf), "a subset of DejaVu Sans is embedded"

@@ -22,7 +22,7 @@ def _person_with_unloaded_institution() -> User:
 
 def test_a_lazy_load_during_a_request_fails_under_strict_loading(app: Flask, db, strict_loading):
     user = _person_with_unloaded_institution()
-    with app.test_request_context(), pytest.raises(LazyLoadError):
+    with app.test_request_context(), pytest.raises(LazyLoadError, match=r"User\.institution"):
         _ = user.institution
 
 
@@ -30,10 +30,15 @@ def test_the_same_lazy_load_passes_outside_a_request(app: Flask, db, strict_load
     assert _person_with_unloaded_institution().institution is not None
 
 
-def test_the_same_lazy_load_passes_when_strict_loading_is_off(app: Flask, db):
+def test_the_same_lazy_load_passes_when_strict_loading_is_off(app: Flask, db, monkeypatch):
+    monkeypatch.setitem(app.config, "LMS_STRICT_LOADING", False)
     user = _person_with_unloaded_institution()
     with app.test_request_context():
         assert user.institution is not None
+
+
+def test_strict_loading_is_on_for_every_test(app: Flask):
+    assert app.config["LMS_STRICT_LOADING"] is True
 
 
 def test_count_queries_sees_each_statement(app: Flask, db):

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts import (
     audit_texts,  # noqa: F401 - registers how this feature's actions read
@@ -52,7 +53,11 @@ def _warn_about_name(user: User) -> None:
 def index():
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
-    query = select(User).order_by(by_name(User.sort_name), User.id)
+    query = (
+        select(User)
+        .options(selectinload(User.role_rows), selectinload(User.regions), joinedload(User.institution))
+        .order_by(by_name(User.sort_name), User.id)
+    )
     if q:
         query = query.where(User.search_text.contains(q.casefold(), autoescape=True))
     if role in ROLES:

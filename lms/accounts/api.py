@@ -5,6 +5,7 @@ from flask import request
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lms.accounts import names, onboarding, services, signin
 from lms.accounts.models import ROLES, User, UserRole
@@ -114,7 +115,7 @@ def me():
 def list_users(args):
     """People (admins)."""
     require(current_user, "user.manage")
-    query = select(User).order_by(User.id)
+    query = select(User).options(selectinload(User.role_rows), selectinload(User.regions)).order_by(User.id)
     if args["q"]:
         query = query.where(User.search_text.contains(args["q"].casefold(), autoescape=True))
     if args["role"]:
@@ -131,7 +132,7 @@ def create_user(data):
     user = services.create_user(by=current_user, **data)
     onboarding.queue_welcome(user, by=current_user)
     db.session.commit()
-    return user
+    return services.person(user.id)
 
 
 @blp.route("/users/<int:user_id>", methods=["GET"])
@@ -147,12 +148,12 @@ def update_user(data, user_id: int):
     user = _visible_user(user_id)
     services.update_user(user, by=current_user, **data)
     db.session.commit()
-    return user
+    return services.person(user.id)
 
 
 def _visible_user(user_id: int) -> User:
     """A person the caller may see; others are not found, so ids reveal nothing."""
-    user = db.session.get(User, user_id)
+    user = services.person(user_id)
     if user is None or not can(current_user, "user.view", user):
         raise NotFound()
     return user

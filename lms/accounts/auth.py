@@ -1,8 +1,10 @@
 """How a request is tied to a person: the session cookie for pages, a bearer token for the API."""
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, g, has_request_context, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
 
 from lms.accounts import services, sessions, two_factor
 from lms.accounts.models import User
@@ -49,3 +51,17 @@ def init_login(app: Flask, login_manager) -> None:
         if current_user.is_authenticated and two_factor.must_enrol(current_user):
             return redirect(url_for("security.two_factor_page"))
         return None
+
+@event.listens_for(Session, "after_soft_rollback")
+def _reload_signed_in_person(session, previous_transaction) -> None:
+    """A view that rolls back (a refused form) expires everything, the signed-in person too; the
+    page it then renders asks her roles again. Read her back with them in one statement, as the
+    user loader does, rather than lazily."""
+    if not has_request_context() or not session.is_active:
+        return
+    user = g.get("_login_user")
+    if not isinstance(user, User):
+        return
+    state = inspect(user)
+    if state.session is session and state.expired_attributes:
+        services.person(user.id)

@@ -65,8 +65,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     search_text: Mapped[str] = mapped_column(String(700), default="", index=True)
 
     institution: Mapped[Institution | None] = relationship()
-    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
-    regions: Mapped[list[Region]] = relationship(secondary=coordinator_regions, lazy="selectin")
+    # Loaded where they are needed (``services.with_person``): not with every person a page lists.
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan")
+    regions: Mapped[list[Region]] = relationship(secondary=coordinator_regions)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -7,13 +7,15 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts import names, passwords, sessions
 from lms.accounts.models import ROLES, ApiToken, User, hash_token
 from lms.core import audit
-from lms.core.db import utcnow
+from lms.core.db import utcnow, writing
 from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.permissions import can, require
 from lms.core.text import refuse_control_characters
@@ -54,7 +56,7 @@ def _limited(value: str | None, field: str, max_length: int) -> str:
 
 
 def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = person(user_id)
     if user is None:
         raise NotFound(_l("No such person."))
     return user
@@ -248,15 +250,57 @@ def create_token(user: User, *, name: str = "", days: int | None = None) -> tupl
     return token, plain
 
 
+def with_person(query: Select, user_path=None) -> Select:
+    """``query`` loading the person (at ``user_path``, or the User selected) with her roles and
+    regions joined in, so that the signed-in person costs one statement."""
+    if user_path is None:
+        return query.options(joinedload(User.role_rows), joinedload(User.regions))
+    return query.options(
+        joinedload(user_path).joinedload(User.role_rows), joinedload(user_path).joinedload(User.regions)
+    )
+
+
+def person(user_id: int) -> User | None:
+    """A person with her roles and regions, in one statement (fresh, also after a commit)."""
+    query = with_person(select(User).where(User.id == user_id)).execution_options(populate_existing=True)
+    return db.session.scalars(query).unique().one_or_none()
+
+
+def signed_in_person(user_id: int) -> User | None:
+    """The person behind a browser session, roles and regions included: one statement."""
+    return db.session.scalars(with_person(select(User).where(User.id == user_id))).unique().one_or_none()
+
+
 def user_for_token(plain: str) -> User | None:
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+    """The person behind an API token, roles and regions included: one statement (and, at most
+    every few minutes per token, one UPDATE of when it was last used)."""
+    query = with_person(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)), ApiToken.user)
+    token = db.session.scalars(query).unique().one_or_none()
     if token is None or not token.is_usable or not token.user.active:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        token.last_used_at = now  # written at most every few minutes to keep reads cheap
-        db.session.commit()
+        _touch(token, now)
     return token.user
+
+
+def _touch(token: ApiToken, now) -> None:
+    # Committing would expire the person just loaded (and reloading her costs statements), so
+    # these commits keep what is loaded: it was read in this transaction and is current. The
+    # read transaction ends first so that, on SQLite, the write starts as a writer (``writing``).
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+        with writing():
+            session.execute(
+                update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now),
+                execution_options={"synchronize_session": False},
+            )
+            session.commit()
+    finally:
+        session.expire_on_commit = keep
+    set_committed_value(token, "last_used_at", now)
 
 
 def revoke_token(token_id: int, *, by) -> ApiToken:

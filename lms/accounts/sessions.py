@@ -68,10 +68,18 @@ def load(cookie_value: str) -> User | None:
     nonce, _, session_id = rest.partition(":")
     if not user_id.isdigit() or not session_id:
         return None
-    record = db.session.scalar(
-        select(UserSession)
-        .options(joinedload(UserSession.user))
-        .where(UserSession.id == session_id, UserSession.user_id == int(user_id))
+    # The session, the person, her roles and regions: one statement per request.
+    record = (
+        db.session.scalars(
+            select(UserSession)
+            .options(
+                joinedload(UserSession.user).joinedload(User.role_rows),
+                joinedload(UserSession.user).joinedload(User.regions),
+            )
+            .where(UserSession.id == session_id, UserSession.user_id == int(user_id))
+        )
+        .unique()
+        .one_or_none()
     )
     if record is None or record.expires_at <= utcnow():
         return None

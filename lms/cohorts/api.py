@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lms.api.common import PageArgs, page_of, paginate
 from lms.cohorts import lookup, services
@@ -58,14 +59,9 @@ class CohortSchema(ma.Schema):
         allow_none=True, metadata={"description": "Required when PATCHing the status to cancelled."}
     )
     region_id = ma.fields.Integer(dump_only=True)
-    enrolled_count = ma.fields.Method("_enrolled_count", dump_only=True)
-    session_count = ma.fields.Method("_session_count", dump_only=True)
-
-    def _enrolled_count(self, cohort) -> int:
-        return sum(1 for enrollment in cohort.enrollments if enrollment.status == "enrolled")
-
-    def _session_count(self, cohort) -> int:
-        return len(cohort.sessions)
+    # Counted by the database in the statement that loads the cohort (``lookup.API``).
+    enrolled_count = ma.fields.Integer(dump_only=True)
+    session_count = ma.fields.Integer(dump_only=True)
 
     @ma.post_dump(pass_original=True)
     def _co_trainers(self, data, original, **kwargs):
@@ -132,13 +128,13 @@ def create_cohort(data):
     """Plan a cohort (a draft, or `scheduled` when sessions are given). 409 on a double booking."""
     cohort = services.create_cohort(by=current_user, **data)
     db.session.commit()
-    return cohort
+    return lookup.get_cohort(cohort.id, load=lookup.API)
 
 
 @blp.route("/cohorts/<int:cohort_id>", methods=["GET"])
 @blp.response(200, CohortSchema)
 def get_cohort(cohort_id: int):
-    cohort = lookup.get_cohort(cohort_id, by=current_user)
+    cohort = lookup.get_cohort(cohort_id, by=current_user, load=lookup.API)
     require(current_user, "cohort.view", cohort)
     return cohort
 
@@ -152,7 +148,7 @@ def update_cohort(data, cohort_id: int):
     cohort = lookup.get_cohort(cohort_id, by=current_user)
     services.update_cohort(cohort, by=current_user, **data)
     db.session.commit()
-    return cohort
+    return lookup.get_cohort(cohort.id, load=lookup.API)
 
 
 @blp.route("/cohorts/<int:cohort_id>/sessions", methods=["GET"])
@@ -164,6 +160,7 @@ def list_sessions(args, cohort_id: int):
     query = (
         select(TrainingSession)
         .where(TrainingSession.cohort_id == cohort.id)
+        .options(selectinload(TrainingSession.modules))
         .order_by(TrainingSession.date, TrainingSession.starts_at)
     )
     return paginate(query, args)
@@ -177,7 +174,7 @@ def create_session(data, cohort_id: int):
     cohort = lookup.get_cohort(cohort_id, by=current_user)
     session = services.add_session(cohort, by=current_user, **data)
     db.session.commit()
-    return session
+    return lookup.get_session(session.id)
 
 
 @blp.route("/sessions/<int:session_id>", methods=["PATCH"])
@@ -187,6 +184,7 @@ def update_session(data, session_id: int):
     session = lookup.get_session(session_id, by=current_user)
     services.update_session(session, by=current_user, **data)
     db.session.commit()
+    session = lookup.get_session(session.id)
     return session
 
 

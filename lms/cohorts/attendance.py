@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -105,8 +105,13 @@ def upsert_marks(rows: list[dict], *, replace_statuses=ATTENDANCE_STATUSES) -> N
     )
     db.session.flush()
     db.session.execute(statement)
-    # The statement bypassed the ORM: loaded rows and collections are out of date now.
-    db.session.expire_all()
+    # The statement bypassed the ORM: loaded attendance rows and lists are out of date now. Only
+    # those are expired: expiring everything would reload the session and cohort in hand.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Attendance):
+            db.session.expire(obj)
+        elif isinstance(obj, TrainingSession | Enrollment):
+            db.session.expire(obj, ["attendance"])
 
 
 def mark_attendance(
@@ -311,11 +316,14 @@ class CohortAttendance:
 def cohort_attendance_summary(cohort: Cohort) -> CohortAttendance:
     """Participants × sessions with each mark, every person's percent and rule, and per-session
     tallies, read with a fixed number of queries whatever the size of the cohort."""
-    sessions = db.session.scalars(
-        select(TrainingSession)
-        .where(TrainingSession.cohort_id == cohort.id)
-        .order_by(TrainingSession.date, TrainingSession.starts_at)
-    ).all()
+    if "sessions" in inspect(cohort).dict:  # the cohort's page loaded them already
+        sessions = list(cohort.sessions)
+    else:
+        sessions = db.session.scalars(
+            select(TrainingSession)
+            .where(TrainingSession.cohort_id == cohort.id)
+            .order_by(TrainingSession.date, TrainingSession.starts_at)
+        ).all()
     people = roster(cohort)
     enrolled_ids = {e.id for e in people}
     marks: dict[tuple[int, int], str] = {

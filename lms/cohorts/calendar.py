@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort, Enrollment, TrainingSession, cohort_trainers
@@ -153,7 +153,11 @@ def feed_sessions(user: User, *, today: date | None = None) -> list[TrainingSess
         select(TrainingSession)
         .join(TrainingSession.cohort)
         .where(mine, TrainingSession.date >= since)
-        .options(selectinload(TrainingSession.modules))
+        .options(
+            selectinload(TrainingSession.modules),
+            joinedload(TrainingSession.cohort).joinedload(Cohort.course),
+            joinedload(TrainingSession.cohort).joinedload(Cohort.district),
+        )
         .order_by(TrainingSession.date, TrainingSession.starts_at)
     )
     return list(db.session.scalars(query))

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.cohorts.attendance import ATTENDED, upsert_marks
+from lms.cohorts.lookup import get_session
 from lms.cohorts.models import Attendance, Enrollment, TrainingSession
 from lms.core import audit
 from lms.core.db import utcnow
@@ -82,9 +83,10 @@ def _token_is_current(session: TrainingSession, token: str, now: datetime | None
 def check_in(session_id: int, token: str, *, by, now: datetime | None = None) -> tuple[TrainingSession, bool]:
     """Mark ``by`` present at the session from a scanned code. Returns the session and whether
     this scan marked them (False: they were already marked present or late)."""
-    session = db.session.get(TrainingSession, session_id)
-    if session is None:
-        raise NotFound()
+    try:
+        session = get_session(session_id)
+    except NotFound:
+        raise NotFound() from None
     if not _token_is_current(session, token, now):
         raise CheckinRefused("expired", _l("This code has expired. Ask the trainer to show the new code."))
     enrollment = db.session.scalars(

@@ -19,7 +19,7 @@ from lms.accounts.onboarding import access_lines, queue_welcome
 from lms.accounts.services import create_user, find_user_by_email, normalize_email
 from lms.cohorts import people
 from lms.cohorts.calendar import cohort_ics
-from lms.cohorts.lookup import get_cohort
+from lms.cohorts.lookup import ACCESS, get_cohort
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit
 from lms.core.collation import by_name
@@ -44,11 +44,21 @@ def cohort_for(user, cohort_id: int, action: str = "enrollment.manage") -> Cohor
 
 def enrollment_for(user, enrollment_id: int, cohort_id: int | None = None) -> Enrollment:
     """An enrollment whose cohort ``user`` manages (NotFound when the cohort is hidden from her)."""
-    enrollment = db.session.get(Enrollment, enrollment_id)
+    query = select(Enrollment).where(Enrollment.id == enrollment_id)
+    query = query.options(joinedload(Enrollment.user), joinedload(Enrollment.cohort).options(*ACCESS))
+    enrollment = db.session.scalars(query).unique().one_or_none()
     if enrollment is None or (cohort_id is not None and enrollment.cohort_id != cohort_id):
         raise NotFound(_l("No such enrolment."))
-    cohort_for(user, enrollment.cohort_id)
+    if not can(user, "cohort.view", enrollment.cohort):
+        raise NotFound(_l("No such enrolment."))
+    require(user, "enrollment.manage", enrollment.cohort)
     return enrollment
+
+
+def reloaded(enrollment: Enrollment) -> Enrollment:
+    """The enrollment after a commit, re-read with its person in one statement."""
+    query = select(Enrollment).where(Enrollment.id == enrollment.id).options(joinedload(Enrollment.user))
+    return db.session.scalars(query.execution_options(populate_existing=True)).one()
 
 
 def is_open_for_enrolment(cohort: Cohort) -> bool:
@@ -263,6 +273,7 @@ def fill_from_waitlist(cohort: Cohort, *, by, send_invitation: bool = True) -> l
         db.session.scalars(
             select(Enrollment)
             .where(Enrollment.cohort_id == cohort.id, Enrollment.status == "waitlisted")
+            .options(joinedload(Enrollment.user))
             .order_by(Enrollment.waitlisted_at, Enrollment.id)
             .limit(free)
         )

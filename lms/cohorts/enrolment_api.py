@@ -141,7 +141,7 @@ def create_enrollment(data, cohort_id: int):
         send_invitation=data["send_invitation"],
     )
     db.session.commit()
-    return enrollment
+    return enrolment.reloaded(enrollment)
 
 
 @blp.route("/enrollments/<int:enrollment_id>/withdraw", methods=["POST"])
@@ -151,7 +151,7 @@ def withdraw_enrollment(enrollment_id: int):
     enrollment = enrolment.enrollment_for(current_user, enrollment_id)
     enrolment.withdraw(enrollment, by=current_user)
     db.session.commit()
-    return enrollment
+    return enrolment.reloaded(enrollment)
 
 
 @blp.route("/cohorts/<int:cohort_id>/roster", methods=["POST"])

@@ -142,7 +142,7 @@ def enrol(cohort_id: int):
         flash(str(error.message), "danger")
     else:
         db.session.commit()
-        _flash_enrolled(enrollment)
+        _flash_enrolled(enrolment.reloaded(enrollment))
     return redirect(url_for(".add", cohort_id=cohort.id, q=request.form.get("q") or None))
 
 
@@ -162,6 +162,7 @@ def enrol_new(cohort_id: int):
         existing = enrolment.person_with_email(cohort, form.email.data, by=current_user)
         return _add_page(cohort, form, error.status, existing)
     db.session.commit()
+    enrollment = enrolment.reloaded(enrollment)
     _flash_enrolled(enrollment)
     warning = names.one_word_warning(enrollment.user.full_name)
     if warning:
@@ -186,15 +187,16 @@ def withdraw(cohort_id: int, enrollment_id: int):
 @bp.post("/<int:cohort_id>/enrolments/<int:enrollment_id>/enrol")
 def enrol_again(cohort_id: int, enrollment_id: int):
     enrollment = enrolment.enrollment_for(current_user, enrollment_id, cohort_id)
+    cohort = enrollment.cohort
     try:
-        enrollment = enrolment.enrol(enrollment.cohort, by=current_user, user_id=enrollment.user_id)
+        enrollment = enrolment.enrol(cohort, by=current_user, user_id=enrollment.user_id)
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "danger")
     else:
         db.session.commit()
-        _flash_enrolled(enrollment)
-    return redirect(_back_to(enrollment.cohort))
+        _flash_enrolled(enrolment.reloaded(enrollment))
+    return redirect(_back_to(cohort))
 
 
 @bp.route("/<int:cohort_id>/roster/upload", methods=["GET", "POST"])

@@ -6,10 +6,13 @@ from pathlib import Path
 from flask_babel import format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lms.cohorts.attendance import roster
 from lms.cohorts.models import Cohort, Enrollment, TrainingSession
 from lms.core.i18n import current_language
+from lms.extensions import db
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT = "DejaVu"
@@ -271,7 +274,12 @@ def _sign_in_sheet(
 def session_kit_pdf(cohort: Cohort) -> bytes:
     """The kit as PDF bytes: a cover page, then a sign-in sheet for each session listing the
     enrolled people in the attendance grid's order, then empty rows for walk-ins."""
-    sessions = list(cohort.sessions)
+    sessions = db.session.scalars(
+        select(TrainingSession)
+        .where(TrainingSession.cohort_id == cohort.id)
+        .options(selectinload(TrainingSession.modules))
+        .order_by(TrainingSession.date, TrainingSession.starts_at)
+    ).all()
     people = roster(cohort)
     pdf = KitDocument(cohort)
     _cover(pdf, cohort, sessions, len(people))

@@ -12,8 +12,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from lms.accounts.models import User
 from lms.core.collation import by_name
@@ -116,8 +118,9 @@ class TrainingSession(db.Model):
 
     cohort: Mapped[Cohort] = relationship(back_populates="sessions")
     modules = relationship("CourseModule", secondary=session_modules, order_by="CourseModule.position")
+    # The database deletes the marks with their session (ON DELETE CASCADE): no need to load them.
     attendance: Mapped[list["Attendance"]] = relationship(
-        back_populates="session", cascade="all, delete-orphan"
+        back_populates="session", cascade="all, delete-orphan", passive_deletes=True
     )
 
     @property
@@ -169,3 +172,21 @@ class Attendance(db.Model):
 
     session: Mapped[TrainingSession] = relationship(back_populates="attendance")
     enrollment: Mapped[Enrollment] = relationship(back_populates="attendance")
+
+
+# Counts a list or an API shows with each cohort, computed by the database in the same statement
+# (``undefer`` them in the query) instead of loading every enrolment and session.
+Cohort.enrolled_count = column_property(
+    select(func.count(Enrollment.id))
+    .where(Enrollment.cohort_id == Cohort.id, Enrollment.status == "enrolled")
+    .correlate_except(Enrollment)
+    .scalar_subquery(),
+    deferred=True,
+)
+Cohort.session_count = column_property(
+    select(func.count(TrainingSession.id))
+    .where(TrainingSession.cohort_id == Cohort.id)
+    .correlate_except(TrainingSession)
+    .scalar_subquery(),
+    deferred=True,
+)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
 from lms.cohorts.conflicts import Slot, require_free, require_inside, require_no_overlap
@@ -100,14 +102,19 @@ def _co_ids(cohort: Cohort | None) -> list[int]:
 
 
 def _course(course_id, *, must_be_active: bool) -> Course:
-    course = db.session.get(Course, course_id or 0)
+    query = select(Course).where(Course.id == (course_id or 0)).options(joinedload(Course.modules))
+    course = db.session.scalars(query).unique().one_or_none()
     if course is None or (must_be_active and not course.active):
         raise ValidationError.on("course_id", _l("Choose an active course."))
     return course
 
 
 def _trainer(user_id, field: str) -> User:
-    user = db.session.get(User, user_id or 0)
+    user = (
+        db.session.scalars(select(User).where(User.id == (user_id or 0)).options(joinedload(User.role_rows)))
+        .unique()
+        .one_or_none()
+    )
     if user is None or not user.active or not user.has_role("trainer"):
         raise ValidationError.on(field, _l("Choose an active trainer."))
     return user

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload, undefer
 
 from lms.accounts.models import User
 from lms.cohorts import enrolment
@@ -108,7 +108,13 @@ def cohort_query(
     finished = case((Cohort.end_date < today, 1), else_=0)
     upcoming_first = case((Cohort.end_date < today, None), else_=Cohort.start_date)
     return query.options(
-        selectinload(Cohort.course), selectinload(Cohort.lead_trainer), selectinload(Cohort.district)
+        contains_eager(Cohort.district),
+        joinedload(Cohort.course),
+        joinedload(Cohort.lead_trainer),
+        joinedload(Cohort.community),
+        joinedload(Cohort.co_trainers),
+        undefer(Cohort.enrolled_count),
+        undefer(Cohort.session_count),
     ).order_by(finished, upcoming_first, Cohort.start_date.desc(), Cohort.id.desc())
 
 
@@ -166,7 +172,15 @@ def create_cohort(*, by, sessions=None, status: str = "draft", **values) -> Coho
     _require_may_plan(by, plan)
     slots = [slot_from(item) for item in sessions or []]
     check_plan(plan, slots, cohort_id=None)
-    cohort = Cohort(status="draft", created_by_id=by.id, checkin_secret=secrets.token_urlsafe(24))
+    # Empty lists set up front: a new cohort has none, and reading them must not query.
+    cohort = Cohort(
+        status="draft",
+        created_by_id=by.id,
+        checkin_secret=secrets.token_urlsafe(24),
+        sessions=[],
+        enrollments=[],
+        co_trainers=[],
+    )
     _apply(cohort, plan)
     for slot in slots:
         cohort.sessions.append(_new_session(slot, plan.course))
@@ -312,7 +326,8 @@ def delete_session(session: TrainingSession, *, by) -> None:
 def accredited_trainers(course_id: int, on: date | None = None) -> list[User]:
     """Active trainers who may lead ``course_id`` on ``on`` (today when not given)."""
     query = courses_services.accredited_trainers(course_id, on or local_today())
-    return [user for user in db.session.scalars(query) if user.has_role("trainer")]
+    people = db.session.scalars(query.options(selectinload(User.role_rows)))
+    return [user for user in people if user.has_role("trainer")]
 
 
 def _reject_unknown(values: dict, known) -> None:
@@ -328,7 +343,11 @@ def _differs(cohort: Cohort, name: str, value) -> bool:
 
 
 def _check_capacity(cohort: Cohort, capacity: int) -> None:
-    enrolled = sum(1 for e in cohort.enrollments if e.status == "enrolled")
+    enrolled = db.session.scalar(
+        select(func.count(Enrollment.id)).where(
+            Enrollment.cohort_id == cohort.id, Enrollment.status == "enrolled"
+        )
+    )
     if capacity < enrolled:
         raise ValidationError.on(
             "capacity", _l("%(n)d people are already enrolled; reduce the list first.", n=enrolled)

@@ -8,7 +8,8 @@ from datetime import date, time, timedelta
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from lms.accounts.models import User, UserRole
 from lms.cohorts import (
@@ -19,7 +20,7 @@ from lms.cohorts import (
 from lms.cohorts import calendar as calendars
 from lms.cohorts.calendar import VIEWS, calendar_weeks, period
 from lms.cohorts.forms import NO_COMMUNITY, CancelForm, CohortForm, SessionForm
-from lms.cohorts.models import COHORT_STATUSES, Cohort, Enrollment
+from lms.cohorts.models import COHORT_STATUSES, Cohort
 from lms.core.collation import by_name
 from lms.core.errors import Conflict, DomainError, NotFound, ValidationError
 from lms.core.forms import show_error_on_form
@@ -63,7 +64,7 @@ def index():
         page=page,
         filters=filters,
         filtered=any(filters.values()),
-        enrolled=_enrolled_counts([cohort.id for cohort in page.items]),
+        enrolled={cohort.id: cohort.enrolled_count for cohort in page.items},
         staff=_is_staff(),
         courses=db.session.scalars(
             select(Course).order_by(by_name(Course.title, Course.title_en), Course.code)
@@ -78,26 +79,14 @@ def index():
     )
 
 
-def _enrolled_counts(cohort_ids: list[int]) -> dict[int, int]:
-    if not cohort_ids:
-        return {}
-    rows = db.session.execute(
-        select(Enrollment.cohort_id, func.count(Enrollment.id))
-        .where(Enrollment.cohort_id.in_(cohort_ids), Enrollment.status == "enrolled")
-        .group_by(Enrollment.cohort_id)
-    )
-    return dict(rows.all())
-
-
 @bp.get("/<int:cohort_id>")
 def detail(cohort_id: int):
-    cohort = lookup.get_cohort(cohort_id, by=current_user)
+    cohort = lookup.get_cohort(cohort_id, by=current_user, load=lookup.PAGE)
     require(current_user, "cohort.view", cohort)
-    counts = _enrolled_counts([cohort.id])
     return render_template(
         "cohorts/detail.html",
         cohort=cohort,
-        enrolled=counts.get(cohort.id, 0),
+        enrolled=cohort.enrolled_count,
         manage=can(current_user, "cohort.manage", cohort) and cohort.status not in services.FINAL_STATUSES,
         next_statuses=services.allowed_statuses(cohort, current_user),
         cancel_form=CancelForm(),
@@ -141,11 +130,8 @@ def _plan_defaults(form: CohortForm) -> None:
 
 
 def _courses(include: Course | None = None) -> list[Course]:
-    courses = db.session.scalars(
-        select(Course)
-        .where(Course.active.is_(True))
-        .order_by(by_name(Course.title, Course.title_en), Course.code)
-    ).all()
+    query = select(Course).where(Course.active.is_(True)).options(selectinload(Course.modules))
+    courses = db.session.scalars(query.order_by(by_name(Course.title, Course.title_en), Course.code)).all()
     if include is not None and include not in courses:
         courses = [include, *courses]
     return list(courses)
@@ -171,6 +157,7 @@ def _fill_choices(form: CohortForm, cohort: Cohort | None = None) -> None:
         select(Community)
         .where(Community.district_id.in_([d.id for d in districts]))
         .join(District)
+        .options(contains_eager(Community.district))
         .order_by(by_name(District.name, District.name_en), by_name(Community.name, Community.name_en))
     ).all()
     form.community_id.choices = [(NO_COMMUNITY, "—", {})] + [
@@ -201,7 +188,10 @@ def _trainers() -> list[User]:
 
 def _rework_sessions(form: CohortForm) -> None:
     """Propose sessions from the course's days, or add an empty row, without saving anything."""
-    course = db.session.get(Course, form.course_id.data or 0)
+    query = (
+        select(Course).where(Course.id == (form.course_id.data or 0)).options(selectinload(Course.modules))
+    )
+    course = db.session.scalars(query).one_or_none()
     if "propose" in request.form:
         if course is None or form.start_date.data is None:
             form.start_date.errors = [

@@ -1,9 +1,12 @@
 """Declarative base, naming convention for constraints, and small column helpers."""
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from flask import current_app, has_request_context
+from flask import current_app, has_request_context, request
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
@@ -71,10 +74,37 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_writing: ContextVar[bool] = ContextVar("lms_writing", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun inside this block are meant to write (Celery tasks, a token touch)."""
+    reset = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(reset)
+
+
+def unit_of_work_writes() -> bool:
+    """Whether the transaction about to begin belongs to work that writes: a request with a
+    writing method, or code inside ``writing()``."""
+    if _writing.get():
+        return True
+    return has_request_context() and request.method in _WRITE_METHODS
+
+
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(connection) -> None:
+    """SQLite: work that writes takes the write lock at the start (``BEGIN IMMEDIATE``), so that
+    concurrent writers wait their turn in the busy timeout. A deferred transaction that reads
+    first and writes later cannot wait: when another writer got in between, SQLite refuses the
+    upgrade at once (SQLITE_BUSY), which people saw as the 503 page. Readers stay deferred, so
+    under WAL they never wait for writers."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if unit_of_work_writes() else "BEGIN")
 
 
 class LazyLoadError(RuntimeError):
@@ -91,4 +121,10 @@ def _refuse_lazy_loads(state) -> None:
         return
     if current_app.config.get("LMS_STRICT_LOADING"):
         mapper = state.lazy_loaded_from.mapper
-        raise LazyLoadError(f"lazy load from {mapper.class_.__name__} during a request; eager-load it")
+        path = state.loader_strategy_path
+        what = (
+            f"{mapper.class_.__name__}.{path[-1].key}"
+            if path is not None and len(path)
+            else mapper.class_.__name__
+        )
+        raise LazyLoadError(f"lazy load from {what} during a request; eager-load it")

@@ -153,7 +153,7 @@ def _cohort_view(user, cohort) -> bool:
         return False
     if _coordinates(user, cohort) or user.id in cohort.trainer_ids:
         return True
-    return any(e.user_id == user.id and e.status != "withdrawn" for e in cohort.enrollments)
+    return _is_enrolled(user, cohort, ("enrolled", "waitlisted"))
 
 
 @rule("cohort.manage", "attendance.mark", "enrollment.manage")
@@ -172,9 +172,23 @@ def _cohort_change_status(user, cohort) -> bool:
 
 @rule("attendance.checkin")
 def _self_checkin(user, session) -> bool:
-    return session is not None and any(
-        e.user_id == user.id and e.status == "enrolled" for e in session.cohort.enrollments
+    return session is not None and _is_enrolled(user, session.cohort, ("enrolled",))
+
+
+def _is_enrolled(user, cohort, statuses: tuple[str, ...]) -> bool:
+    """Whether ``user`` is in ``cohort`` with one of ``statuses``: from the loaded list when the
+    caller loaded it, else one query (not the whole list)."""
+    from sqlalchemy import inspect, select
+
+    from lms.cohorts.models import Enrollment
+    from lms.extensions import db
+
+    if "enrollments" in inspect(cohort).dict:
+        return any(e.user_id == user.id and e.status in statuses for e in cohort.enrollments)
+    query = select(Enrollment.id).where(
+        Enrollment.cohort_id == cohort.id, Enrollment.user_id == user.id, Enrollment.status.in_(statuses)
     )
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def _coordinates(user, obj) -> bool:

@@ -107,7 +107,7 @@ def create_course(data):
     """Add a course with its modules (admins)."""
     course = services.create_course(by=current_user, **data)
     db.session.commit()
-    return course
+    return services.get_course(course.id)
 
 
 @blp.route("/courses/<int:course_id>", methods=["GET"])
@@ -126,7 +126,7 @@ def update_course(data, course_id: int):
     course = services.get_course(course_id)
     services.update_course(course, by=current_user, **data)
     db.session.commit()
-    return course
+    return services.get_course(course.id)
 
 
 @blp.route("/cascade/accreditations", methods=["GET"])
@@ -151,7 +151,7 @@ def grant_accreditation(data):
     """Accredit a master trainer (admins; generation 0). Adds the trainer role if missing."""
     accreditation = services.grant_accreditation(by=current_user, **data)
     db.session.commit()
-    return accreditation
+    return services.get_accreditation(accreditation.id)
 
 
 @blp.route("/cascade/accreditations/<int:accreditation_id>", methods=["GET"])
@@ -168,4 +168,4 @@ def revoke_accreditation(data, accreditation_id: int):
     accreditation = services.get_accreditation(accreditation_id, by=current_user)
     services.revoke_accreditation(accreditation, by=current_user, reason=data["reason"])
     db.session.commit()
-    return accreditation
+    return services.get_accreditation(accreditation.id)

@@ -6,6 +6,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lms.accounts.models import User
 from lms.cohorts.models import session_modules
@@ -55,7 +56,10 @@ def is_accredited(user_id: int, course_id: int, on: date | None = None) -> bool:
 
 
 def get_course(course_id: int) -> Course:
-    course = db.session.get(Course, course_id)
+    # Joined (not selectin): a course refreshed after a commit reloads with these options.
+    query = select(Course).where(Course.id == course_id)
+    query = query.options(joinedload(Course.modules), joinedload(Course.accredits))
+    course = db.session.scalars(query).unique().one_or_none()
     if course is None:
         raise NotFound(_l("No such course."))
     return course
@@ -75,7 +79,8 @@ def _escape_like(value: str) -> str:
 
 def list_courses(*, q: str = "", is_tot: bool | None = None, active: bool | None = None) -> Select:
     """Courses in alphabetical order of their titles, narrowed by a code/title search, kind and active flag."""
-    query = select(Course).order_by(by_name(Course.title, Course.title_en), Course.code)
+    query = select(Course).options(selectinload(Course.modules), selectinload(Course.accredits))
+    query = query.order_by(by_name(Course.title, Course.title_en), Course.code)
     if q.strip():
         query = query.where(
             or_(text_matches(Course.code, q), text_matches(Course.title, q), text_matches(Course.title_en, q))
@@ -107,6 +112,7 @@ def tot_courses_accrediting(course: Course) -> list[Course]:
             select(Course)
             .join(course_accredits, course_accredits.c.tot_course_id == Course.id)
             .where(course_accredits.c.course_id == course.id)
+            .options(selectinload(Course.modules))
             .order_by(by_name(Course.title, Course.title_en), Course.code)
         )
     )
@@ -402,7 +408,11 @@ def _save(course: Course) -> None:
 
 def get_accreditation(accreditation_id: int, *, by=None) -> Accreditation:
     """The accreditation; NotFound too when ``by`` (when given) may not see it, so ids reveal nothing."""
-    accreditation = db.session.get(Accreditation, accreditation_id)
+    query = select(Accreditation).where(Accreditation.id == accreditation_id)
+    query = query.options(
+        joinedload(Accreditation.user), joinedload(Accreditation.course), joinedload(Accreditation.granted_by)
+    )
+    accreditation = db.session.scalars(query).one_or_none()
     if accreditation is None or (by is not None and not can(by, "accreditation.view", accreditation)):
         raise NotFound(_l("No such accreditation."))
     return accreditation
@@ -422,6 +432,11 @@ def list_accreditations(
         select(Accreditation)
         .join(User, Accreditation.user_id == User.id)
         .join(Course, Accreditation.course_id == Course.id)
+        .options(
+            contains_eager(Accreditation.user),
+            contains_eager(Accreditation.course),
+            joinedload(Accreditation.granted_by),
+        )
         .order_by(by_name(User.sort_name), User.id, by_name(Course.title, Course.title_en), Course.code)
     )
     if not viewer.has_role("admin", "coordinator"):
@@ -477,7 +492,13 @@ def grant_accreditation(*, by, user_id: int, course_id: int, granted_on: date | 
     active one is a Conflict.
     """
     require(by, "accreditation.grant")
-    user = db.session.get(User, _whole_number(user_id) or 0)
+    user = (
+        db.session.scalars(
+            select(User).where(User.id == (_whole_number(user_id) or 0)).options(joinedload(User.role_rows))
+        )
+        .unique()
+        .one_or_none()
+    )
     if user is None or not user.active:
         raise ValidationError.on("user_id", _l("Choose an active person."))
     course = db.session.get(Course, _whole_number(course_id) or 0)

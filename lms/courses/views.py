@@ -194,6 +194,7 @@ def grant():
             status = error.status
         else:
             db.session.commit()
+            accreditation = services.get_accreditation(accreditation.id)
             flash(
                 _(
                     "%(name)s is accredited to deliver %(code)s.",

@@ -141,4 +141,4 @@ def list_institutions(args):
 def create_institution(data):
     institution = services.create_institution(by=current_user, **data)
     db.session.commit()
-    return institution
+    return services.get_institution(institution.id)

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload
 
 from lms.core import audit
 from lms.core.collation import by_name
@@ -30,8 +31,10 @@ def _latin(value: str | None, name: str, max_length: int) -> str:
     return value or transliterate(name)[:max_length]
 
 
-def get(model, object_id: int):
-    obj = db.session.get(model, object_id)
+def get(model, object_id: int, *options):
+    """The record, loaded with ``options`` (what its page shows); NotFound when there is none."""
+    query = select(model).where(model.id == object_id).options(*options)
+    obj = db.session.scalars(query).unique().one_or_none()
     if obj is None:
         raise NotFound()
     return obj
@@ -89,6 +92,7 @@ def scoped_districts(user, region_id: int | None = None, *, home_first: bool = F
     query = (
         select(District)
         .join(Region)
+        .options(contains_eager(District.region))
         .order_by(
             *([case((District.region_id.in_(home), 0), else_=1)] if home else []),
             by_name(Region.name, Region.name_en),
@@ -103,10 +107,19 @@ def scoped_districts(user, region_id: int | None = None, *, home_first: bool = F
     return query
 
 
+def get_institution(institution_id: int) -> Institution | None:
+    """An institution with its district (its region comes from there), in one statement."""
+    query = (
+        select(Institution).where(Institution.id == institution_id).options(joinedload(Institution.district))
+    )
+    return db.session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+
+
 def scoped_institutions(user, *, region_id=None, district_id=None, type=None, q: str = "") -> Select:
     query = (
         select(Institution)
         .join(District)
+        .options(contains_eager(Institution.district))
         .order_by(by_name(Institution.name, Institution.name_en), Institution.id)
     )
     scope = _scope(user)

@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from lms.core.errors import DomainError
 from lms.core.forms import show_error_on_form
@@ -57,7 +58,8 @@ def regions():
 @bp.route("/regions/<int:region_id>", methods=["GET", "POST"])
 @permission_required("geography.admin")
 def region(region_id: int):
-    region = services.get(Region, region_id)
+    # Joined, not selectin: after adding a district the region is refreshed with these options.
+    region = services.get(Region, region_id, joinedload(Region.districts).joinedload(District.communities))
     require(current_user, "region.view", region)
     form = DistrictForm()
     if form.validate_on_submit():
@@ -77,7 +79,9 @@ def region(region_id: int):
 @bp.route("/districts/<int:district_id>", methods=["GET", "POST"])
 @permission_required("geography.admin")
 def district(district_id: int):
-    district = services.get(District, district_id)
+    district = services.get(
+        District, district_id, joinedload(District.region), joinedload(District.communities)
+    )
     require(current_user, "region.view", district)
     form = CommunityForm()
     if form.validate_on_submit():
