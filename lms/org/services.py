@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.core import audit
 from lms.core.errors import Conflict, NotFound, ValidationError
-from lms.core.permissions import region_scope, require
+from lms.core.permissions import require
 from lms.extensions import db
 from lms.org.models import (
     COMMUNITY_KINDS,
@@ -17,6 +17,7 @@ from lms.org.models import (
     Institution,
     Region,
 )
+from lms.org.rules import region_scope
 
 
 def get(model, object_id: int):
