@@ -3,9 +3,9 @@
 import sqlite3
 from datetime import UTC, datetime
 
+from flask import current_app, has_request_context
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
-from flask import current_app, has_request_context
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
