@@ -259,9 +259,17 @@ def attendance_percent(enrollment: Enrollment) -> float:
     return share_of_session_time(sessions, attended)
 
 
+def attendance_rule_met(percent: float, minimum_percent: int) -> bool:
+    """The attendance rule: at least the course's minimum share of session time, the minimum
+    itself included. The completion rule and the cohort summary both ask this function."""
+    return percent >= minimum_percent
+
+
 def meets_attendance_rule(enrollment: Enrollment) -> bool:
     """True when the person attended at least the course's minimum share of session time."""
-    return attendance_percent(enrollment) >= enrollment.cohort.course.min_attendance_percent
+    return attendance_rule_met(
+        attendance_percent(enrollment), enrollment.cohort.course.min_attendance_percent
+    )
 
 
 @dataclass
@@ -328,7 +336,9 @@ def cohort_attendance_summary(cohort: Cohort) -> CohortAttendance:
         attended = {s.id for s, status in zip(sessions, statuses, strict=True) if status in ATTENDED}
         percent = share_of_session_time(sessions, attended)
         summary.participants.append(
-            ParticipantAttendance(number, enrollment, statuses, percent, percent >= minimum)
+            ParticipantAttendance(
+                number, enrollment, statuses, percent, attendance_rule_met(percent, minimum)
+            )
         )
     for session in sessions:
         tally = SessionTally(session, enrolled=len(people))
