@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export LMS_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test install translations extract-messages db demo worker lint bench clean
+.PHONY: run test install translations extract-messages db demo worker lint bench mutants clean
 
 run: install translations db
 	$(BIN)/lms dev
@@ -42,6 +42,10 @@ worker: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Mutation testing of the rule modules, one group at a time (scripts/mutants.py); not part of `make test`.
+mutants: install translations
+	$(BIN)/python scripts/mutants.py $(MUTANTS_ARGS)
 
 bench: install
 	$(BIN)/python bench/roster_import.py --rows 10000
