@@ -1,0 +1,153 @@
+"""Properties of session overlaps and booking conflicts, checked by Hypothesis against a plain
+model: two sessions overlap when they share a day and at least one minute."""
+
+from datetime import date, time, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lms.cohorts.conflicts import (
+    Slot,
+    find_conflicts,
+    normalized_venue,
+    overlapping_slots,
+    require_inside,
+    require_no_overlap,
+    slot_from,
+)
+from lms.core.errors import ValidationError
+from tests import factories
+
+DAY = date(2026, 3, 2)
+
+
+def at(minute: int) -> time:
+    return time(minute // 60, minute % 60)
+
+
+@st.composite
+def slots(draw, days=3):
+    """A session on one of a few days, between 06:00 and 22:00, at least 15 minutes long."""
+    start = draw(st.integers(6 * 60, 22 * 60 - 15))
+    end = draw(st.integers(start + 15, 22 * 60))
+    return Slot(
+        date=DAY + timedelta(days=draw(st.integers(0, days - 1))), starts_at=at(start), ends_at=at(end)
+    )
+
+
+def minutes(slot: Slot) -> set[tuple[date, int]]:
+    first = slot.starts_at.hour * 60 + slot.starts_at.minute
+    last = slot.ends_at.hour * 60 + slot.ends_at.minute
+    return {(slot.date, m) for m in range(first, last)}
+
+
+@given(slots(), slots())
+def test_two_sessions_overlap_exactly_when_they_share_a_minute(first, second):
+    assert first.overlaps(second) is bool(minutes(first) & minutes(second))
+    assert first.overlaps(second) is second.overlaps(first)
+
+
+@given(slots())
+def test_a_session_overlaps_itself_and_not_the_one_right_after_it(slot):
+    after = Slot(date=slot.date, starts_at=slot.ends_at, ends_at=time(23, 59))
+    assert slot.overlaps(slot)
+    assert not slot.overlaps(after) and not after.overlaps(slot)
+    assert not slot.overlaps(
+        Slot(date=slot.date + timedelta(days=1), starts_at=slot.starts_at, ends_at=slot.ends_at)
+    )
+
+
+@given(st.lists(slots(), max_size=6))
+def test_a_training_has_overlapping_sessions_exactly_when_some_pair_shares_a_minute(plan):
+    expected = any(minutes(a) & minutes(b) for i, a in enumerate(plan) for b in plan[i + 1 :])
+    pair = overlapping_slots(plan)
+    assert (pair is not None) is expected
+    if pair is not None:
+        assert pair[0].overlaps(pair[1])
+        with pytest.raises(ValidationError) as error:
+            require_no_overlap(plan, on="sessions")
+        assert "sessions" in error.value.fields
+    else:
+        require_no_overlap(plan, on="sessions")
+
+
+@given(slots(), st.integers(-3, 3), st.integers(0, 4))
+def test_a_session_lies_inside_the_training_exactly_between_its_first_and_last_day(slot, offset, length):
+    start = DAY + timedelta(days=offset)
+    end = start + timedelta(days=length)
+    if start <= slot.date <= end:
+        require_inside(slot, start, end, on="date")
+    else:
+        with pytest.raises(ValidationError) as error:
+            require_inside(slot, start, end, on="date")
+        assert "date" in error.value.fields
+
+
+@given(st.integers(0, 23 * 60 + 58), st.integers(0, 23 * 60 + 58))
+def test_a_session_must_end_after_it_starts(start, end):
+    values = {"date": DAY, "starts_at": at(start), "ends_at": at(end)}
+    if end > start:
+        slot = slot_from(values)
+        assert (slot.starts_at, slot.ends_at) == (at(start), at(end))
+    else:
+        with pytest.raises(ValidationError) as error:
+            slot_from(values)
+        assert "ends_at" in error.value.fields
+
+
+@given(st.lists(st.integers(1, 5), max_size=8), st.text(alphabet=" \tЗала№1", max_size=20))
+def test_a_slot_keeps_each_module_once_in_order_and_tidies_its_venue(module_ids, venue):
+    slot = slot_from(
+        {"date": DAY, "starts_at": time(9), "ends_at": time(10), "module_ids": module_ids, "venue": venue}
+    )
+    assert slot.module_ids == list(dict.fromkeys(module_ids))
+    assert slot.venue == " ".join(venue.split())
+    assert slot_from(slot) == slot
+
+
+@given(st.text(max_size=30))
+def test_venues_compare_without_case_or_extra_spaces(venue):
+    tidy = normalized_venue(venue)
+    assert normalized_venue(tidy) == tidy
+    assert normalized_venue("  " + venue.upper() + "\t") == normalized_venue(venue.upper())
+    assert "  " not in tidy and tidy == tidy.strip()
+
+
+@pytest.fixture
+def booked(db):
+    """Another training's session 10:00–13:00 on DAY, its trainer and its venue."""
+    trainer = factories.UserFactory(roles=["trainer"])
+    other = factories.CohortFactory(
+        lead_trainer=trainer, start_date=DAY, venue="Зала № 1", accredited=False, status="scheduled"
+    )
+    session = factories.TrainingSessionFactory(cohort=other, date=DAY, starts_at=time(10), ends_at=time(13))
+    return trainer, session
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(slot=slots(days=2), same_trainer=st.booleans(), venue=st.sampled_from(["", "зала  № 1", "Інша зала"]))
+def test_a_booking_conflicts_exactly_when_it_overlaps_and_shares_the_trainer_or_the_venue(
+    booked, slot, same_trainer, venue
+):
+    trainer, session = booked
+    someone_else = 10**9  # an id nobody has: trains nowhere
+    clashes = find_conflicts([slot], trainer_ids=[trainer.id if same_trainer else someone_else], venue=venue)
+    overlaps = slot.overlaps(session)
+    expected = set()
+    if overlaps and same_trainer:
+        expected.add("trainer")
+    if overlaps and normalized_venue(venue) == normalized_venue(session.cohort.venue):
+        expected.add("venue")
+    assert {clash.kind for clash in clashes} == expected
+    assert all(clash.other.id == session.id for clash in clashes)
+    # The training itself is never in conflict with its own sessions.
+    assert find_conflicts([slot], trainer_ids=[trainer.id], venue=venue, cohort_id=session.cohort_id) == []
+
+
+def test_a_cancelled_training_books_nobody(db, booked):
+    trainer, session = booked
+    session.cohort.status = "cancelled"
+    db.session.flush()
+    slot = Slot(date=DAY, starts_at=time(9), ends_at=time(11))
+    assert find_conflicts([slot], trainer_ids=[trainer.id], venue="Зала № 1") == []
