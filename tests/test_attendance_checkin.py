@@ -213,7 +213,7 @@ def test_check_in_audit_names_the_session_and_the_enrollment(db):
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "attendance.checkin")).one()
     assert (event.actor_id, event.object_type, event.object_id) == (
         enrollment.user_id,
-        "training_sessions",
+        "sessions",
         session.id,
     )
     assert event.details == {"enrollment_id": enrollment.id}
