@@ -130,7 +130,7 @@ do_not_mutate_patterns = {_toml_list(SKIP_EVERYWHERE + group.skip)}
     return directory
 
 
-def run(group: Group, keep: bool, children: int) -> dict:
+def run(group: Group, keep: bool, children: int, diffs: bool = True) -> dict:
     directory = prepare(group, keep)
     env = {**os.environ, "LMS_INSTANCE_PATH": str(directory / "instance")}
     env.pop("LMS_REQUIRE_SERVICES", None)
@@ -156,11 +156,11 @@ def run(group: Group, keep: bool, children: int) -> dict:
     ).stdout
     statuses = {m["name"]: m["status"] for m in map(RESULT_LINE.match, listing.splitlines()) if m}
     survivors = sorted(name for name, status in statuses.items() if status not in DETECTED)
-    diffs = [
+    shown = [
         subprocess.run(  # noqa: S603
             [str(BIN / "mutmut"), "show", name], cwd=directory, env=env, capture_output=True, text=True
         ).stdout
-        for name in survivors
+        for name in (survivors if diffs else [])
     ]
     detected = len(statuses) - len(survivors)
     score = 100.0 * detected / len(statuses) if statuses else 0.0
@@ -171,7 +171,7 @@ def run(group: Group, keep: bool, children: int) -> dict:
         "score": score,
         "seconds": seconds,
         "survivors": [(name, statuses[name]) for name in survivors],
-        "diffs": diffs,
+        "diffs": shown,
         "log": log,
     }
 
@@ -193,17 +193,17 @@ def main() -> int:
     reports = []
     for group in chosen:
         print(f"== {group.name}: mutating {', '.join(group.mutate)}", flush=True)
-        report = run(group, args.keep, args.children)
+        report = run(group, args.keep, args.children, diffs=not args.quiet)
         reports.append(report)
         print(
             f"   {report['detected']}/{report['total']} killed ({report['score']:.1f} %) "
             f"in {report['seconds']:.0f} s; log: {report['log'].relative_to(ROOT)}",
             flush=True,
         )
-        for (name, status), diff in zip(report["survivors"], report["diffs"], strict=True):
+        for index, (name, status) in enumerate(report["survivors"]):
             print(f"   survived [{status}] {name}")
-            if not args.quiet:
-                print("      " + diff.strip().replace("\n", "\n      "))
+            if report["diffs"]:
+                print("      " + report["diffs"][index].strip().replace("\n", "\n      "))
 
     print("\nmodule group        killed/total  score   time")
     for r in reports:
