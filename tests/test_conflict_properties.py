@@ -151,3 +151,32 @@ def test_a_cancelled_training_books_nobody(db, booked):
     db.session.flush()
     slot = Slot(date=DAY, starts_at=time(9), ends_at=time(11))
     assert find_conflicts([slot], trainer_ids=[trainer.id], venue="Зала № 1") == []
+
+
+def test_a_planned_slot_is_read_from_a_session_with_its_modules_venue_and_id(db):
+    cohort = factories.CohortFactory(start_date=DAY)
+    module = cohort.course.modules[0]
+    session = factories.TrainingSessionFactory(
+        cohort=cohort, date=DAY, starts_at=time(9), ends_at=time(12), venue="Актова зала"
+    )
+    session.modules.append(module)
+    db.session.flush()
+    assert Slot.of(session) == Slot(
+        date=DAY,
+        starts_at=time(9),
+        ends_at=time(12),
+        module_ids=[module.id],
+        venue="Актова зала",
+        session_id=session.id,
+    )
+
+
+def test_a_sessions_own_venue_is_booked_instead_of_the_trainings(db, booked):
+    _trainer, session = booked
+    session.venue = "Мала зала"
+    db.session.flush()
+    slot = Slot(date=DAY, starts_at=time(11), ends_at=time(12))
+    assert [c.kind for c in find_conflicts([slot], trainer_ids=[], venue="мала  ЗАЛА")] == ["venue"]
+    assert find_conflicts([slot], trainer_ids=[], venue="Зала № 1") == []
+    own_venue = Slot(date=DAY, starts_at=time(11), ends_at=time(12), venue="Мала зала")
+    assert [c.kind for c in find_conflicts([own_venue], trainer_ids=[], venue="Інша")] == ["venue"]
