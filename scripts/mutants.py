@@ -47,6 +47,7 @@ POSTGRES_LOCKS = (
     r"int\.from_bytes",
     r"User\.id\.in_\(sorted\(trainer_ids\)\)",
     r"\.order_by\(User\.id\)",
+    r"^\s*select\(User\.id\)$",
     r"_venue_lock_key\(venue\) for venue in venues",
     r"lock_bookings\(trainer_ids",
 )

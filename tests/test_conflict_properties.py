@@ -12,11 +12,12 @@ from lms.cohorts.conflicts import (
     find_conflicts,
     normalized_venue,
     overlapping_slots,
+    require_free,
     require_inside,
     require_no_overlap,
     slot_from,
 )
-from lms.core.errors import ValidationError
+from lms.core.errors import Conflict, ValidationError
 from tests import factories
 
 DAY = date(2026, 3, 2)
@@ -180,3 +181,86 @@ def test_a_sessions_own_venue_is_booked_instead_of_the_trainings(db, booked):
     assert find_conflicts([slot], trainer_ids=[], venue="Зала № 1") == []
     own_venue = Slot(date=DAY, starts_at=time(11), ends_at=time(12), venue="Мала зала")
     assert [c.kind for c in find_conflicts([own_venue], trainer_ids=[], venue="Інша")] == ["venue"]
+
+
+def test_a_venue_of_255_characters_is_accepted_and_256_refused():
+    base = {"date": DAY, "starts_at": time(9), "ends_at": time(10)}
+    assert len(slot_from(base | {"venue": "з" * 255}).venue) == 255
+    with pytest.raises(ValidationError) as error:
+        slot_from(base | {"venue": "з" * 256})
+    assert "venue" in error.value.fields
+
+
+def test_a_slot_made_from_values_keeps_the_session_it_stands_for():
+    values = {"date": DAY, "starts_at": time(9), "ends_at": time(10), "session_id": 41}
+    assert slot_from(values).session_id == 41
+    assert slot_from({k: v for k, v in values.items() if k != "session_id"}).session_id is None
+
+
+def test_clashes_come_in_the_order_of_the_other_sessions_dates_and_times(db):
+    trainer = factories.UserFactory(roles=["trainer"])
+    first = factories.CohortFactory(lead_trainer=trainer, start_date=DAY, accredited=False)
+    second = factories.CohortFactory(lead_trainer=trainer, start_date=DAY, accredited=False)
+    late_day_early = factories.TrainingSessionFactory(
+        cohort=first, date=DAY + timedelta(days=1), starts_at=time(9), ends_at=time(10)
+    )
+    first_day_late = factories.TrainingSessionFactory(
+        cohort=first, date=DAY, starts_at=time(14), ends_at=time(15)
+    )
+    first_day_early = factories.TrainingSessionFactory(
+        cohort=second, date=DAY, starts_at=time(9), ends_at=time(10)
+    )
+    same_time_later_id = factories.TrainingSessionFactory(
+        cohort=second, date=DAY, starts_at=time(14), ends_at=time(15)
+    )
+    whole_days = [Slot(date=DAY + timedelta(days=d), starts_at=time(8), ends_at=time(18)) for d in (1, 0)]
+    clashes = find_conflicts(whole_days, trainer_ids=[trainer.id])
+    assert [c.other.id for c in clashes] == [
+        late_day_early.id,
+        first_day_early.id,
+        first_day_late.id,
+        same_time_later_id.id,
+    ]
+
+
+def test_finding_conflicts_takes_the_same_queries_for_one_or_many_bookings(db):
+    from tests.queries import count_queries
+
+    def queries_for(bookings: int) -> int:
+        trainer = factories.UserFactory(roles=["trainer"])
+        for hour in range(bookings):
+            factories.TrainingSessionFactory(
+                cohort=factories.CohortFactory(
+                    lead_trainer=trainer, start_date=DAY, accredited=False, venue=f"Зала для {bookings}"
+                ),
+                date=DAY,
+                starts_at=time(8 + hour % 12),
+                ends_at=time(9 + hour % 12),
+            )
+        db.session.flush()
+        db.session.expire_all()
+        slot = Slot(date=DAY, starts_at=time(7), ends_at=time(22))
+        with count_queries() as statements:
+            clashes = find_conflicts([slot], trainer_ids=[trainer.id], venue=f"Зала для {bookings}")
+            assert all(c.message for c in clashes)
+        assert len(clashes) == 2 * bookings  # the trainer and the (shared) venue
+        return len(statements)
+
+    assert queries_for(1) == queries_for(6)
+
+
+def test_a_conflict_names_the_booking_on_the_field_it_belongs_to(booked):
+    trainer, session = booked
+    slot = Slot(date=DAY, starts_at=time(12), ends_at=time(14))
+    with pytest.raises(Conflict) as on_session:
+        require_free([slot], [trainer.id], "Зала № 1", None, lead_id=None)
+    fields = on_session.value.fields
+    assert set(fields) == {"starts_at", "venue"}
+    assert all(session.cohort.course.code in str(m) for ms in fields.values() for m in ms)
+    with pytest.raises(Conflict) as on_cohort:
+        require_free([slot], [trainer.id], "", None, lead_id=trainer.id)
+    assert list(on_cohort.value.fields) == ["lead_trainer_id"]
+    with pytest.raises(Conflict) as as_co_trainer:
+        require_free([slot], [trainer.id], "", None, lead_id=trainer.id + 1)
+    assert list(as_co_trainer.value.fields) == ["co_trainer_ids"]
+    require_free([slot], [trainer.id], "Зала № 1", session.cohort_id, lead_id=None)
