@@ -215,6 +215,7 @@ def test_clashes_come_in_the_order_of_the_other_sessions_dates_and_times(db):
     )
     whole_days = [Slot(date=DAY + timedelta(days=d), starts_at=time(8), ends_at=time(18)) for d in (1, 0)]
     clashes = find_conflicts(whole_days, trainer_ids=[trainer.id])
+    assert [c.slot for c in clashes] == [whole_days[0]] + [whole_days[1]] * 3
     assert [c.other.id for c in clashes] == [
         late_day_early.id,
         first_day_early.id,
