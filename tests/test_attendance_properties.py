@@ -133,3 +133,29 @@ def test_summary_and_completion_rule_agree_for_any_marks(db, hours, marks, minim
     (line,) = attendance.cohort_attendance_summary(cohort).participants
     assert line.percent == attendance.attendance_percent(person)
     assert line.meets_rule is attendance.meets_attendance_rule(person)
+
+
+def test_register_and_summary_number_people_from_one_and_order_sessions_by_day_and_hour(db):
+    course = factories.CourseFactory(days=2)
+    cohort = factories.CohortFactory(
+        course=course, status="in_progress", start_date=attendance.local_today() - timedelta(days=3)
+    )
+    second_day = factories.TrainingSessionFactory(cohort=cohort, date=cohort.start_date + timedelta(days=1))
+    afternoon = factories.TrainingSessionFactory(cohort=cohort, starts_at=time(14), ends_at=time(17))
+    morning = factories.TrainingSessionFactory(cohort=cohort, starts_at=time(9), ends_at=time(12))
+    names = ["Андрусенко Яна", "Бабенко Юлія"]
+    for name in reversed(names):
+        factories.EnrollmentFactory(cohort=cohort, user=factories.UserFactory(full_name=name))
+    database.session.flush()
+    register = attendance.session_register(morning)
+    assert [(line.number, line.enrollment.user.full_name) for line in register] == [
+        (1, names[0]),
+        (2, names[1]),
+    ]
+    summary = attendance.cohort_attendance_summary(cohort)
+    assert summary.cohort is cohort
+    assert [s.id for s in summary.sessions] == [morning.id, afternoon.id, second_day.id]
+    assert [(p.number, p.enrollment.user.full_name) for p in summary.participants] == [
+        (1, names[0]),
+        (2, names[1]),
+    ]
