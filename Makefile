@@ -6,7 +6,7 @@ export LMS_INSTANCE_PATH ?= $(CURDIR)/instance
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations extract-messages db demo worker lint security audit-deps constraints bench bench-pages clean
+.PHONY: run test install translations extract-messages db demo worker lint security audit-deps constraints bench bench-pages mutants clean
 
 run: install translations db
 	$(BIN)/lms dev --host $(HOST) --port $(PORT)
@@ -63,6 +63,9 @@ audit-deps: install
 constraints: install
 	{ echo "# Exact versions of a tested install (make constraints); make install and CI use them."; \
 	  $(BIN)/pip freeze --exclude-editable | grep -v '^-e '; } > constraints.txt
+# Mutation testing of the rule modules, one group at a time (scripts/mutants.py); not part of `make test`.
+mutants: install translations
+	$(BIN)/python scripts/mutants.py $(MUTANTS_ARGS)
 
 bench: install
 	$(BIN)/python bench/roster_import.py --rows 10000

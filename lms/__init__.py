@@ -50,6 +50,17 @@ MODEL_MODULES = [
     "lms.certificates.models",
     "lms.cascade.models",
 ]
+# Each feature registers its permission rules in its own module; core knows none of them.
+RULE_MODULES = [
+    "lms.core.rules",
+    "lms.accounts.rules",
+    "lms.org.rules",
+    "lms.courses.rules",
+    "lms.cohorts.rules",
+    "lms.assessments.rules",
+    "lms.certificates.rules",
+    "lms.cascade.rules",
+]
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -84,7 +95,7 @@ def register_extensions(app: Flask) -> None:
     from lms.core.permissions import register_access_control
     from lms.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 
-    for module in MODEL_MODULES:
+    for module in MODEL_MODULES + RULE_MODULES:
         __import__(module)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))

@@ -3,10 +3,12 @@
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
+import pytest
 import time_machine
 
 from lms.cohorts import attendance, checkin
 from lms.core.db import utcnow
+from lms.core.errors import ValidationError
 from tests import factories
 from tests.conftest import sign_in
 
@@ -198,3 +200,71 @@ def test_check_in_is_audited(client, db):
     assert db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.actor_id == enrollment.user_id)
     ).all() == ["attendance.checkin"]
+
+
+def test_check_in_audit_names_the_session_and_the_enrollment(db):
+    from sqlalchemy import select
+
+    from lms.core.models import AuditEvent
+
+    session, enrollment = todays_session()
+    checkin.check_in(
+        session.id, checkin.checkin_token(session, int(utcnow().timestamp()) // 60), by=enrollment.user
+    )
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "attendance.checkin")).one()
+    assert (event.actor_id, event.object_type, event.object_id) == (
+        enrollment.user_id,
+        "sessions",
+        session.id,
+    )
+    assert event.details == {"enrollment_id": enrollment.id}
+
+
+def test_check_in_keeps_the_note_on_an_absent_mark_it_replaces(db):
+    session, enrollment = todays_session()
+    attendance.mark_attendance(
+        session,
+        by=session.cohort.lead_trainer,
+        statuses={enrollment.id: "absent"},
+        notes={enrollment.id: "попередила про запізнення"},
+    )
+    token = checkin.checkin_token(session, int(utcnow().timestamp()) // 60)
+    assert checkin.check_in(session.id, token, by=enrollment.user) == (session, True)
+    row = mark_of(session, enrollment)
+    assert (row.status, row.note, row.marked_by_id) == (
+        "present",
+        "попередила про запізнення",
+        enrollment.user_id,
+    )
+
+
+def test_code_shown_is_the_one_for_the_given_moment_with_the_seconds_left(db):
+    session, _enrollment = todays_session()
+    trainer = session.cohort.lead_trainer
+    moment = datetime(2026, 3, 2, 9, 15, 42, tzinfo=UTC)
+    code = checkin.current_checkin_code(session, by=trainer, now=moment)
+    assert code.token == checkin.checkin_token(session, int(moment.timestamp()) // 60)
+    assert code.seconds_left == 18
+    secret = session.cohort.checkin_secret
+    assert len(secret) >= 40
+    checkin.current_checkin_code(session, by=trainer, now=moment)
+    assert session.cohort.checkin_secret == secret, "an existing secret is kept"
+
+
+@pytest.mark.parametrize("status", ["draft", "closed", "cancelled"])
+def test_no_code_is_shown_for_a_training_that_is_not_scheduled_or_running(db, status):
+    session, _enrollment = todays_session(status=status)
+    with pytest.raises(ValidationError):
+        checkin.current_checkin_code(session, by=session.cohort.lead_trainer)
+
+
+@pytest.mark.parametrize("status", ["waitlisted", "withdrawn"])
+def test_waitlisted_or_withdrawn_person_cannot_check_in(db, status):
+    session, enrollment = todays_session()
+    enrollment.status = status
+    db.session.flush()
+    token = checkin.checkin_token(session, int(utcnow().timestamp()) // 60)
+    with pytest.raises(checkin.CheckinRefused) as refused:
+        checkin.check_in(session.id, token, by=enrollment.user)
+    assert refused.value.reason == "not_enrolled"
+    assert mark_of(session, enrollment) is None

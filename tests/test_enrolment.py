@@ -485,3 +485,30 @@ def test_raising_the_capacity_moves_the_waitlist_up(db, mail_dir):
     assert waiting.status == "waitlisted"
     services.update_cohort(cohort, by=coordinator, capacity=2)
     assert waiting.status == "enrolled"
+
+
+@pytest.mark.parametrize(("matching", "more"), [(3, False), (4, True)])
+def test_people_to_enrol_shows_each_persons_status_here_and_whether_more_match(cohort, matching, more):
+    found = [
+        factories.UserFactory(full_name=f"Кравчук Світлана {n}", email=f"kravchuk{n}@example.org")
+        for n in range(matching)
+    ]
+    factories.EnrollmentFactory(cohort=cohort, user=found[0])
+    elsewhere = factories.CohortFactory()
+    factories.EnrollmentFactory(cohort=elsewhere, user=found[1], status="withdrawn")
+    shown, has_more = enrolment.people_to_enrol(cohort, "кравчук", by=cohort.lead_trainer, limit=3)
+    assert [(person.id, status) for person, status in shown] == [
+        (found[0].id, "enrolled"),
+        (found[1].id, None),  # withdrawn from another training, not from this one
+        (found[2].id, None),
+    ]
+    assert has_more is more
+    assert enrolment.people_to_enrol(cohort, "кравчук", by=cohort.lead_trainer)[1] is False
+
+
+def test_search_needs_two_letters_and_finds_only_active_people(db):
+    active = factories.UserFactory(full_name="Остапчук Лариса")
+    factories.UserFactory(full_name="Остапчук Ніна", active=False)
+    assert enrolment.search_people("о") == []
+    assert enrolment.search_people(" ОСТАПЧУК ") == [active]
+    assert enrolment.search_people("остапчук", limit=1) == [active]

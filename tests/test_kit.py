@@ -1,7 +1,10 @@
 """The printable session kit: a cover page and a sign-in sheet per session."""
 
+import io
 import re
 from datetime import time, timedelta
+
+from pypdf import PdfReader
 
 from lms.cohorts import attendance, kit, lookup
 from tests import factories
@@ -15,6 +18,25 @@ def _kit(cohort) -> bytes:
 
 def page_count(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+
+
+def sheet_rows(pdf: bytes) -> list[list[tuple[int, str]]]:
+    """Each sign-in sheet's numbered rows as read back from the PDF's text: [(number, name)],
+    one list per session (a sheet runs over pages until the next "Session n of m" heading)."""
+    sheets: list[list[tuple[int, str]]] = []
+    for page in PdfReader(io.BytesIO(pdf)).pages[1:]:
+        text = page.extract_text()
+        if re.search(r"Заняття \d+ з \d+|Session \d+ of \d+", text):
+            sheets.append([])
+        for line in text.splitlines():
+            row = re.fullmatch(r"(\d+)(?: (.+))?", line.strip())
+            if row:
+                sheets[-1].append((int(row[1]), row[2] or ""))
+    return sheets
+
+
+def grid_rows(session) -> list[tuple[int, str]]:
+    return [(line.number, line.enrollment.user.full_name) for line in attendance.session_register(session)]
 
 
 def training(people: int, *, days: int = 2):
@@ -113,3 +135,43 @@ def test_kit_of_a_past_training_in_english(client, db):
         browser["lang"] = "en"
     response = client.get(f"/cohorts/{cohort.id}/kit.pdf")
     assert response.status_code == 200 and page_count(response.get_data()) == 2
+
+
+def test_kit_sheets_list_the_grids_names_in_its_order_and_numbering(app, client, db):
+    cohort = training(people=0, days=2)
+    for name in ("Яковенко Ірина", "Іваненко Петро", "Гнатюк Олена", "Єрмак Віра", "Ґудзь Тарас"):
+        factories.EnrollmentFactory(cohort=cohort, user=factories.UserFactory(full_name=name))
+    factories.EnrollmentFactory(
+        cohort=cohort, status="withdrawn", user=factories.UserFactory(full_name="Бондар Ліна")
+    )
+    sign_in(client, cohort.lead_trainer)
+    response = client.get(f"/cohorts/{cohort.id}/kit.pdf")
+    assert response.status_code == 200
+    sheets = sheet_rows(response.get_data())
+    assert len(sheets) == 2
+    expected = [
+        (1, "Гнатюк Олена"),
+        (2, "Ґудзь Тарас"),
+        (3, "Єрмак Віра"),
+        (4, "Іваненко Петро"),
+        (5, "Яковенко Ірина"),
+    ]
+    for session, rows in zip(cohort.sessions, sheets, strict=True):
+        assert grid_rows(session) == expected
+        assert rows[:5] == expected
+        walk_ins = rows[5:]
+        assert walk_ins, "empty rows follow for people who come without enrolling"
+        assert [number for number, _ in walk_ins] == list(range(6, 6 + len(walk_ins)))
+        assert {name for _, name in walk_ins} == {""}
+
+
+def test_kit_numbering_runs_on_across_pages_of_a_long_sheet(app, db):
+    cohort = training(people=0, days=1)
+    names = [f"Учасниця {n:02d}" for n in range(40)]
+    for name in reversed(names):
+        factories.EnrollmentFactory(cohort=cohort, user=factories.UserFactory(full_name=name))
+    with app.test_request_context():
+        (rows,) = sheet_rows(kit.session_kit_pdf(cohort))
+    assert rows[:40] == list(enumerate(names, start=1))
+    assert rows[:40] == grid_rows(cohort.sessions[0])
+    assert [number for number, _ in rows] == list(range(1, len(rows) + 1))

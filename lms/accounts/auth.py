@@ -52,6 +52,7 @@ def init_login(app: Flask, login_manager) -> None:
             return redirect(url_for("security.two_factor_page"))
         return None
 
+
 @event.listens_for(Session, "after_soft_rollback")
 def _reload_signed_in_person(session, previous_transaction) -> None:
     """A view that rolls back (a refused form) expires everything, the signed-in person too; the

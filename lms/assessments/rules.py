@@ -2,8 +2,9 @@
 
 from sqlalchemy import select
 
-from lms.core.permissions import region_id_of, rule
+from lms.core.permissions import rule
 from lms.extensions import db
+from lms.org.rules import region_id_of
 
 
 def _accredited_for(user, course) -> bool:

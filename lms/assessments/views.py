@@ -13,8 +13,9 @@ from lms.assessments import analytics, bank, bank_files
 from lms.assessments.models import QUESTION_FORMS, QUESTION_KINDS
 from lms.assessments.scoring import __doc__ as scoring_rule
 from lms.cohorts.models import Cohort
+from lms.cohorts.rules import visible_cohorts
 from lms.core.errors import NotFound, ValidationError
-from lms.core.permissions import can, visible_cohorts
+from lms.core.permissions import can
 from lms.extensions import db
 
 bp = Blueprint("assessments", __name__, template_folder="templates")

@@ -1,6 +1,7 @@
 """Permission rules of certificates, registered with ``lms.core.permissions``."""
 
-from lms.core.permissions import region_id_of, rule
+from lms.core.permissions import rule
+from lms.org.rules import region_id_of
 
 
 def _coordinates(user, certificate) -> bool:

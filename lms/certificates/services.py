@@ -248,7 +248,7 @@ def certificates_query(by, *, cohort_id: int | None = None, user_id: int | None 
     """Certificates ``by`` may see, newest first: her own, her trainings', her regions'."""
     from sqlalchemy import or_
 
-    from lms.core.permissions import visible_cohorts
+    from lms.cohorts.rules import visible_cohorts
 
     query = select(Certificate).options(*_display_options()).order_by(Certificate.id.desc())
     if not by.has_role("admin"):

@@ -262,9 +262,17 @@ def attendance_percent(enrollment: Enrollment) -> float:
     return share_of_session_time(sessions, attended)
 
 
+def attendance_rule_met(percent: float, minimum_percent: int) -> bool:
+    """The attendance rule: at least the course's minimum share of session time, the minimum
+    itself included. The completion rule and the cohort summary both ask this function."""
+    return percent >= minimum_percent
+
+
 def meets_attendance_rule(enrollment: Enrollment) -> bool:
     """True when the person attended at least the course's minimum share of session time."""
-    return attendance_percent(enrollment) >= enrollment.cohort.course.min_attendance_percent
+    return attendance_rule_met(
+        attendance_percent(enrollment), enrollment.cohort.course.min_attendance_percent
+    )
 
 
 @dataclass
@@ -350,9 +358,9 @@ def cohort_attendance_summary(cohort: Cohort) -> CohortAttendance:
                 enrollment,
                 statuses,
                 percent,
-                percent >= minimum,
+                attendance_rule_met(percent, minimum),
                 percent_so_far=so_far,
-                below_so_far=so_far is not None and so_far < minimum,
+                below_so_far=so_far is not None and not attendance_rule_met(so_far, minimum),
             )
         )
     for session in sessions:

@@ -15,10 +15,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort, Enrollment, TrainingSession, cohort_trainers
+from lms.cohorts.rules import visible_cohorts
 from lms.core import audit
 from lms.core.errors import NotFound
 from lms.core.i18n import local_today, local_zone
-from lms.core.permissions import require, visible_cohorts
+from lms.core.permissions import require
 from lms.core.text import one_line
 from lms.extensions import db
 from lms.org.models import District

@@ -28,11 +28,12 @@ from lms.cohorts.models import (
     cohort_trainers,
 )
 from lms.cohorts.plans import Plan, check_plan, check_sessions, modules_of, resolve_plan
+from lms.cohorts.rules import visible_cohorts
 from lms.core import audit
 from lms.core.errors import Conflict, PermissionDenied, ValidationError
 from lms.core.i18n import local_today, localized
 from lms.core.mail import queue_email
-from lms.core.permissions import can, require, visible_cohorts
+from lms.core.permissions import can, require
 from lms.courses import services as courses_services
 from lms.courses.models import Course
 from lms.extensions import db

@@ -8,7 +8,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from lms.core import audit
 from lms.core.collation import by_name
 from lms.core.errors import Conflict, NotFound, ValidationError
-from lms.core.permissions import region_scope, require
+from lms.core.permissions import require
 from lms.core.text import refuse_control_characters
 from lms.extensions import db
 from lms.org.models import (
@@ -20,6 +20,7 @@ from lms.org.models import (
     Institution,
     Region,
 )
+from lms.org.rules import region_scope
 from lms.org.translit import transliterate
 
 

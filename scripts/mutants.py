@@ -1,0 +1,220 @@
+"""Mutation testing of the rule modules with mutmut 3, one module group at a time.
+
+Each group mutates only its own files and runs only the fast SQLite tests that concern it, in
+its own work directory under build/mutants/<group>/ (mutmut keeps its state in ./mutants and
+reads its settings from ./pyproject.toml, so groups cannot share a directory). Prints the score
+per group and every surviving mutant's diff.
+
+    python scripts/mutants.py                 # every group, from scratch
+    python scripts/mutants.py checkin --keep  # one group, re-testing only what changed
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "build" / "mutants"
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    mutate: tuple[str, ...]
+    tests: tuple[str, ...]
+    skip: tuple[str, ...] = ()  # regexes of lines not to mutate, besides SKIP_EVERYWHERE
+    target: float = 90.0
+
+
+# Wording shown to people (``_l("...")``/``_("...")``) is not a rule: changing it changes no
+# decision, and its Ukrainian translation is checked by tests/test_translations.py.
+SKIP_EVERYWHERE = (r"\b_l?\(\s*$", r"\b_l?\(\s*\"", r"^\s*\"[^\"]*\",?\s*$")
+
+# PostgreSQL-only locking (tests/test_cohorts_concurrency runs on PostgreSQL, not in this SQLite run).
+POSTGRES_LOCKS = (
+    r"with_for_update",
+    r"pg_advisory_xact_lock",
+    r'dialect\.name != "postgresql"',
+    r"blake2b",
+    r"int\.from_bytes",
+    r"User\.id\.in_\(sorted\(trainer_ids\)\)",
+    r"\.order_by\(User\.id\)",
+    r"^\s*select\(User\.id\)$",
+    r"_venue_lock_key\(venue\) for venue in venues",
+    r"lock_bookings\(trainer_ids",
+)
+
+GROUPS = [
+    Group(
+        "permissions",
+        ("lms/core/permissions.py", "lms/*/rules.py"),
+        ("tests/test_rules.py", "tests/test_rule_boundaries.py", "tests/test_permissions_structure.py"),
+    ),
+    Group(
+        "conflicts",
+        ("lms/cohorts/conflicts.py",),
+        ("tests/test_conflict_properties.py", "tests/test_cohorts.py"),
+        skip=POSTGRES_LOCKS,
+    ),
+    Group(
+        "enrolment",
+        ("lms/cohorts/enrolment.py",),
+        ("tests/test_enrolment.py", "tests/test_enrolment_api.py"),
+    ),
+    Group(
+        "attendance",
+        ("lms/cohorts/attendance.py",),
+        (
+            "tests/test_attendance.py",
+            "tests/test_attendance_api.py",
+            "tests/test_attendance_properties.py",
+            "tests/test_rule_boundaries.py",
+        ),
+    ),
+    Group(
+        "checkin",
+        ("lms/cohorts/checkin.py",),
+        ("tests/test_attendance_checkin.py", "tests/test_rule_boundaries.py"),
+    ),
+    Group(
+        "outbox-jobs",
+        ("lms/core/outbox.py", "lms/core/jobs.py"),
+        ("tests/test_outbox.py", "tests/test_api_foundation.py"),
+    ),
+    Group(
+        "signin",
+        ("lms/accounts/services.py",),
+        ("tests/test_auth.py", "tests/test_rule_boundaries.py"),
+    ),
+]
+
+RESULT_LINE = re.compile(r"^\s+(?P<name>\S+): (?P<status>.+)$")
+DETECTED = {"killed", "timeout", "caught by type check"}
+
+
+def _toml_list(values) -> str:
+    return "[" + ", ".join("'" + v + "'" for v in values) + "]"  # literal strings: no escapes
+
+
+def prepare(group: Group, keep: bool) -> Path:
+    directory = WORK / group.name
+    if directory.exists() and not keep:
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in ("lms", "tests", "migrations"):
+        link = directory / name
+        if not link.exists():
+            link.symlink_to(ROOT / name, target_is_directory=True)
+    tests = [t for t in group.tests if (ROOT / t).exists()]
+    # Only the SQLite variants: the same rules, without PostgreSQL's slower setup per test.
+    settings = f"""
+[tool.mutmut]
+source_paths = ["lms"]
+only_mutate = {_toml_list(group.mutate)}
+also_copy = ["migrations"]
+pytest_add_cli_args = ["-p", "no:cacheprovider", "-m", "not worker and not browser", "-k", "not postgresql", "-W", "ignore::DeprecationWarning"]
+pytest_add_cli_args_test_selection = {_toml_list(tests)}
+do_not_mutate_patterns = {_toml_list(SKIP_EVERYWHERE + group.skip)}
+"""
+    project = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    project = re.sub(r"\n\[tool\.mutmut\][^\[]*", "\n", project)
+    (directory / "pyproject.toml").write_text(project + settings, encoding="utf-8")
+    tomllib.loads((directory / "pyproject.toml").read_text(encoding="utf-8"))
+    return directory
+
+
+def run(group: Group, keep: bool, children: int, diffs: bool = True) -> dict:
+    directory = prepare(group, keep)
+    env = {**os.environ, "LMS_INSTANCE_PATH": str(directory / "instance")}
+    env.pop("LMS_REQUIRE_SERVICES", None)
+    started = time.monotonic()
+    log = directory / "run.log"
+    with log.open("w") as out:
+        subprocess.run(  # noqa: S603 - our own venv's mutmut
+            [str(BIN / "mutmut"), "run", "--max-children", str(children)],
+            cwd=directory,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    seconds = time.monotonic() - started
+    listing = subprocess.run(  # noqa: S603
+        [str(BIN / "mutmut"), "results", "--all", "true"],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    statuses = {m["name"]: m["status"] for m in map(RESULT_LINE.match, listing.splitlines()) if m}
+    survivors = sorted(name for name, status in statuses.items() if status not in DETECTED)
+    shown = [
+        subprocess.run(  # noqa: S603
+            [str(BIN / "mutmut"), "show", name], cwd=directory, env=env, capture_output=True, text=True
+        ).stdout
+        for name in (survivors if diffs else [])
+    ]
+    detected = len(statuses) - len(survivors)
+    score = 100.0 * detected / len(statuses) if statuses else 0.0
+    return {
+        "group": group,
+        "total": len(statuses),
+        "detected": detected,
+        "score": score,
+        "seconds": seconds,
+        "survivors": [(name, statuses[name]) for name in survivors],
+        "diffs": shown,
+        "log": log,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("groups", nargs="*", help="groups to run (default: all)")
+    parser.add_argument("--keep", action="store_true", help="reuse earlier results; re-test what changed")
+    parser.add_argument("--children", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--quiet", action="store_true", help="list survivors without their diffs")
+    args = parser.parse_args()
+    unknown = set(args.groups) - {g.name for g in GROUPS}
+    if unknown:
+        parser.error(f"unknown group(s): {', '.join(sorted(unknown))}")
+    chosen = [g for g in GROUPS if not args.groups or g.name in args.groups]
+
+    reports = []
+    for group in chosen:
+        print(f"== {group.name}: mutating {', '.join(group.mutate)}", flush=True)
+        report = run(group, args.keep, args.children, diffs=not args.quiet)
+        reports.append(report)
+        print(
+            f"   {report['detected']}/{report['total']} killed ({report['score']:.1f} %) "
+            f"in {report['seconds']:.0f} s; log: {report['log'].relative_to(ROOT)}",
+            flush=True,
+        )
+        for index, (name, status) in enumerate(report["survivors"]):
+            print(f"   survived [{status}] {name}")
+            if report["diffs"]:
+                print("      " + report["diffs"][index].strip().replace("\n", "\n      "))
+
+    print("\nmodule group        killed/total  score   time")
+    for r in reports:
+        mark = "" if r["score"] >= r["group"].target else f"  (below {r['group'].target:.0f} %)"
+        print(
+            f"{r['group'].name:<20}{r['detected']:>6}/{r['total']:<6}{r['score']:>6.1f} %{r['seconds']:>6.0f} s{mark}"
+        )
+    print(f"total time {sum(r['seconds'] for r in reports):.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

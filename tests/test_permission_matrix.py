@@ -1,0 +1,240 @@
+"""The permission matrix, generated from the route map: every route that names an object (page
+and API) is asked by each role in each relation to that object — own, same region, other region,
+withdrawn, not enrolled — and must answer the expected status. A new route joins automatically:
+until it is classified in ACCESS (or EXCLUDED, with the reason) the matrix fails.
+"""
+
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from lms.accounts.services import create_token
+from lms.cohorts.roster.uploads import JOB_KIND as ROSTER_JOB
+from lms.core.models import Job
+from lms.courses.models import Accreditation
+from lms.extensions import db as database
+from tests import factories
+from tests.conftest import sign_in
+
+# Who may use a route, as the rules say (lms/*/rules.py). Each class maps a person to the status
+# of a refusal; people not listed are allowed.
+MANAGERS = {"admin", "coordinator/same region", "trainer/own"}
+COHORT_PEOPLE = MANAGERS | {"participant/own"}
+EVERYONE = {
+    "admin",
+    "coordinator/same region",
+    "coordinator/other region",
+    "trainer/own",
+    "trainer/same region",
+    "trainer/other region",
+    "participant/own",
+    "participant/withdrawn",
+    "participant/not enrolled",
+}
+
+
+def refused(allowed: set[str], status_for) -> dict[str, int]:
+    return {person: status_for(person) for person in EVERYONE - allowed}
+
+
+# Outside a cohort one sees nothing (404); seeing it without managing it gets 403.
+COHORT_VIEW = refused(COHORT_PEOPLE, lambda person: 404)
+COHORT_MANAGE = refused(MANAGERS, lambda person: 403 if person == "participant/own" else 404)
+GEOGRAPHY = refused({"admin", "coordinator/same region"}, lambda person: 403)
+ADMINS = refused({"admin"}, lambda person: 403)
+OPEN = refused(EVERYONE, lambda person: 0)
+SELF = refused({"admin", "participant/own"}, lambda person: 404)  # the person is participant/own
+OWN_ACCREDITATION = refused(
+    {"admin", "coordinator/same region", "coordinator/other region", "trainer/own"}, lambda person: 403
+)
+OWN_JOB = refused({"admin", "trainer/own"}, lambda person: 403)  # started by trainer/own
+OWN_TOKEN = refused({"admin", "participant/own"}, lambda person: 403)  # held by participant/own
+
+ACCESS = {
+    "cohorts.detail": COHORT_VIEW,
+    "cohorts.edit": COHORT_MANAGE,
+    "cohorts.change_status": COHORT_MANAGE,
+    "cohorts.session_form": COHORT_MANAGE,
+    "cohorts.delete_session": COHORT_MANAGE,
+    "attendance.cohort_attendance": COHORT_MANAGE,
+    "attendance.session_kit": COHORT_MANAGE,
+    "attendance.session_attendance": COHORT_MANAGE,
+    "attendance.checkin_code": COHORT_MANAGE,
+    "enrolment.index": COHORT_MANAGE,
+    "enrolment.enrol": COHORT_MANAGE,
+    "enrolment.enrol_again": COHORT_MANAGE,
+    "enrolment.withdraw": COHORT_MANAGE,
+    "enrolment.add": COHORT_MANAGE,
+    "enrolment.enrol_new": COHORT_MANAGE,
+    "enrolment.roster_template": COHORT_MANAGE,
+    "enrolment.roster_upload": COHORT_MANAGE,
+    "enrolment.roster_job": COHORT_MANAGE,
+    "cohorts_api.get_cohort": COHORT_VIEW,
+    "cohorts_api.update_cohort": COHORT_MANAGE,
+    "cohorts_api.list_sessions": COHORT_VIEW,
+    "cohorts_api.create_session": COHORT_MANAGE,
+    "cohorts_api.update_session": COHORT_MANAGE,
+    "cohorts_api.delete_session": COHORT_MANAGE,
+    "attendance_api.cohort_attendance": COHORT_MANAGE,
+    "attendance_api.session_attendance": COHORT_MANAGE,
+    "attendance_api.set_session_attendance": COHORT_MANAGE,
+    "enrolment_api.list_enrollments": COHORT_MANAGE,
+    "enrolment_api.create_enrollment": COHORT_MANAGE,
+    "enrolment_api.import_roster": COHORT_MANAGE,
+    "enrolment_api.withdraw_enrollment": COHORT_MANAGE,
+    "org.region": GEOGRAPHY,
+    "org.district": GEOGRAPHY,
+    "org.institution_form": GEOGRAPHY,
+    "users_admin.edit": ADMINS,
+    "users_admin.set_active": ADMINS,
+    "accounts_api.get_user": SELF,
+    "accounts_api.update_user": SELF,
+    "courses.detail": OPEN,
+    "courses.edit": ADMINS,
+    "courses.set_active": ADMINS,
+    "courses.revoke": ADMINS,
+    "courses_api.get_course": OPEN,
+    "courses_api.update_course": ADMINS,
+    "courses_api.get_accreditation": OWN_ACCREDITATION,
+    "courses_api.revoke_accreditation": ADMINS,
+    "accounts.revoke_token": OWN_TOKEN,
+    "accounts_api.revoke_token": OWN_TOKEN,
+    "jobs_api.get_job": OWN_JOB,
+}
+EXCLUDED = {
+    "attendance.checkin": "a signed code, not an id: tests/test_attendance_checkin.py",
+    "enrolment.roster_preview": "an upload's random token: tests/test_roster_pages.py",
+    "calendar_feed.feed": "public, a person's secret address: tests/test_calendar.py",
+    "accounts.reset_password": "public, an emailed token: tests/test_auth.py",
+    "swagger_assets.swagger_asset": "public files",
+    "static": "public files",
+    "bootstrap.static": "public files",
+}
+
+
+# API bodies that pass the schema, so that the answer is the permission's, not the validation's.
+ROSTER = "ПІБ;Email;Посада\nКоваленко Марія;maria.kovalenko@example.org;Психологиня\n"
+BODIES = {
+    "attendance_api.set_session_attendance": lambda ids: {"json": {"present": []}},
+    "cohorts_api.create_session": lambda ids: {
+        "json": {"date": ids["session_date"], "starts_at": "18:00", "ends_at": "19:00"}
+    },
+    "courses_api.revoke_accreditation": lambda ids: {"json": {"reason": "Перевірка матриці доступу"}},
+    "enrolment_api.import_roster": lambda ids: {
+        "data": {"file": (io.BytesIO(ROSTER.encode()), "roster.csv")},
+        "content_type": "multipart/form-data",
+    },
+}
+
+
+def object_routes(app):
+    """(endpoint, method, rule) for every route with a variable part."""
+    for rule in app.url_map.iter_rules():
+        if rule.arguments:
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule.endpoint, method, rule.rule
+
+
+def test_every_object_route_is_classified(app):
+    unclassified = {
+        f"{method} {rule} ({endpoint})"
+        for endpoint, method, rule in object_routes(app)
+        if endpoint not in ACCESS and endpoint not in EXCLUDED
+    }
+    assert unclassified == set(), "classify these routes in ACCESS or EXCLUDED"
+    routed = {endpoint for endpoint, _method, _rule in object_routes(app)}
+    assert set(ACCESS) <= routed, set(ACCESS) - routed
+
+
+@pytest.fixture
+def world(db):
+    """One cohort in region A (today's session), and someone in every relation to it."""
+    own_region, other_region = factories.RegionFactory(), factories.RegionFactory()
+    district = factories.DistrictFactory(region=own_region)
+    cohort = factories.CohortFactory(district=district, status="in_progress", with_sessions=True)
+    same_region_trainer = factories.UserFactory(roles=["trainer"])
+    factories.CohortFactory(district=district, lead_trainer=same_region_trainer)
+    other_region_trainer = factories.UserFactory(roles=["trainer"])
+    factories.CohortFactory(
+        district=factories.DistrictFactory(region=other_region), lead_trainer=other_region_trainer
+    )
+    enrolled = factories.EnrollmentFactory(cohort=cohort)
+    withdrawn = factories.EnrollmentFactory(cohort=cohort, status="withdrawn")
+    people = {
+        "admin": factories.UserFactory(roles=["admin"]),
+        "coordinator/same region": factories.UserFactory(roles=["coordinator"], regions=[own_region]),
+        "coordinator/other region": factories.UserFactory(roles=["coordinator"], regions=[other_region]),
+        "trainer/own": cohort.lead_trainer,
+        "trainer/same region": same_region_trainer,
+        "trainer/other region": other_region_trainer,
+        "participant/own": enrolled.user,
+        "participant/withdrawn": withdrawn.user,
+        "participant/not enrolled": factories.UserFactory(),
+    }
+    assert set(people) == EVERYONE
+    job = Job(
+        kind=ROSTER_JOB,
+        status="done",
+        total=0,
+        params={"cohort_id": cohort.id},
+        created_by_id=cohort.lead_trainer_id,
+    )
+    database.session.add(job)
+    accreditation = database.session.scalars(
+        select(Accreditation).where(Accreditation.user_id == cohort.lead_trainer_id)
+    ).first()
+    tokens = {name: create_token(person, name="matrix") for name, person in people.items()}
+    database.session.flush()
+    ids = {
+        "cohort_id": cohort.id,
+        "session_id": cohort.sessions[0].id,
+        "enrollment_id": enrolled.id,
+        "job_id": job.id,
+        "region_id": own_region.id,
+        "district_id": district.id,
+        "institution_id": factories.InstitutionFactory(district=district).id,
+        "user_id": enrolled.user_id,
+        "course_id": cohort.course_id,
+        "accreditation_id": accreditation.id,
+        "token_id": tokens["participant/own"][0].id,
+        "session_date": cohort.sessions[0].date.isoformat(),
+    }
+    return people, {name: plain for name, (_token, plain) in tokens.items()}, ids
+
+
+def concrete(rule: str, ids: dict[str, int]) -> str:
+    return re.sub(r"<(?:int:)?([a-z_]+)>", lambda m: str(ids[m[1]]), rule)
+
+
+def ask(client, person_name, people, tokens, method, path, body):
+    """The status ``person`` gets, with whatever the request changed undone afterwards."""
+    savepoint = database.session.connection().begin_nested()
+    try:
+        if path.startswith("/api/"):
+            headers = {"Authorization": f"Bearer {tokens[person_name]}"}
+            if body is None and method in ("POST", "PUT", "PATCH"):
+                body = {"json": {}}
+            return client.open(path, method=method, headers=headers, **(body or {})).status_code
+        sign_in(client, people[person_name])
+        return client.open(path, method=method, data={}).status_code
+    finally:
+        savepoint.rollback()
+        database.session.expire_all()
+
+
+@pytest.mark.parametrize("endpoint", sorted(ACCESS))
+def test_each_role_and_relation_gets_the_expected_status(app, client, world, endpoint):
+    people, tokens, ids = world
+    wrong = {}
+    for method, rule in [(m, r) for e, m, r in object_routes(app) if e == endpoint]:
+        path = concrete(rule, ids)
+        for name in sorted(EVERYONE):
+            body = BODIES[endpoint](ids) if endpoint in BODIES else None
+            status = ask(client, name, people, tokens, method, path, body)
+            refusal = ACCESS[endpoint].get(name)
+            # Allowed: anything but a refusal (an empty form may well be answered 400 or 422).
+            if (status != refusal) if refusal else status in (401, 403, 404, 405):
+                wrong[f"{method} {path} as {name}"] = (status, refusal or "allowed")
+    assert wrong == {}, "\n".join(f"{k}: {v}" for k, v in sorted(wrong.items()))
