@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -70,7 +71,7 @@ def test_a_training_cannot_close_before_its_last_session_has_ended(db):
     cohort, _ = finished_cohort(scores=(90,))
     cohort.sessions[-1].date = date.today() + timedelta(days=1)
     cohort.end_date = cohort.sessions[-1].date
-    with pytest.raises(Conflict) as refused:
+    with force_locale("en"), pytest.raises(Conflict) as refused:
         change_status(cohort, "closed", by=factories.UserFactory(roles=["admin"]))
     assert "has not ended" in refused.value.fields["missing"][0]
     assert cohort.status == "in_progress"
@@ -80,7 +81,8 @@ def test_unmarked_attendance_blocks_closing_and_is_listed_per_session(db):
     cohort, (first, second) = finished_cohort(scores=(90, 90))
     _db.session.delete(second.attendance[1])
     _db.session.flush()
-    gaps = closing.closing_gaps(cohort)
+    with force_locale("en"):
+        gaps = closing.closing_gaps(cohort)
     assert len(gaps) == 1 and "1 of 2" in gaps[0]
     with pytest.raises(Conflict):
         _close(cohort)

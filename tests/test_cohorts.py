@@ -1,8 +1,9 @@
 """Planning cohorts: double bookings, accreditation, who may plan where, the status flow."""
 
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -234,9 +235,14 @@ def test_status_moves_along_the_flow_and_each_change_is_audited(db, admin, cours
     with pytest.raises(ValidationError):
         services.change_status(cohort, "scheduled", by=admin)  # no session yet
     services.add_session(cohort, by=admin, **session(0))
-    for status in ("scheduled", "in_progress", "closed"):
+    for status in ("scheduled", "in_progress"):
         services.change_status(cohort, status, by=admin)
         assert cohort.status == status
+    # A training closes once its last session is over (tests/test_certificates.py has the rest).
+    after = datetime.combine(cohort.end_date + timedelta(days=1), time(12), tzinfo=UTC)
+    with time_machine.travel(after, tick=False):
+        services.change_status(cohort, "closed", by=admin)
+    assert cohort.status == "closed"
     events = (
         select(AuditEvent)
         .where(AuditEvent.action == "cohort.status", AuditEvent.object_id == cohort.id)

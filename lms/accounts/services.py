@@ -7,13 +7,13 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts import names, passwords, sessions
-from lms.accounts.models import ROLES, ApiToken, User, hash_token
+from lms.accounts.models import ROLES, ApiToken, User, UserRole, hash_token
 from lms.core import audit
 from lms.core.db import utcnow, writing
 from lms.core.errors import Conflict, NotFound, ValidationError
@@ -327,3 +327,11 @@ def list_tokens(user: User) -> list[ApiToken]:
     return list(
         db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc()))
     )
+
+
+def roles_of(user: User) -> set[str]:
+    """Her roles: from the loaded rows when the person was loaded with them, else one query
+    (a person found by email or id for a check, not a list)."""
+    if "role_rows" in inspect(user).dict:
+        return user.roles
+    return set(db.session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))

@@ -11,11 +11,13 @@ import time
 
 import pyotp
 import segno
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from lms.accounts import rules  # noqa: F401 - registers security.manage
 from lms.accounts.models import RecoveryCode, SecuritySettings, User
+from lms.accounts.services import roles_of
 from lms.core import audit
 from lms.core.db import utcnow
 from lms.core.errors import ValidationError
@@ -31,6 +33,16 @@ VALID_WINDOW = 1
 
 def current_settings() -> SecuritySettings:
     return db.session.get(SecuritySettings, 1) or SecuritySettings(id=1, require_two_factor=False)
+
+
+def two_factor_required() -> bool:
+    """Whether the programme requires two-factor: read once per request (every page asks it for
+    staff)."""
+    if not has_request_context():
+        return bool(current_settings().require_two_factor)
+    if "_two_factor_required" not in g:
+        g._two_factor_required = bool(current_settings().require_two_factor)
+    return g._two_factor_required
 
 
 def set_required(required: bool, *, by) -> SecuritySettings:
@@ -49,12 +61,12 @@ def set_required(required: bool, *, by) -> SecuritySettings:
 
 
 def may_use(user: User) -> bool:
-    return user.has_role(*STAFF_ROLES)
+    return bool(roles_of(user) & set(STAFF_ROLES))
 
 
 def must_enrol(user: User) -> bool:
     """True for an admin or coordinator without two-factor while the programme requires it."""
-    return may_use(user) and not user.two_factor_enabled and current_settings().require_two_factor
+    return may_use(user) and not user.two_factor_enabled and two_factor_required()
 
 
 def new_secret() -> str:
@@ -96,7 +108,7 @@ def disable(user: User, *, by) -> None:
 
 
 def must_use(user: User) -> bool:
-    return may_use(user) and current_settings().require_two_factor
+    return may_use(user) and two_factor_required()
 
 
 def regenerate_recovery_codes(user: User) -> list[str]:

@@ -77,7 +77,7 @@ def _usable(enrollment: Enrollment, now: datetime | None) -> bool:
 def test_from_room_code(room_code: str, *, now: datetime | None = None) -> CohortTest:
     test = db.session.scalars(
         select(CohortTest)
-        .options(joinedload(CohortTest.cohort))
+        .options(joinedload(CohortTest.cohort).joinedload(Cohort.course))
         .where(CohortTest.room_code == room_code[:16])
     ).first()
     if test is None or not is_valid_for_dates(test.cohort, now):

@@ -140,10 +140,10 @@ def results_for(cohorts: list[Cohort]) -> Figures:
             .where(CohortTest.cohort_id.in_(ids or [-1]), Attempt.submitted_at.is_not(None))
         )
     }
-    from lms.cohorts.attendance import name_sort_key
+    from lms.core.collation import sort_key
 
     figures = Figures()
-    for e in sorted(enrollments, key=lambda e: (name_sort_key(e.user.full_name), e.id)):
+    for e in sorted(enrollments, key=lambda e: (sort_key(e.user.sort_name), e.id)):
         figures.participants.append(
             ParticipantResult(
                 e, scores.get((e.id, "pre")), scores.get((e.id, "post")), e.cohort.course.pass_mark_percent

@@ -128,7 +128,7 @@ def create_question(data, course_id: int):
     course = bank.course_for(course_id, by=current_user, action="question.manage")
     question = bank.create_question(course, data, by=current_user)
     db.session.commit()
-    return question_dict(question)
+    return question_dict(bank.question_for(question.id, by=current_user))
 
 
 @blp.route("/questions/<int:question_id>", methods=["GET"])

@@ -3,7 +3,7 @@ that has answers adds a version; old responses keep the version they answered.""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.assessments import rules  # noqa: F401 - registers the feature's permission rules
 from lms.assessments.models import QUESTION_FORMS, QUESTION_KINDS, Choice, Question, QuestionVersion, Response
@@ -28,7 +28,9 @@ def course_for(course_id: int, *, by, action: str = "question.view") -> Course:
 def question_for(question_id: int, *, by, action: str = "question.view") -> Question:
     question = db.session.scalars(
         select(Question)
-        .options(selectinload(Question.versions).selectinload(QuestionVersion.choices))
+        .options(
+            selectinload(Question.versions).selectinload(QuestionVersion.choices), joinedload(Question.course)
+        )
         .where(Question.id == question_id)
     ).first()
     if question is None or not can(by, "question.view", question.course):

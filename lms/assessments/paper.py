@@ -5,6 +5,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from lms.assessments import delivery
 from lms.assessments.models import TEST_FORMS, Attempt, Response
@@ -20,9 +21,18 @@ KEY_POSITIONS = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "А": 1, "Б": 
 
 
 def enrollment_for(enrollment_id: int, *, by) -> Enrollment:
+    from lms.cohorts.lookup import ACCESS
     from lms.core.permissions import can
 
-    enrollment = db.session.get(Enrollment, enrollment_id)
+    enrollment = (
+        db.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.id == enrollment_id)
+            .options(joinedload(Enrollment.cohort).options(*ACCESS))
+        )
+        .unique()
+        .one_or_none()
+    )
     if enrollment is None or not can(by, "cohort.view", enrollment.cohort):
         raise NotFound(_l("No such enrolment."))
     require(by, "scores.enter", enrollment.cohort)

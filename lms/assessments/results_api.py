@@ -4,10 +4,12 @@ import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lms.assessments import analytics, delivery, paper, room
 from lms.assessments.lookup import cohort_for as get_cohort
-from lms.assessments.models import Attempt
+from lms.assessments.models import Attempt, CohortTest
 from lms.core.errors import NotFound, ValidationError
 from lms.extensions import db
 
@@ -198,8 +200,9 @@ def put_scores(data, enrollment_id: int):
     attempts = paper.enter_scores(
         enrollment, {k: v for k, v in data.items() if v is not None}, by=current_user
     )
+    saved = [_attempt_dict(a) for a in attempts]  # before the commit expires them
     db.session.commit()
-    return [_attempt_dict(a) for a in attempts]
+    return saved
 
 
 @blp.route("/enrollments/<int:enrollment_id>/responses/<phase>", methods=["PUT"])
@@ -215,8 +218,9 @@ def put_responses(data, enrollment_id: int, phase: str):
     attempt = paper.enter_responses(
         enrollment, delivery.check_phase(phase), data["form"], answers, by=current_user
     )
+    saved = _attempt_dict(attempt)  # before the commit expires it
     db.session.commit()
-    return _attempt_dict(attempt)
+    return saved
 
 
 @blp.route("/attempts/<int:attempt_id>/extend", methods=["POST"])
@@ -224,10 +228,13 @@ def put_responses(data, enrollment_id: int, phase: str):
 @blp.response(200, AttemptSchema)
 def extend(data, attempt_id: int):
     """Give one person extra minutes."""
-    attempt = db.session.get(Attempt, attempt_id)
+    attempt = db.session.scalar(
+        select(Attempt).where(Attempt.id == attempt_id).options(joinedload(Attempt.test).joinedload(CohortTest.cohort))
+    )
     if attempt is None:
         raise NotFound()
     get_cohort(attempt.test.cohort_id, by=current_user, action="test.manage")
     room.extend_time(attempt, data["minutes"], by=current_user)
+    saved = _attempt_dict(attempt)  # before the commit expires it
     db.session.commit()
-    return _attempt_dict(attempt)
+    return saved

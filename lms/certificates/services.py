@@ -211,8 +211,10 @@ def reissue(certificate: Certificate, *, by) -> Certificate:
 
 
 def by_serial(serial: str, *, by) -> Certificate:
-    certificate = db.session.scalar(
-        select(Certificate).where(Certificate.serial == serial).options(*_display_options())
+    certificate = (
+        db.session.scalars(select(Certificate).where(Certificate.serial == serial).options(*_display_options()))
+        .unique()
+        .one_or_none()
     )
     if certificate is None or not _may_see(by, certificate):
         raise NotFound()
@@ -237,8 +239,9 @@ def _may_see(by, certificate) -> bool:
 
 
 def _display_options():
+    # Joined, not selectin: a certificate expired by a commit is refreshed with these options.
     return (
-        joinedload(Certificate.cohort).selectinload(Cohort.co_trainers),
+        joinedload(Certificate.cohort).joinedload(Cohort.co_trainers),
         joinedload(Certificate.cohort).joinedload(Cohort.district),
         joinedload(Certificate.superseded_by),
     )
@@ -250,7 +253,15 @@ def certificates_query(by, *, cohort_id: int | None = None, user_id: int | None 
 
     from lms.cohorts.rules import visible_cohorts
 
-    query = select(Certificate).options(*_display_options()).order_by(Certificate.id.desc())
+    query = (
+        select(Certificate)
+        .options(
+            joinedload(Certificate.cohort).selectinload(Cohort.co_trainers),
+            joinedload(Certificate.cohort).joinedload(Cohort.district),
+            joinedload(Certificate.superseded_by),
+        )
+        .order_by(Certificate.id.desc())
+    )
     if not by.has_role("admin"):
         managed = visible_cohorts(by, select(Cohort.id))
         # Participants see their own certificates only, not those of their fellow participants.

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select, union
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User, UserRole
-from lms.accounts.services import normalize_email, normalize_phone
+from lms.accounts.services import normalize_email, normalize_phone, roles_of
 from lms.cohorts.models import Cohort, Enrollment, cohort_trainers
 from lms.core.collation import by_name
 from lms.core.errors import DomainError
@@ -96,7 +96,7 @@ def _staff_ids():
 
 def may_enrol(by, cohort: Cohort, user: User) -> bool:
     """Trainers enrol participants and trainers; staff only the training's coordinator or an admin."""
-    return _trusted_with_staff(by, cohort) or set(user.roles) <= ROLES_TRAINERS_ENROL
+    return _trusted_with_staff(by, cohort) or roles_of(user) <= ROLES_TRAINERS_ENROL
 
 
 def search_people(by, cohort: Cohort, query: str, *, limit: int = 20) -> list[Found]:
