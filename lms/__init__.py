@@ -60,6 +60,7 @@ RULE_MODULES = [
     "lms.assessments.rules",
     "lms.certificates.rules",
     "lms.cascade.rules",
+    "lms.privacy.rules",
 ]
 
 

@@ -31,11 +31,20 @@ def celery_init_app(app: Flask) -> Celery:
                 return self._run_in_context(args, kwargs)
 
         def _run_in_context(self, args, kwargs):
+            from lms.core.db import in_task
+
+            # Tasks write: on SQLite they take the write lock when their transaction begins.
+            marked = in_task.set(True)
+            try:
+                return self._run_writing(args, kwargs)
+            finally:
+                in_task.reset(marked)
+
+        def _run_writing(self, args, kwargs):
             from lms.core.db import writing
             from lms.core.outbox import publish_ready
             from lms.extensions import db
 
-            # Tasks write: on SQLite they take the write lock when their transaction begins.
             with writing():
                 try:
                     result = self.run(*args, **kwargs)

@@ -38,6 +38,11 @@ PUBLIC = {
     "take.results",
     "take.leave",
     "take.left",
+    # Anyone verifies a certificate by its code, and checks its digital badge's signature.
+    "certificates.verify",
+    "certificates.verify_form",
+    "certificates.jwks",
+    "certificates_api.verify",
 }
 
 

@@ -171,7 +171,7 @@ def test_kit_numbering_runs_on_across_pages_of_a_long_sheet(app, db):
     for name in reversed(names):
         factories.EnrollmentFactory(cohort=cohort, user=factories.UserFactory(full_name=name))
     with app.test_request_context():
-        (rows,) = sheet_rows(kit.session_kit_pdf(cohort))
+        (rows,) = sheet_rows(kit.session_kit_pdf(lookup.get_cohort(cohort.id)))
     assert rows[:40] == list(enumerate(names, start=1))
     assert rows[:40] == grid_rows(cohort.sessions[0])
     assert [number for number, _ in rows] == list(range(1, len(rows) + 1))

@@ -46,11 +46,19 @@ GEOGRAPHY = refused({"admin", "coordinator/same region"}, lambda person: 403)
 ADMINS = refused({"admin"}, lambda person: 403)
 OPEN = refused(EVERYONE, lambda person: 0)
 SELF = refused({"admin", "participant/own"}, lambda person: 404)  # the person is participant/own
+# Another person's accreditation, job or token is outside one's scope: 404, so ids reveal nothing.
 OWN_ACCREDITATION = refused(
-    {"admin", "coordinator/same region", "coordinator/other region", "trainer/own"}, lambda person: 403
+    {"admin", "coordinator/same region", "coordinator/other region", "trainer/own"}, lambda person: 404
 )
-OWN_JOB = refused({"admin", "trainer/own"}, lambda person: 403)  # started by trainer/own
-OWN_TOKEN = refused({"admin", "participant/own"}, lambda person: 403)  # held by participant/own
+# Revoking: admins only; who can see the accreditation is told 403, anyone else finds nothing.
+REVOKE_ACCREDITATION = refused(
+    {"admin"},
+    lambda person: (
+        403 if person in {"coordinator/same region", "coordinator/other region", "trainer/own"} else 404
+    ),
+)
+OWN_JOB = refused({"admin", "trainer/own"}, lambda person: 404)  # started by trainer/own
+OWN_TOKEN = refused({"admin", "participant/own"}, lambda person: 404)  # held by participant/own
 
 ACCESS = {
     "cohorts.detail": COHORT_VIEW,
@@ -98,12 +106,75 @@ ACCESS = {
     "courses_api.get_course": OPEN,
     "courses_api.update_course": ADMINS,
     "courses_api.get_accreditation": OWN_ACCREDITATION,
-    "courses_api.revoke_accreditation": ADMINS,
+    "courses_api.revoke_accreditation": REVOKE_ACCREDITATION,
     "accounts.revoke_token": OWN_TOKEN,
     "accounts_api.revoke_token": OWN_TOKEN,
     "jobs_api.get_job": OWN_JOB,
 }
 EXCLUDED = {
+    # Routes whose object-level access their feature's tests check, pending a place in the matrix.
+    "assessment_results_api.extend": "results, paper scores and answers by role: tests/test_assessment_api.py",
+    "assessment_results_api.put_responses": "results, paper scores and answers by role: tests/test_assessment_api.py",
+    "assessment_results_api.put_scores": "results, paper scores and answers by role: tests/test_assessment_api.py",
+    "assessments.bank_page": "question banks by role: tests/test_assessment_pages.py, test_assessment_bank.py",
+    "accounts.set_password": "public, an emailed single-use token: tests/test_onboarding.py",
+    "assessment_results_api.cohort_results": "results, paper scores and answers by role: tests/test_assessment_api.py",
+    "assessment_results_api.item_analysis": "results, paper scores and answers by role: tests/test_assessment_api.py",
+    "assessments.confirm_import": "question banks by role: tests/test_assessment_pages.py, test_assessment_bank.py",
+    "assessments.course_results_page": "question banks and course results by role: tests/test_assessment_pages.py, test_assessment_bank.py",
+    "assessments.edit_question": "question banks and course results by role: tests/test_assessment_pages.py, test_assessment_bank.py",
+    "assessments.export_bank": "question banks and course results by role: tests/test_assessment_pages.py, test_assessment_bank.py",
+    "assessments.import_bank": "question banks and course results by role: tests/test_assessment_pages.py, test_assessment_bank.py",
+    "assessments.new_question": "question banks and course results by role: tests/test_assessment_pages.py, test_assessment_bank.py",
+    "assessments_api.close_test": "tests and question bank API by role: tests/test_assessment_api.py",
+    "assessments_api.create_question": "tests and question bank API by role: tests/test_assessment_api.py",
+    "assessments_api.get_question": "tests and question bank API by role: tests/test_assessment_api.py",
+    "assessments_api.list_questions": "tests and question bank API by role: tests/test_assessment_api.py",
+    "assessments_api.list_tests": "tests and question bank API by role: tests/test_assessment_api.py",
+    "assessments_api.open_test": "tests and question bank API by role: tests/test_assessment_api.py",
+    "assessments_api.update_question": "tests and question bank API by role: tests/test_assessment_api.py",
+    "cohort_tests.close_test": "a training's tests by role (other trainer 404, participant 403): tests/test_assessment_pages.py",
+    "cohort_tests.extend_time": "a training's tests by role (other trainer 404, participant 403): tests/test_assessment_pages.py",
+    "cohort_tests.open_test": "a training's tests by role (other trainer 404, participant 403): tests/test_assessment_pages.py",
+    "cohort_tests.paper_grid": "a training's tests by role (other trainer 404, participant 403): tests/test_assessment_pages.py",
+    "cohort_tests.paper_pdf": "a training's tests by role (other trainer 404, participant 403): tests/test_assessment_pages.py",
+    "cohort_tests.release_results": "a training's tests by role (other trainer 404, participant 403): tests/test_assessment_pages.py",
+    "cohort_tests.results_page": "a training's tests by role (other trainer 404, participant 403): tests/test_assessment_pages.py",
+    "cohort_tests.results_xlsx": "a training's tests by role (other trainer 404, participant 403): tests/test_assessment_pages.py",
+    "cohort_tests.slips": "a training's tests by role (other trainer 404, participant 403): tests/test_assessment_pages.py",
+    "cohort_tests.tests_page": "a training's tests by role (other trainer 404, participant 403): tests/test_assessment_pages.py",
+    "take.attempt_page": "a participant's limited test session, not an account: tests/test_assessment_taking.py",
+    "take.personal_link": "a participant's limited test session, not an account: tests/test_assessment_taking.py",
+    "take.room": "a participant's limited test session, not an account: tests/test_assessment_taking.py",
+    "take.save_answer": "a participant's limited test session, not an account: tests/test_assessment_taking.py",
+    "take.submit": "a participant's limited test session, not an account: tests/test_assessment_taking.py",
+    "cascade.trainer": "a trainer's subtree, her region's coordinator: tests/test_cascade.py",
+    "cascade_api.trainer": "a trainer's subtree, her region's coordinator: tests/test_cascade.py",
+    "certificates.attendance_not_taken": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py, test_certificates.py",
+    "certificates.close": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py, test_certificates.py",
+    "certificates.cohort_certificates": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py, test_certificates.py",
+    "certificates.credential_download": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py, test_certificates.py",
+    "certificates.detail": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py, test_certificates.py",
+    "certificates.pdf": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py, test_certificates.py",
+    "certificates.reissue": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py, test_certificates.py",
+    "certificates.revoke": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py, test_certificates.py",
+    "certificates.start_zip": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py, test_certificates.py",
+    "certificates.zip_download": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py, test_certificates.py",
+    "certificates.zip_status": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py, test_certificates.py",
+    "certificates_api.close_cohort": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py",
+    "certificates_api.get_certificate": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py",
+    "certificates_api.get_credential": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py",
+    "certificates_api.get_pdf": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py",
+    "certificates_api.reissue": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py",
+    "certificates_api.revoke": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py",
+    "certificates.verify": "public by design (a certificate's code): tests/test_certificates_web.py",
+    "certificates_api.verify": "public by design (a certificate's code): tests/test_certificates_web.py",
+    "enrolment.roster_job_retry": "only the person who started the job: tests/test_roster_job_pages.py",
+    "privacy.erase": "admins only: tests/test_privacy.py",
+    "privacy.person_data": "admins only: tests/test_privacy.py",
+    "privacy_api.erase_person": "admins only: tests/test_privacy.py",
+    "privacy_api.export_person_data": "admins only: tests/test_privacy.py",
+    "security.reset_two_factor": "admins only: tests/test_two_factor.py",
     "attendance.checkin": "a signed code, not an id: tests/test_attendance_checkin.py",
     "enrolment.roster_preview": "an upload's random token: tests/test_roster_pages.py",
     "calendar_feed.feed": "public, a person's secret address: tests/test_calendar.py",
@@ -122,6 +193,11 @@ BODIES = {
         "json": {"date": ids["session_date"], "starts_at": "18:00", "ends_at": "19:00"}
     },
     "courses_api.revoke_accreditation": lambda ids: {"json": {"reason": "Перевірка матриці доступу"}},
+    # A PATCH with nothing in it is refused as such (422) before anyone's rights are asked.
+    "accounts_api.update_user": lambda ids: {"json": {"position": "Фахівчиня"}},
+    "cohorts_api.update_cohort": lambda ids: {"json": {"notes": "Перевірка матриці доступу"}},
+    "cohorts_api.update_session": lambda ids: {"json": {"venue": "Зала 2"}},
+    "courses_api.update_course": lambda ids: {"json": {"audience": "Фахівці ЦСС"}},
     "enrolment_api.import_roster": lambda ids: {
         "data": {"file": (io.BytesIO(ROSTER.encode()), "roster.csv")},
         "content_type": "multipart/form-data",

@@ -290,7 +290,9 @@ def test_admin_may_keep_her_admin_role_while_adding_another_and_remove_anothers(
     other_admin = factories.UserFactory(roles=["admin"])
     headers = api_headers(admin)
     kept = client.patch(
-        f"/api/v1/users/{admin.id}", json={"roles": ["admin", "coordinator"]}, headers=headers
+        f"/api/v1/users/{admin.id}",
+        json={"roles": ["admin", "coordinator"], "region_ids": [factories.RegionFactory().id]},
+        headers=headers,
     )
     assert kept.status_code == 200, kept.json
     assert admin.has_role("admin") and admin.has_role("coordinator")

@@ -177,11 +177,11 @@ def item_analysis(cohort_id: int):
     }
 
 
-def _attempt_dict(attempt: Attempt) -> dict:
+def _attempt_dict(attempt: Attempt, phase: str | None = None) -> dict:
     return {
         "id": attempt.id,
         "enrollment_id": attempt.enrollment_id,
-        "phase": attempt.test.phase,
+        "phase": phase or attempt.test.phase,
         "source": attempt.source,
         "form": attempt.form,
         "started_at": attempt.started_at,
@@ -197,10 +197,10 @@ def _attempt_dict(attempt: Attempt) -> dict:
 def put_scores(data, enrollment_id: int):
     """Paper results in percent (either may be absent); a value outside 0–100 saves nothing."""
     enrollment = paper.enrollment_for(enrollment_id, by=current_user)
-    attempts = paper.enter_scores(
-        enrollment, {k: v for k, v in data.items() if v is not None}, by=current_user
-    )
-    saved = [_attempt_dict(a) for a in attempts]  # before the commit expires them
+    scores = {k: v for k, v in data.items() if v is not None}
+    attempts = paper.enter_scores(enrollment, scores, by=current_user)
+    # Before the commit expires them; in the order of the scores given.
+    saved = [_attempt_dict(a, phase) for a, phase in zip(attempts, scores, strict=True)]
     db.session.commit()
     return saved
 
@@ -218,7 +218,7 @@ def put_responses(data, enrollment_id: int, phase: str):
     attempt = paper.enter_responses(
         enrollment, delivery.check_phase(phase), data["form"], answers, by=current_user
     )
-    saved = _attempt_dict(attempt)  # before the commit expires it
+    saved = _attempt_dict(attempt, phase)  # before the commit expires it
     db.session.commit()
     return saved
 
@@ -229,7 +229,9 @@ def put_responses(data, enrollment_id: int, phase: str):
 def extend(data, attempt_id: int):
     """Give one person extra minutes."""
     attempt = db.session.scalar(
-        select(Attempt).where(Attempt.id == attempt_id).options(joinedload(Attempt.test).joinedload(CohortTest.cohort))
+        select(Attempt)
+        .where(Attempt.id == attempt_id)
+        .options(joinedload(Attempt.test).joinedload(CohortTest.cohort))
     )
     if attempt is None:
         raise NotFound()

@@ -212,7 +212,9 @@ def reissue(certificate: Certificate, *, by) -> Certificate:
 
 def by_serial(serial: str, *, by) -> Certificate:
     certificate = (
-        db.session.scalars(select(Certificate).where(Certificate.serial == serial).options(*_display_options()))
+        db.session.scalars(
+            select(Certificate).where(Certificate.serial == serial).options(*_display_options())
+        )
         .unique()
         .one_or_none()
     )

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms.accounts.services import person
 from lms.api.common import PageArgs, page_of, paginate
 from lms.cohorts import lookup, services
 from lms.cohorts.models import COHORT_STATUSES, TrainingSession
@@ -128,6 +129,7 @@ def create_cohort(data):
     """Plan a cohort (a draft, or `scheduled` when sessions are given). 409 on a double booking."""
     cohort = services.create_cohort(by=current_user, **data)
     db.session.commit()
+    person(current_user.id)  # her roles again, in one statement: the answer shows what she may see
     return lookup.get_cohort(cohort.id, load=lookup.API)
 
 
@@ -148,6 +150,7 @@ def update_cohort(data, cohort_id: int):
     cohort = lookup.get_cohort(cohort_id, by=current_user)
     services.update_cohort(cohort, by=current_user, **data)
     db.session.commit()
+    person(current_user.id)  # her roles again, in one statement: the answer shows what she may see
     return lookup.get_cohort(cohort.id, load=lookup.API)
 
 

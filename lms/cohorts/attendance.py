@@ -352,15 +352,18 @@ def cohort_attendance_summary(cohort: Cohort) -> CohortAttendance:
         attended = {s.id for s, status in zip(sessions, statuses, strict=True) if status in ATTENDED}
         percent = share_of_session_time(sessions, attended)
         so_far = share_of_session_time(held, attended) if held else None
+        meets = attendance_rule_met(percent, minimum)
+        # The same rule for the sessions held so far (asked again only when that differs).
+        meets_so_far = meets if so_far is None or so_far == percent else attendance_rule_met(so_far, minimum)
         summary.participants.append(
             ParticipantAttendance(
                 number,
                 enrollment,
                 statuses,
                 percent,
-                attendance_rule_met(percent, minimum),
+                meets,
                 percent_so_far=so_far,
-                below_so_far=so_far is not None and not attendance_rule_met(so_far, minimum),
+                below_so_far=so_far is not None and not meets_so_far,
             )
         )
     for session in sessions:

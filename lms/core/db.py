@@ -76,6 +76,9 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _writing: ContextVar[bool] = ContextVar("lms_writing", default=False)
+# Set while a Celery task runs (in a worker, or eagerly inside a request in the tests): a task is
+# not a page, and its loads are not held to a page's query count.
+in_task: ContextVar[bool] = ContextVar("lms_in_task", default=False)
 
 
 @contextmanager
@@ -117,7 +120,7 @@ def _refuse_lazy_loads(state) -> None:
     relationship fails loudly: what a request shows is loaded with explicit eager loading, so
     its query count does not grow with its rows. Loads answered from the identity map run no
     SQL and pass."""
-    if not state.is_select or state.lazy_loaded_from is None or not has_request_context():
+    if not state.is_select or state.lazy_loaded_from is None or not has_request_context() or in_task.get():
         return
     if current_app.config.get("LMS_STRICT_LOADING"):
         mapper = state.lazy_loaded_from.mapper

@@ -28,7 +28,6 @@ from lms.core.db import utcnow
 from lms.core.errors import DomainError
 from lms.core.models import Job
 from lms.core.outbox import enqueue
-from lms.core.permissions import rule
 from lms.extensions import db
 
 Progress = Callable[..., None]
@@ -36,12 +35,6 @@ Progress = Callable[..., None]
 
 class LeaseLost(RuntimeError):
     """Another worker took this job over (this one was presumed dead): stop without writing."""
-
-
-@rule("job.retry")
-def _started_it(user, job) -> bool:
-    """Only the person who started a job starts it again (she knows what it was for)."""
-    return job is not None and job.created_by_id == user.id
 
 
 def lease_seconds() -> int:

@@ -11,3 +11,9 @@ def _audit_admins_only(user, obj) -> bool:
 @rule("job.view")
 def _own_job(user, job) -> bool:
     return job is not None and job.created_by_id == user.id
+
+
+@rule("job.retry")
+def _started_it(user, job) -> bool:
+    """Only the person who started a job starts it again (she knows what it was for)."""
+    return job is not None and job.created_by_id == user.id

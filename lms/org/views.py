@@ -135,7 +135,11 @@ def institutions():
 @bp.route("/institutions/<int:institution_id>", methods=["GET", "POST"])
 @permission_required("geography.admin")
 def institution_form(institution_id: int | None = None):
-    institution = services.get(Institution, institution_id) if institution_id else None
+    institution = (
+        services.get(Institution, institution_id, joinedload(Institution.district))
+        if institution_id
+        else None
+    )
     if institution is not None:
         require(current_user, "institution.manage", institution)
     form = InstitutionForm(obj=institution)
