@@ -99,9 +99,19 @@ def test_a_session_must_end_after_it_starts(start, end):
 
 @given(st.lists(st.integers(1, 5), max_size=8), st.text(alphabet=" \tЗала№1", max_size=20))
 def test_a_slot_keeps_each_module_once_in_order_and_tidies_its_venue(module_ids, venue):
-    slot = slot_from(
-        {"date": DAY, "starts_at": time(9), "ends_at": time(10), "module_ids": module_ids, "venue": venue}
-    )
+    values = {
+        "date": DAY,
+        "starts_at": time(9),
+        "ends_at": time(10),
+        "module_ids": module_ids,
+        "venue": venue,
+    }
+    if "\t" in venue:  # a control character in a name is refused, not tidied away
+        with pytest.raises(ValidationError) as error:
+            slot_from(values)
+        assert "venue" in error.value.fields
+        return
+    slot = slot_from(values)
     assert slot.module_ids == list(dict.fromkeys(module_ids))
     assert slot.venue == " ".join(venue.split())
     assert slot_from(slot) == slot

@@ -31,6 +31,11 @@ def test_sign_in_switch_language_and_sign_out(page):
     assert page.get_by_text("You have signed out.").is_visible()
     page.goto("/admin/users/")
     assert "/login" in page.url
+    # Back to Ukrainian: the choice is kept on the account, which other browser tests share.
+    sign_in(page, "admin@cascade.demo")
+    page.locator("button[name=language][value=uk]").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "uk"
 
 
 def test_wrong_password_shows_a_message_next_to_the_field(page):
