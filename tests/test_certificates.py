@@ -305,3 +305,25 @@ def test_a_lost_document_is_rendered_again_identical_from_the_snapshot(db):
     assert pdf_of(certificate) == original
     path.unlink()
     assert pdf_of(certificate) == original and path.read_bytes() == original
+
+
+def test_a_rendering_failure_for_one_person_does_not_stop_the_others_and_is_reported(db, monkeypatch):
+    from lms.certificates import services as certificate_services
+
+    cohort, (first, broken, last) = finished_cohort(scores=(90, 90, 90))
+    real_render = certificate_services.render_pdf
+
+    def render(certificate):
+        if certificate.enrollment_id == broken.id:
+            raise OSError("font file unreadable")
+        return real_render(certificate)
+
+    monkeypatch.setattr(certificate_services, "render_pdf", render)
+    job = _close(cohort)
+    assert {c.enrollment_id for c in _certificates(cohort)} == {first.id, last.id}
+    [failed] = job.result["failed"]
+    assert failed["enrollment_id"] == broken.id and "font file unreadable" in failed["error"]
+    assert job.status == "done" and job.result["issued_count"] == 2
+    monkeypatch.setattr(certificate_services, "render_pdf", real_render)
+    assert issuance.reconcile()["issued"]  # the next reconciliation issues hers
+    assert len(_certificates(cohort)) == 3
