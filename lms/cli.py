@@ -207,7 +207,7 @@ def dev_base_url(host: str, port: int, environ=os.environ) -> str:
     """``LMS_BASE_URL`` when set, else the address the development server listens on."""
     if environ.get("LMS_BASE_URL"):
         return environ["LMS_BASE_URL"].rstrip("/")
-    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - naming the wildcard, not binding to it
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104  # nosec B104 - naming the wildcard, not binding to it
         host = "127.0.0.1"
     if ":" in host:
         host = f"[{host}]"

@@ -66,8 +66,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_THROTTLE_MAX_PER_IP": int(os.environ.get("LMS_LOGIN_MAX_FAILURES_PER_ADDRESS", "30")),
         "PASSWORD_RESET_MAX_AGE": 2 * 60 * 60,
         "WELCOME_LINK_DAYS": int(os.environ.get("LMS_WELCOME_LINK_DAYS", "14")),
-        "PASSWORD_RESET_MAX_PER_ACCOUNT": 3,
-        "PASSWORD_RESET_MAX_PER_ADDRESS": 10,
+        "PASSWORD_RESET_MAX_PER_ACCOUNT": 3,  # nosec B105 - a count, not a password
+        "PASSWORD_RESET_MAX_PER_ADDRESS": 10,  # nosec B105 - a count, not a password
         "PASSWORD_RESET_WINDOW_SECONDS": 60 * 60,
         "SESSION_IDLE_MINUTES": int(os.environ.get("LMS_SESSION_IDLE_MINUTES", "30")),
         "SESSION_MAX_HOURS": int(os.environ.get("LMS_SESSION_MAX_HOURS", "12")),

@@ -111,7 +111,7 @@ def _test(cohort: Cohort, phase: str, status: str, opened: datetime, *, released
 
 
 def _results_for(cohort: Cohort, index: int) -> None:
-    rng = random.Random(
+    rng = random.Random(  # nosec B311
         f"assessments-{cohort.course.code}-{cohort.start_date}"
     )  # reproducible demo, not security
     bad = {text for _t, _f, _k, text, _o in BAD_ITEMS.get(cohort.course.code, [])}

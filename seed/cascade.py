@@ -94,7 +94,7 @@ def _second_generation_tot(people: dict) -> Cohort | None:
             )
         )
     db.session.flush()
-    rng = random.Random("cascade-generation-2")  # reproducible demo, not security
+    rng = random.Random("cascade-generation-2")  # nosec B311 - reproducible demo, not security
     enrollments = db.session.scalars(select(Enrollment).where(Enrollment.cohort_id == cohort.id)).all()
     for session in sorted(cohort.sessions, key=lambda s: s.date):
         attendance.mark_attendance(

@@ -53,7 +53,7 @@ def _paper_scores_for_tot(cohort: Cohort) -> None:
     )
     if scored:
         return
-    rng = random.Random(f"tot-scores-{cohort.id}")  # reproducible demo, not security
+    rng = random.Random(f"tot-scores-{cohort.id}")  # nosec B311 - reproducible demo, not security
     for enrollment in db.session.scalars(
         select(Enrollment).where(Enrollment.cohort_id == cohort.id, Enrollment.status == "enrolled")
     ):

@@ -178,7 +178,7 @@ def start_attempt(test: CohortTest, enrollment: Enrollment, *, now: datetime | N
         raise TestUnavailable(_l("This test is not open. Please wait for the trainer to open it."))
     seed = secrets.randbelow(2**31)
     items = [q.id for q in _questions_on_form(test.cohort.course_id, test.form)]
-    random.Random(seed).shuffle(items)
+    random.Random(seed).shuffle(items)  # nosec B311 - the order of items, not a secret
     attempt = Attempt(
         test_id=test.id,
         enrollment_id=enrollment.id,
@@ -254,7 +254,7 @@ def items_of(attempt: Attempt) -> list[Item]:
             else question.current
         )
         choices = list(version.choices)
-        random.Random(attempt.shuffle_seed * 7919 + question_id).shuffle(choices)
+        random.Random(attempt.shuffle_seed * 7919 + question_id).shuffle(choices)  # nosec B311 - the order of choices, not a secret
         items.append(Item(number, question_id, version, choices))
     return items
 
