@@ -141,6 +141,10 @@ def _transaction(request):
         yield None
         return
     application = request.getfixturevalue("app")
+    # Another test may have built an app of its own (a live worker's): shared tasks follow the
+    # Celery app made current last, so make this test's the current one again.
+    application.extensions["celery"].set_current()
+    application.extensions["celery"].set_default()
     with application.app_context():
         connection = _db.engine.connect()
         transaction = connection.begin()
