@@ -284,7 +284,7 @@ def main() -> None:
                     "SELECT count(*), count(submitted_at), count(DISTINCT enrollment_id) FROM attempts WHERE test_id = :t"
                 ),
                 {"t": test_id},
-            ).one()  # noqa: E501
+            ).one()
             responses = connection.execute(sa.text("SELECT count(*) FROM responses")).scalar()
         engine.dispose()
         expected = options.participants * QUESTIONS

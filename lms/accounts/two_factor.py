@@ -15,7 +15,6 @@ from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
-from lms.accounts import rules  # noqa: F401 - registers security.manage
 from lms.accounts.models import RecoveryCode, SecuritySettings, User
 from lms.accounts.services import roles_of
 from lms.core import audit

@@ -5,7 +5,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from lms.assessments import rules  # noqa: F401 - registers the feature's permission rules
 from lms.assessments.models import QUESTION_FORMS, QUESTION_KINDS, Choice, Question, QuestionVersion, Response
 from lms.core import audit
 from lms.core.errors import NotFound, ValidationError

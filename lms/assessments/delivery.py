@@ -12,7 +12,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from lms.assessments import rules  # noqa: F401 - registers the feature's permission rules
 from lms.assessments.models import (
     DEFAULT_FORM,
     PHASES,

@@ -6,7 +6,6 @@ from flask_smorest import Blueprint
 
 from lms.api.common import PageArgs, page_of, paginate
 from lms.cascade import metrics, services
-from lms.cascade import rules as _rules  # noqa: F401 - registers the permission rules
 from lms.cascade.models import AUDIENCES
 from lms.core.i18n import local_today
 from lms.extensions import db

@@ -13,7 +13,6 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 
 from lms.accounts.models import User
 from lms.cascade import metrics, services
-from lms.cascade import rules as _rules  # noqa: F401 - registers the permission rules
 from lms.cascade.models import AUDIENCES, TrainerLineage
 from lms.core.errors import DomainError
 from lms.core.forms import show_error_on_form

@@ -7,7 +7,6 @@ from flask_smorest import Blueprint
 
 from lms.api.common import JobSchema, PageArgs, page_of, paginate
 from lms.certificates import closing, credential, services
-from lms.certificates import rules as _rules  # noqa: F401 - registers the permission rules
 from lms.cohorts import lookup
 from lms.core.errors import NotFound
 from lms.core.permissions import public

@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.certificates import closing, credential, issuance, services
-from lms.certificates import rules as _rules  # noqa: F401 - registers the permission rules
 from lms.cohorts import lookup
 from lms.core.errors import DomainError
 from lms.core.permissions import public
