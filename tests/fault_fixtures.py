@@ -15,6 +15,8 @@ from tests.fault_helpers import RedisServer, Worker, new_queue, worker_env
 from tests.services import unavailable
 
 LEASE = int(os.environ.get("LMS_FAULT_LEASE_SECONDS", "3"))
+# How long a request may take to answer while the broker is down before we call it hanging.
+HANGS_AFTER = 5.0
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from lms.extensions import db
 from tests import factories
 from tests.certificate_fixtures import finished_cohort
 from tests.conftest import api_headers
-from tests.fault_fixtures import LEASE
+from tests.fault_fixtures import HANGS_AFTER, LEASE
 from tests.fault_helpers import job_row, wait_for
 
 pytestmark = pytest.mark.worker
@@ -92,7 +92,9 @@ def test_redis_down_when_a_training_closes_answers_at_once_and_issues_later(stag
     answer = client.post(f"/api/v1/cohorts/{cohort_id}/close", headers=headers)
     took = time.monotonic() - started
     print(f"training closed while Redis was down: the request took {took:.2f} s")
-    assert answer.status_code == 202 and took < 1.0, answer.get_json()
+    # a publish gives up after OUTBOX_PUBLISH_TIMEOUT (0.5 s) per try; kombu's default retries
+    # would hold the request for 20 s and more. A loaded CI machine needs headroom.
+    assert answer.status_code == 202 and took < HANGS_AFTER, answer.get_json()
     job_id = answer.get_json()["job"]["id"]
     assert job_row(job_id).status == "queued"
     redis_server.start()  # the worker reconnects and its beat runs the relay

@@ -18,7 +18,7 @@ from lms.core.models import Job, OutboxMessage
 from lms.core.outbox import enqueue
 from lms.extensions import db
 from tests.conftest import sign_in
-from tests.fault_fixtures import LEASE
+from tests.fault_fixtures import HANGS_AFTER, LEASE
 from tests.fault_helpers import (
     enrolled_count,
     job_row,
@@ -128,7 +128,9 @@ def test_redis_down_when_an_import_starts_the_page_answers_at_once_and_the_relay
     response = client.post(preview_url, data={"send_invitations": ""})
     took = time.monotonic() - started
     print(f"import started while Redis was down: the request took {took:.2f} s")
-    assert response.status_code == 302 and took < 1.0
+    # a publish gives up after OUTBOX_PUBLISH_TIMEOUT (0.5 s) per try; kombu's default retries
+    # would hold the request for 20 s and more. A loaded CI machine needs headroom.
+    assert response.status_code == 302 and took < HANGS_AFTER
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Waiting to start" in page
     unpublished = db.session.scalars(select(OutboxMessage).where(OutboxMessage.published_at.is_(None))).all()
