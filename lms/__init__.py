@@ -61,6 +61,7 @@ RULE_MODULES = [
     "lms.certificates.rules",
     "lms.cascade.rules",
     "lms.privacy.rules",
+    "lms.reports.rules",
 ]
 
 
