@@ -1,0 +1,65 @@
+"""What every report output shares: the definitions behind its figures, and its tables.
+
+A *table* is what a page shows and an export writes: a title, column headers and rows. Features
+register the functions that build their tables for a set of filters; the exports write every
+registered table (one XLSX sheet, one CSV file, one PDF section each) without knowing who built
+it. Rows may be a generator, so that a million of them stream through in constant memory."""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+from lms.reports.filters import ReportFilters
+
+# The definition behind each figure, shown next to it on the page and written into exports.
+DEFINITIONS = {
+    "trained": _l(
+        "Trained: completed a training under its course's rule (attendance and post-test pass mark) "
+        "and holds its valid certificate; a person counts once per figure however many trainings "
+        "she completed. Revoked and replaced certificates do not count."
+    ),
+    "cohort": _l(
+        "Training (cohort): one delivery of a course, counted in the period that holds its last day; "
+        "drafts and cancelled trainings are not counted."
+    ),
+    "participants": _l("Participants: people enrolled in a training and not withdrawn."),
+    "trainers_trained": _l("Trainers trained: people trained in a training-of-trainers course."),
+    "certificates": _l("Certificates issued: valid certificates of the trainings in the report."),
+    "gain": _l(
+        "Normalized gain: (post − pre) ÷ (100 − pre) for each participant with both tests, averaged; "
+        "means of the pre- and post-test in percent."
+    ),
+    "reach": _l(
+        "Cascade reach: people trained by name by trainers of each generation (master trainers are "
+        "generation 0), plus the headcounts of their step-down events."
+    ),
+}
+
+
+@dataclass
+class Table:
+    """One table of a report. ``key`` names it in code and URLs; ``rows`` holds plain values."""
+
+    key: str
+    title: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence]
+    definition: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+TableSource = Callable[[ReportFilters], list[Table]]
+_SOURCES: list[TableSource] = []
+
+
+def table_source(function: TableSource) -> TableSource:
+    """Register a function that builds tables for a report's filters (used as a decorator)."""
+    if function not in _SOURCES:
+        _SOURCES.append(function)
+    return function
+
+
+def report_tables(filters: ReportFilters) -> list[Table]:
+    """Every registered table for ``filters``, in registration order."""
+    return [table for source in _SOURCES for table in source(filters)]
