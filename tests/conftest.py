@@ -217,4 +217,8 @@ def admin(db):
 
 @pytest.fixture
 def mail_dir(app) -> Path:
-    return Path(app.config["MAIL_OUTBOX_DIR"])
+    """The app's mail folder, emptied: what a test finds there, the test sent."""
+    folder = Path(app.config["MAIL_OUTBOX_DIR"])
+    for sent in folder.glob("*.eml"):
+        sent.unlink()
+    return folder

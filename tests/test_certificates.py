@@ -14,7 +14,7 @@ from lms.cohorts.models import Attendance
 from lms.cohorts.services import change_status
 from lms.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from lms.core.jobs import run_job
-from lms.core.models import AuditEvent, Job
+from lms.core.models import AuditEvent, Job, OutboxMessage
 from lms.courses.models import Accreditation
 from lms.extensions import db as _db
 from tests import factories
@@ -307,7 +307,9 @@ def test_a_lost_document_is_rendered_again_identical_from_the_snapshot(db):
     assert pdf_of(certificate) == original and path.read_bytes() == original
 
 
-def test_a_rendering_failure_for_one_person_does_not_stop_the_others_and_is_reported(db, monkeypatch):
+def test_a_rendering_failure_for_one_person_does_not_stop_the_others_and_is_reported(
+    db, monkeypatch, mail_dir
+):
     from lms.certificates import services as certificate_services
 
     cohort, (first, broken, last) = finished_cohort(scores=(90, 90, 90))
@@ -320,10 +322,66 @@ def test_a_rendering_failure_for_one_person_does_not_stop_the_others_and_is_repo
 
     monkeypatch.setattr(certificate_services, "render_pdf", render)
     job = _close(cohort)
-    assert {c.enrollment_id for c in _certificates(cohort)} == {first.id, last.id}
-    [failed] = job.result["failed"]
-    assert failed["enrollment_id"] == broken.id and "font file unreadable" in failed["error"]
-    assert job.status == "done" and job.result["issued_count"] == 2
+    # She is issued (her serial is hers, the certificate verifies); her document is pending.
+    certificates = {c.enrollment_id: c for c in _certificates(cohort)}
+    assert set(certificates) == {first.id, broken.id, last.id}
+    assert job.status == "done" and job.result["issued_count"] == 3 and job.result["failed"] == []
+    [pending] = job.result["documents_pending"]
+    assert pending["enrollment_id"] == broken.id and pending["serial"] == certificates[broken.id].serial
+    assert certificates[broken.id].sha256 == "" and all(certificates[e.id].sha256 for e in (first, last))
+    assert _emails_queued() == {certificates[first.id].id, certificates[last.id].id}  # not hers yet
     monkeypatch.setattr(certificate_services, "render_pdf", real_render)
-    assert issuance.reconcile()["issued"]  # the next reconciliation issues hers
-    assert len(_certificates(cohort)) == 3
+    assert issuance.reconcile()["documented"] == [certificates[broken.id].serial]
+    _db.session.refresh(certificates[broken.id])
+    assert certificates[broken.id].sha256
+    assert _emails_queued() == {c.id for c in certificates.values()}
+    assert issuance.reconcile()["documented"] == []  # once
+    services.email_certificates(sorted(_emails_queued()))
+    assert _mails(mail_dir, certificates.values()) == 3
+
+
+def _emails_queued() -> set[int]:
+    messages = _db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.task == "lms.certificates.email_certificates")
+    )
+    return {certificate_id for message in messages for certificate_id in message.kwargs["certificate_ids"]}
+
+
+def test_emails_a_crash_left_unqueued_are_queued_when_the_job_runs_again_and_sent_once(db, mail_dir):
+    cohort, people = finished_cohort(scores=(90, 90))
+    job = _close(cohort)
+    _db.session.execute(OutboxMessage.__table__.delete())  # the batch was still in memory
+    issuance.run_issuance_job(job, lambda *args, **kwargs: None)
+    queued = _emails_queued()
+    assert queued == {c.id for c in _certificates(cohort)} and len(queued) == len(people)
+    services.email_certificates(sorted(queued))
+    services.email_certificates(sorted(queued))  # delivered twice: sent once
+    assert _mails(mail_dir, _certificates(cohort)) == len(people)
+
+
+def test_a_failed_delivery_leaves_the_email_to_its_retry(db, mail_dir, monkeypatch):
+    from lms.core import mail
+
+    cohort, _people = finished_cohort(scores=(90,))
+    _close(cohort)
+    [certificate] = _certificates(cohort)
+    real_deliver = mail.deliver
+
+    def refuse(message):
+        raise OSError("mail server unreachable")
+
+    monkeypatch.setattr(mail, "deliver", refuse)
+    with pytest.raises(OSError):
+        with _db.session.begin_nested():
+            services.email_certificate(certificate.id)
+    _db.session.refresh(certificate)
+    assert certificate.emailed_at is None
+    monkeypatch.setattr(mail, "deliver", real_deliver)
+    services.email_certificate(certificate.id)
+    _db.session.refresh(certificate)
+    assert certificate.emailed_at is not None and _mails(mail_dir, [certificate]) == 1
+
+
+def _mails(mail_dir, certificates) -> int:
+    """Emails written for these certificates (the folder is shared by the session's tests)."""
+    return sum(len(list(mail_dir.glob(f"certificate-{c.serial}*.eml"))) for c in certificates)

@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.assessments.models import Attempt, CohortTest
-from lms.cohorts.attendance import attendance_percent
-from lms.cohorts.models import Enrollment
+from lms.cohorts.attendance import attendance_percents
+from lms.cohorts.models import Cohort, Enrollment
 from lms.extensions import db
 
 
@@ -25,24 +25,44 @@ class CompletionStatus:
         return [code for code, _message in self.reasons]
 
 
+def post_scores(enrollment_ids: list[int]) -> dict[int, float]:
+    """Scored post-test percents (online, paper or entered as a score) of these enrolments."""
+    return dict(
+        db.session.execute(
+            select(Attempt.enrollment_id, Attempt.score_percent)
+            .join(CohortTest, CohortTest.id == Attempt.test_id)
+            .where(
+                Attempt.enrollment_id.in_(enrollment_ids),
+                CohortTest.phase == "post",
+                Attempt.submitted_at.is_not(None),
+            )
+        ).all()
+    )
+
+
 def post_score(enrollment: Enrollment) -> float | None:
     """Her scored post-test percent (online, paper or entered as a score), if any."""
-    return db.session.scalar(
-        select(Attempt.score_percent)
-        .join(CohortTest, CohortTest.id == Attempt.test_id)
-        .where(
-            Attempt.enrollment_id == enrollment.id,
-            CohortTest.phase == "post",
-            Attempt.submitted_at.is_not(None),
-        )
-    )
+    return post_scores([enrollment.id]).get(enrollment.id)
 
 
 def completion_status(enrollment: Enrollment) -> CompletionStatus:
     """Whether ``enrollment`` meets its course's rule, and every reason why not."""
-    course = enrollment.cohort.course
-    attended = attendance_percent(enrollment)
-    post = post_score(enrollment)
+    return completion_statuses(enrollment.cohort, [enrollment])[enrollment.id]
+
+
+def completion_statuses(cohort: Cohort, enrollments: list[Enrollment]) -> dict[int, CompletionStatus]:
+    """``completion_status`` of many enrolments of one cohort in a fixed number of queries
+    (the issuance job asks for a whole training at once)."""
+    ids = [enrollment.id for enrollment in enrollments]
+    attended = attendance_percents(cohort.id, ids)
+    posts = post_scores(ids)
+    return {
+        enrollment.id: _decide(enrollment, cohort.course, attended[enrollment.id], posts.get(enrollment.id))
+        for enrollment in enrollments
+    }
+
+
+def _decide(enrollment: Enrollment, course, attended: float, post: float | None) -> CompletionStatus:
     reasons: list[tuple[str, str]] = []
     if enrollment.status != "enrolled":
         reasons.append(("not_enrolled", str(_l("Not enrolled in the training."))))

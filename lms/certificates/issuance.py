@@ -2,67 +2,163 @@
 training's certificates."""
 
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
+from lms.assessments.completion import CompletionStatus, completion_statuses
 from lms.certificates.models import Certificate, CertificateFlag
-from lms.certificates.services import IssueOutcome, evaluate_and_issue, kind_for
+from lms.certificates.services import evaluate_and_issue, kind_for, make_document, record_certificate
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit
-from lms.core.db import utcnow
+from lms.core.db import keeping_loaded, utcnow
 from lms.core.models import Job
+from lms.core.outbox import enqueue
+from lms.courses.models import Course
 from lms.extensions import db
+
+EMAIL_BATCH = 25
+
+
+def _cohort_for_issue(cohort_id: int) -> Cohort:
+    """The cohort with everything a certificate prints, and its enrolled people."""
+    return db.session.scalar(
+        select(Cohort)
+        .where(Cohort.id == cohort_id)
+        .options(
+            joinedload(Cohort.course).selectinload(Course.modules),
+            joinedload(Cohort.course).selectinload(Course.accredits),
+            joinedload(Cohort.lead_trainer),
+            joinedload(Cohort.district),
+        )
+    )
 
 
 def run_issuance_job(job: Job, report_progress) -> dict:
-    """Evaluate every enrolled person of the job's cohort, issuing to those who qualify. One
-    person's failure is reported and does not stop the others. The summary is read back from
-    the database, so a job resumed after a crash reports what was really issued."""
+    """Evaluate every enrolled person of the job's cohort, issuing to those who qualify.
+
+    The rule is evaluated for the whole training in a fixed number of queries. Each
+    certificate is committed on its own (the serial counter is locked only that long, so
+    trainings closing at once do not queue behind each other's PDF rendering); its document is
+    rendered next and committed with the following one, and the emails leave in batches. One
+    person's failure is reported and does not stop the others; a certificate whose document
+    failed is issued and valid, and its document is made again by a resumed job or by
+    reconciliation. The summary is read back from the database, so a job resumed after a crash
+    reports what was really issued."""
     cohort_id = job.params["cohort_id"]
     by = db.session.get(User, job.created_by_id) if job.created_by_id else None
-    enrollment_ids = list(
+    cohort = _cohort_for_issue(cohort_id)
+    kind = kind_for(cohort.course)
+    enrollments = list(
         db.session.scalars(
-            select(Enrollment.id)
+            select(Enrollment)
             .where(Enrollment.cohort_id == cohort_id, Enrollment.status == "enrolled")
+            .options(joinedload(Enrollment.user))
             .order_by(Enrollment.id)
         )
     )
+    live = {
+        certificate.enrollment_id: certificate
+        for certificate in db.session.scalars(
+            select(Certificate).where(
+                Certificate.cohort_id == cohort_id,
+                Certificate.kind == kind,
+                Certificate.status != "superseded",
+            )
+        )
+    }
+    statuses = completion_statuses(cohort, [e for e in enrollments if e.id not in live])
     db.session.commit()
-    not_eligible: list[dict] = []
-    failed: list[dict] = []
-    for done, enrollment_id in enumerate(enrollment_ids, start=1):
-        try:
-            outcome = evaluate_and_issue(enrollment_id, by=by)
-        except Exception as error:  # one person's rendering or data problem must not stop the rest
-            db.session.rollback()
-            current_app.logger.exception("certificate for enrollment %s failed", enrollment_id)
-            enrollment = db.session.get(Enrollment, enrollment_id)
-            failed.append(
-                {"enrollment_id": enrollment_id, "name": enrollment.user.full_name, "error": str(error)[:300]}
-            )
-            outcome = None
-        if isinstance(outcome, IssueOutcome) and outcome.outcome == "not_eligible":
-            not_eligible.append(
-                {"enrollment_id": enrollment_id, "name": outcome.name, "reasons": outcome.reasons}
-            )
-        report_progress(done)
+    run = _Issuance(by=by, report_progress=report_progress)
+    # What a crash left: certificates without their document, and documents not yet emailed
+    # (the email claims its certificate, so one queued twice is sent once).
+    run.to_document = [c for c in live.values() if c.status == "valid" and not c.sha256]
+    run.emails = [c.id for c in live.values() if c.status == "valid" and c.sha256 and c.emailed_at is None]
+    with keeping_loaded():
+        for done, enrollment in enumerate(enrollments, start=1):
+            if enrollment.id not in live:
+                run.evaluate(done, enrollment, statuses[enrollment.id])
+        run.make_documents()
+    report_progress(len(enrollments))
+    run.send_emails(final=True)
+    db.session.commit()
     issued = db.session.execute(
-        select(Certificate.serial, User.full_name)
+        select(Certificate.serial, User.full_name, Certificate.sha256, Certificate.enrollment_id)
         .join(User, User.id == Certificate.user_id)
         .where(Certificate.cohort_id == cohort_id, Certificate.status != "superseded")
         .order_by(Certificate.number)
     ).all()
     return {
         "cohort_id": cohort_id,
-        "issued": [{"serial": serial, "name": name} for serial, name in issued],
+        "issued": [{"serial": serial, "name": name} for serial, name, _sha, _e in issued],
         "issued_count": len(issued),
-        "not_eligible": not_eligible,
-        "failed": failed,
+        "not_eligible": run.not_eligible,
+        "failed": run.failed,
+        "documents_pending": [
+            {"serial": serial, "name": name, "enrollment_id": enrollment_id}
+            for serial, name, sha, enrollment_id in issued
+            if not sha
+        ],
     }
+
+
+@dataclass
+class _Issuance:
+    """One issuance run: who is issued, refused or failed, and the documents and emails due."""
+
+    by: User | None
+    report_progress: Callable
+    not_eligible: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+    to_document: list[Certificate] = field(default_factory=list)
+    emails: list[int] = field(default_factory=list)
+
+    def evaluate(self, done: int, enrollment: Enrollment, status: CompletionStatus) -> None:
+        name = enrollment.user.full_name
+        if not status.met:
+            reasons = [message for _code, message in status.reasons]
+            self.not_eligible.append({"enrollment_id": enrollment.id, "name": name, "reasons": reasons})
+            return
+        try:
+            # A savepoint: a failure here keeps the pending documents of this transaction.
+            with db.session.begin_nested():
+                certificate = record_certificate(enrollment, by=self.by)
+        except IntegrityError:  # a twin job issued it a moment ago
+            return
+        except Exception as error:  # one person's data problem must not stop the rest
+            current_app.logger.exception("certificate for enrollment %s failed", enrollment.id)
+            self.failed.append({"enrollment_id": enrollment.id, "name": name, "error": str(error)[:300]})
+            return
+        self.report_progress(done)  # commits: issued from here on, whatever happens next
+        self.to_document.append(certificate)
+        self.make_documents()
+
+    def make_documents(self) -> None:
+        """Render the pending documents; their hashes are committed with the next certificate
+        or progress report. A rendering failure leaves the certificate valid and its document
+        to be made again later (a resumed job, reconciliation, or the first download)."""
+        while self.to_document:
+            certificate = self.to_document.pop()
+            try:
+                make_document(certificate)
+            except Exception:
+                current_app.logger.exception("document of certificate %s failed", certificate.serial)
+                continue
+            self.emails.append(certificate.id)
+            self.send_emails()
+
+    def send_emails(self, *, final: bool = False) -> None:
+        """Schedule the emails of documented certificates, a batch per message."""
+        if self.emails and (final or len(self.emails) >= EMAIL_BATCH):
+            enqueue("lms.certificates.email_certificates", certificate_ids=list(self.emails))
+            self.emails.clear()
 
 
 def reconcile(days: int = 400) -> dict:
@@ -98,10 +194,35 @@ def reconcile(days: int = 400) -> dict:
                 status = completion_status(db.session.get(Enrollment, enrollment_id))
                 if not status.met and _flag(certificate, [m for _c, m in status.reasons]):
                     flagged.append(certificate.serial)
-    if issued or flagged:
-        audit.record(None, "certificate.reconcile", None, issued=issued, flagged=flagged)
+    documented = _make_missing_documents(since)
+    if issued or flagged or documented:
+        audit.record(
+            None, "certificate.reconcile", None, issued=issued, flagged=flagged, documented=documented
+        )
     db.session.commit()
-    return {"issued": issued, "flagged": flagged}
+    return {"issued": issued, "flagged": flagged, "documented": documented}
+
+
+def _make_missing_documents(since) -> list[str]:
+    """Render the documents an issuance job could not make (a crash or a rendering failure
+    after the certificate was committed), and send their emails."""
+    missing = db.session.scalars(
+        select(Certificate)
+        .join(Cohort, Cohort.id == Certificate.cohort_id)
+        .where(Certificate.status == "valid", Certificate.sha256 == "", Cohort.end_date >= since)
+        .order_by(Certificate.id)
+    ).all()
+    documented: list[str] = []
+    for certificate in missing:
+        try:
+            make_document(certificate)
+        except Exception:
+            current_app.logger.exception("document of certificate %s failed again", certificate.serial)
+            continue
+        documented.append(certificate.serial)
+    if documented:
+        enqueue("lms.certificates.email_certificates", certificate_ids=[c.id for c in missing if c.sha256])
+    return documented
 
 
 def _flag(certificate: Certificate, reasons: list[str]) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -65,9 +65,20 @@ def live_certificate(enrollment_id: int, kind: str) -> Certificate | None:
 
 
 def issue_certificate(enrollment: Enrollment, *, by=None, snapshot: dict | None = None) -> Certificate:
-    """Issue the certificate of ``enrollment`` (no rule check here: the caller decided). Takes
-    the next serial, stores the snapshot and the PDF's SHA-256, grants a ToT graduate her
-    accreditations, and schedules the email. Raises IntegrityError when one already exists."""
+    """Issue the certificate of ``enrollment`` (no rule check here: the caller decided) with its
+    document and its email, in the caller's transaction. Raises IntegrityError when one already
+    exists."""
+    certificate = record_certificate(enrollment, by=by, snapshot=snapshot)
+    make_document(certificate)
+    enqueue("lms.certificates.email_certificate", certificate_id=certificate.id)
+    return certificate
+
+
+def record_certificate(enrollment: Enrollment, *, by=None, snapshot: dict | None = None) -> Certificate:
+    """The act of issuing, without the document: takes the next serial, stores the snapshot,
+    grants a ToT graduate her accreditations and audits it. The serial counter stays locked
+    until the caller commits, so callers commit soon (the document is made afterwards).
+    Raises IntegrityError when a live certificate exists already."""
     course = enrollment.cohort.course
     kind = kind_for(course)
     values = snapshot or snapshot_of(enrollment)
@@ -92,16 +103,20 @@ def issue_certificate(enrollment: Enrollment, *, by=None, snapshot: dict | None 
         )
         db.session.add(certificate)
         db.session.flush()
-    pdf = render_pdf(certificate)
-    certificate.sha256 = sha256_of(pdf)
-    # Kept as a file so that downloads and the email do not render it again; a lost file is
-    # rendered again from the snapshot, byte-identical.
-    store_pdf(certificate, pdf)
     if kind == "trainer":
         _grant_accreditations(certificate, course)
     audit.record(by, "certificate.issue", certificate, serial=certificate.serial, kind=kind)
-    enqueue("lms.certificates.email_certificate", certificate_id=certificate.id)
     return certificate
+
+
+def make_document(certificate: Certificate) -> bytes:
+    """Render the certificate's PDF from its snapshot, keep it as a file (downloads and the
+    email do not render it again; a lost file is rendered again, byte-identical) and record
+    its SHA-256."""
+    pdf = render_pdf(certificate)
+    certificate.sha256 = sha256_of(pdf)
+    store_pdf(certificate, pdf)
+    return pdf
 
 
 def _grant_accreditations(certificate: Certificate, course: Course) -> None:
@@ -289,9 +304,24 @@ def email_certificate(certificate_id: int) -> None:
 
     from lms.core.mail import build_message, deliver
 
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None or certificate.emailed_at is not None or certificate.status != "valid":
+    # Claimed by an UPDATE whose row lock lasts until the caller commits: a twin message waits
+    # and then finds it claimed, so two deliveries of one message send one email. A failed
+    # delivery rolls the claim back, and the retry sends it. A certificate without its
+    # document yet is left to the job or reconciliation that makes it.
+    claimed = db.session.execute(
+        update(Certificate)
+        .where(
+            Certificate.id == certificate_id,
+            Certificate.emailed_at.is_(None),
+            Certificate.status == "valid",
+            Certificate.sha256 != "",
+        )
+        .values(emailed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
         return
+    certificate = db.session.get(Certificate, certificate_id)
     holder = certificate.user
     language = holder.locale or "uk"
     with force_locale(language):
@@ -309,7 +339,14 @@ def email_certificate(certificate_id: int) -> None:
         "content": base64.b64encode(pdf_of(certificate)).decode(),
     }
     deliver(build_message(holder.email, subject, body, [attachment], f"certificate-{certificate.serial}"))
-    certificate.emailed_at = utcnow()
+
+
+def email_certificates(certificate_ids: list[int]) -> None:
+    """Email a batch of holders, committing after each, so that a retry after a failed
+    delivery does not write to those already served."""
+    for certificate_id in certificate_ids:
+        email_certificate(certificate_id)
+        db.session.commit()
 
 
 def open_flags(cohort_id: int) -> list[CertificateFlag]:

@@ -16,6 +16,11 @@ def email_certificate(certificate_id: int) -> None:
     services.email_certificate(certificate_id)
 
 
+@shared_task(name="lms.certificates.email_certificates", autoretry_for=(OSError,), max_retries=8)
+def email_certificates(certificate_ids: list[int]) -> None:
+    services.email_certificates(certificate_ids)
+
+
 @shared_task(name="lms.certificates.reconcile")
 def reconcile() -> dict:
     return issuance.reconcile()

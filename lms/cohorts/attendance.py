@@ -243,23 +243,32 @@ def share_of_session_time(sessions: list[TrainingSession], attended_session_ids:
     return 100.0 * attended / total
 
 
+def _counted_sessions(cohort_id: int) -> list[TrainingSession]:
+    # A session where the trainer recorded that no register was kept does not count either way.
+    return db.session.scalars(
+        select(TrainingSession).where(
+            TrainingSession.cohort_id == cohort_id, TrainingSession.attendance_not_taken.is_(False)
+        )
+    ).all()
+
+
 def attendance_percent(enrollment: Enrollment) -> float:
     """Time attended (present or late) over the duration of all the cohort's sessions, in
     percent; 0 when the cohort has no sessions."""
-    # A session where the trainer recorded that no register was kept does not count either way.
-    sessions = db.session.scalars(
-        select(TrainingSession).where(
-            TrainingSession.cohort_id == enrollment.cohort_id, TrainingSession.attendance_not_taken.is_(False)
+    return attendance_percents(enrollment.cohort_id, [enrollment.id])[enrollment.id]
+
+
+def attendance_percents(cohort_id: int, enrollment_ids: list[int]) -> dict[int, float]:
+    """``attendance_percent`` of many enrolments of one cohort, in two queries."""
+    sessions = _counted_sessions(cohort_id)
+    attended: dict[int, set[int]] = {enrollment_id: set() for enrollment_id in enrollment_ids}
+    for enrollment_id, session_id in db.session.execute(
+        select(Attendance.enrollment_id, Attendance.session_id).where(
+            Attendance.enrollment_id.in_(enrollment_ids), Attendance.status.in_(ATTENDED)
         )
-    ).all()
-    attended = set(
-        db.session.scalars(
-            select(Attendance.session_id).where(
-                Attendance.enrollment_id == enrollment.id, Attendance.status.in_(ATTENDED)
-            )
-        )
-    )
-    return share_of_session_time(sessions, attended)
+    ):
+        attended[enrollment_id].add(session_id)
+    return {enrollment_id: share_of_session_time(sessions, ids) for enrollment_id, ids in attended.items()}
 
 
 def attendance_rule_met(percent: float, minimum_percent: int) -> bool:

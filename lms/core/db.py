@@ -91,6 +91,20 @@ def writing() -> Iterator[None]:
         _writing.reset(reset)
 
 
+@contextmanager
+def keeping_loaded() -> Iterator[None]:
+    """Commits inside the block keep what is loaded instead of expiring it: for a long job
+    that commits often and owns the rows it reads (reloading them costs statements)."""
+    from lms.extensions import db
+
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = keep
+
+
 def unit_of_work_writes() -> bool:
     """Whether the transaction about to begin belongs to work that writes: a request with a
     writing method, or code inside ``writing()``."""
