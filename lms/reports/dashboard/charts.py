@@ -108,8 +108,9 @@ def vertical_bars(
 
 def horizontal_bars(points: Sequence[tuple[str, float]], *, title: str, empty_text: str) -> Markup:
     """One row per point: the label on its own line (long oblast names fit on a phone), the bar
-    below it with its value at the end. Lengths are proportional to the values."""
-    if not points:
+    below it with its value at the end. Lengths are proportional to the values; all zero is
+    nothing to draw."""
+    if not any(value for _label, value in points):
         return empty(empty_text)
     row, left, right = 44, 4, 56
     height = row * len(points) + 8
