@@ -101,7 +101,13 @@ def programme(db):
     common = {"master": master, "admin": admin}
     # K1: two trained, one withdrawn (with scores that must not count).
     k1, (e_1, e_2, e_3) = _training(
-        (80, 90, 100), pre=(40, 60, 10), withdraw=(2,), course=course, district=d1, end=date(YEAR, 3, 12), **common
+        (80, 90, 100),
+        pre=(40, 60, 10),
+        withdraw=(2,),
+        course=course,
+        district=d1,
+        end=date(YEAR, 3, 12),
+        **common,
     )
     # K2, same month: the first person of K1 again, and one whose certificate is revoked.
     k2, (e_4, e_5) = _training(
@@ -188,7 +194,12 @@ def test_pre_and_post_by_course_and_reach_by_generation(programme):
     assert row.gain == pytest.approx((0.6667 + 0.75 + 0.5) / 3, abs=0.001) and row.gain_participants == 3
     board = figures.dashboard(region_a, programme.coordinator, date.today())
     (generation,) = board.generations
-    assert (generation.generation, generation.people, generation.cohorts, generation.headcount) == (0, 4, 3, 30)
+    assert (generation.generation, generation.people, generation.cohorts, generation.headcount) == (
+        0,
+        4,
+        3,
+        30,
+    )
     assert board.area_kind == "district"
     only_tot = ReportFilters(PERIOD.start, PERIOD.end, (programme.a.id,), (programme.tot.id,))
     assert figures.dashboard(only_tot, programme.coordinator, date.today()).headline.people_trained == 2
@@ -215,7 +226,11 @@ def test_a_coordinator_never_sees_another_region(programme):
     assert own.region_ids == (programme.a.id,)
     board = figures.dashboard(own, coordinator, date.today())
     assert board.headline.people_trained == 4 and board.headline.trainings == 3
-    assert {area.name for area in board.areas} == {"Єрківський район", "Жашківський район", "Ісаківський район"}
+    assert {area.name for area in board.areas} == {
+        "Єрківський район",
+        "Жашківський район",
+        "Ісаківський район",
+    }
     assert [r.name for r in figures.coverage(own).regions] == ["Черкаська тестова"]
     for asked in (str(programme.b.id), f"{programme.a.id},{programme.b.id}"):
         with pytest.raises(PermissionDenied):
@@ -280,7 +295,11 @@ def test_the_home_page_of_admins_and_coordinators_shows_the_last_12_months(clien
 
 @pytest.mark.parametrize(
     ("today", "start"),
-    [(date(2026, 11, 28), date(2025, 12, 1)), (date(2026, 12, 31), date(2026, 1, 1)), (date(2026, 1, 1), date(2025, 2, 1))],
+    [
+        (date(2026, 11, 28), date(2025, 12, 1)),
+        (date(2026, 12, 31), date(2026, 1, 1)),
+        (date(2026, 1, 1), date(2025, 2, 1)),
+    ],
 )
 def test_the_last_12_months_start_on_the_first_of_a_month(today, start):
     assert last_months(today) == (start, today)

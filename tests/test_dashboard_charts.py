@@ -65,7 +65,9 @@ def test_stacked_bars_split_each_total_into_its_series():
 
 
 def test_dumbbells_place_pre_and_post_on_a_percent_scale():
-    root = _parse(charts.dumbbells([("PTL", 40, 80)], title="T", empty_text="—", pre_label="До", post_label="Після"))
+    root = _parse(
+        charts.dumbbells([("PTL", 40, 80)], title="T", empty_text="—", pre_label="До", post_label="Після")
+    )
     dots = [c for c in root.iter(f"{SVG}circle") if c.find(f"{SVG}title") is not None]
     pre, post = (float(c.get("cx")) for c in dots)
     zero = 12  # the left margin: 0 %
@@ -78,7 +80,9 @@ def test_dumbbells_place_pre_and_post_on_a_percent_scale():
     [
         lambda label: charts.vertical_bars([(label, 1)], title=label, empty_text="—", sublabels=[label]),
         lambda label: charts.horizontal_bars([(label, 1)], title=label, empty_text="—"),
-        lambda label: charts.dumbbells([(label, 1, 2)], title=label, empty_text="—", pre_label=label, post_label=label),
+        lambda label: charts.dumbbells(
+            [(label, 1, 2)], title=label, empty_text="—", pre_label=label, post_label=label
+        ),
         lambda label: charts.stacked_bars([label], [charts.Series(label, [1])], title=label, empty_text="—"),
     ],
 )
@@ -96,10 +100,17 @@ def test_hostile_labels_are_escaped_and_read_back_as_text(draw):
         lambda points: charts.vertical_bars(points, title="T", empty_text="Порожньо <b>"),
         lambda points: charts.horizontal_bars(points, title="T", empty_text="Порожньо <b>"),
         lambda points: charts.dumbbells(
-            [(label, value, value) for label, value in points], title="T", empty_text="Порожньо <b>", pre_label="a", post_label="b"
+            [(label, value, value) for label, value in points],
+            title="T",
+            empty_text="Порожньо <b>",
+            pre_label="a",
+            post_label="b",
         ),
         lambda points: charts.stacked_bars(
-            [label for label, _ in points], [charts.Series("s", [v for _, v in points])], title="T", empty_text="Порожньо <b>"
+            [label for label, _ in points],
+            [charts.Series("s", [v for _, v in points])],
+            title="T",
+            empty_text="Порожньо <b>",
         ),
     ],
 )

@@ -5,7 +5,8 @@ words (what a screen reader reads, and what is left when the picture cannot be s
 scales to its container (``viewBox``, ``width="100%"``). Labels are escaped here. With nothing to
 draw, a chart is a short sentence instead of an empty frame.
 
-Sizes are in viewBox units: the narrow width (480) keeps the text large when a phone shrinks it.
+Sizes are in viewBox units: the narrow width (420) keeps the text large when a phone shrinks it.
+Long labels are shortened on the picture (``…``) and given whole in the ``<desc>``.
 """
 
 from collections.abc import Sequence
@@ -13,8 +14,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH = 480
-FONT = 13
+WIDTH = 420
+FONT = 14
+LABEL = 46  # characters of a label that fit across the chart
 BLUE, GREY, ORANGE, GRID = "#0d6efd", "#8c959f", "#fd7e14", "#dee2e6"
 
 
@@ -49,6 +51,10 @@ def _svg(height: float, title: str, desc: str, body: list[str], *, kind: str) ->
 def empty(text: str) -> Markup:
     """What a chart shows with no data: one sentence."""
     return Markup(f'<p class="chart-empty text-body-secondary small mb-0">{escape(text)}</p>')  # noqa: S704  # nosec B704 - text is escaped
+
+
+def _short(label: str, limit: int = LABEL) -> str:
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
 def _describe(labels: Sequence[str], values: Sequence[str]) -> str:
@@ -120,12 +126,14 @@ def horizontal_bars(points: Sequence[tuple[str, float]], *, title: str, empty_te
     for index, (label, value) in enumerate(points):
         y = row * index
         length = span * value / scale_max if scale_max else 0
-        body.append(f'<text x="{left}" y="{y + 16}">{escape(label)}</text>')
+        body.append(f'<text x="{left}" y="{y + 16}">{escape(_short(label))}</text>')
         body.append(
             f'<rect x="{left}" y="{y + 22}" width="{length:.1f}" height="14" fill="{BLUE}">'
             f"<title>{escape(label)}: {_number(value)}</title></rect>"
         )
-        body.append(f'<text x="{left + length + 6:.1f}" y="{y + 34}" font-weight="600">{_number(value)}</text>')
+        body.append(
+            f'<text x="{left + length + 6:.1f}" y="{y + 34}" font-weight="600">{_number(value)}</text>'
+        )
     return _svg(
         height,
         title,
@@ -167,7 +175,7 @@ def dumbbells(
     described = []
     for index, (label, pre, post) in enumerate(rows):
         y = top + row * index
-        body.append(f'<text x="{left}" y="{y + 14}">{escape(label)}</text>')
+        body.append(f'<text x="{left}" y="{y + 14}">{escape(_short(label))}</text>')
         dots = y + 30
         if pre is not None and post is not None:
             body.append(
@@ -207,7 +215,7 @@ def stacked_bars(labels: Sequence[str], series: Sequence[Series], *, title: str,
     described = []
     for index, label in enumerate(labels):
         y = top + row * index
-        body.append(f'<text x="{left}" y="{y + 14}">{escape(label)}</text>')
+        body.append(f'<text x="{left}" y="{y + 14}">{escape(_short(label))}</text>')
         start = left
         for s in series:
             length = span * s.values[index] / scale_max
@@ -217,6 +225,8 @@ def stacked_bars(labels: Sequence[str], series: Sequence[Series], *, title: str,
                     f"<title>{escape(s.label)}: {_number(s.values[index])}</title></rect>"
                 )
             start += length
-        body.append(f'<text x="{start + 6:.1f}" y="{y + 32}" font-weight="600">{_number(totals[index])}</text>')
+        body.append(
+            f'<text x="{start + 6:.1f}" y="{y + 32}" font-weight="600">{_number(totals[index])}</text>'
+        )
         described.append(", ".join(f"{s.label} {_number(s.values[index])}" for s in series))
     return _svg(height, title, _describe(list(labels), described), body, kind="stacked")

@@ -126,7 +126,9 @@ def scores_by_course(filters: ReportFilters) -> list[CourseScores]:
     participants with both tests submitted, in alphabetical order of the course's code."""
     pre_test, post_test = aliased(CohortTest), aliased(CohortTest)
     pre, post = aliased(Attempt), aliased(Attempt)
-    gain = case((pre.score_percent < 100, (post.score_percent - pre.score_percent) / (100 - pre.score_percent)))
+    gain = case(
+        (pre.score_percent < 100, (post.score_percent - pre.score_percent) / (100 - pre.score_percent))
+    )
     rows = db.session.execute(
         select(
             Course.id,
@@ -184,7 +186,15 @@ def _weighted(rows: list[CourseScores], attribute: str, weight: str, digits: int
     total = sum(getattr(row, weight) for row in rows if getattr(row, attribute) is not None)
     if not total:
         return None
-    return round(sum(getattr(row, attribute) * getattr(row, weight) for row in rows if getattr(row, attribute) is not None) / total, digits)
+    return round(
+        sum(
+            getattr(row, attribute) * getattr(row, weight)
+            for row in rows
+            if getattr(row, attribute) is not None
+        )
+        / total,
+        digits,
+    )
 
 
 def people_by_area(filters: ReportFilters, kind: str) -> list[Area]:
@@ -212,7 +222,9 @@ def people_by_area(filters: ReportFilters, kind: str) -> list[Area]:
             .join(located, located.c.region_id == Region.id)
             .group_by(Region.id, Region.name, Region.name_en)
         )
-    areas = [Area(i, localized(name, name_en), people) for i, name, name_en, people in db.session.execute(query)]
+    areas = [
+        Area(i, localized(name, name_en), people) for i, name, name_en, people in db.session.execute(query)
+    ]
     return sorted(areas, key=lambda area: sort_key(area.name))
 
 
@@ -323,7 +335,9 @@ def coverage(filters: ReportFilters) -> Coverage:
         .outerjoin(District, District.region_id == Region.id)
         .where(*region_filter)
     ):
-        region = regions.setdefault(region_id, RegionCoverage(region_id, localized(region_name, region_name_en)))
+        region = regions.setdefault(
+            region_id, RegionCoverage(region_id, localized(region_name, region_name_en))
+        )
         if district_id is not None:
             district = DistrictCoverage(district_id, localized(name, name_en))
             districts[district_id] = district
@@ -343,12 +357,16 @@ def coverage(filters: ReportFilters) -> Coverage:
         .subquery()
     )
     for district_id, count in db.session.execute(
-        select(located.c.district_id, func.count(func.distinct(located.c.user_id))).group_by(located.c.district_id)
+        select(located.c.district_id, func.count(func.distinct(located.c.user_id))).group_by(
+            located.c.district_id
+        )
     ):
         if district_id in districts:
             districts[district_id].people = count
     for region_id, count in db.session.execute(
-        select(located.c.region_id, func.count(func.distinct(located.c.user_id))).group_by(located.c.region_id)
+        select(located.c.region_id, func.count(func.distinct(located.c.user_id))).group_by(
+            located.c.region_id
+        )
     ):
         if region_id in regions:
             regions[region_id].people = count

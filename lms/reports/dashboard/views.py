@@ -64,7 +64,9 @@ def build_charts(board: figures.Dashboard) -> dict:
     years = [
         str(month.year) if index == 0 or month.month == 1 else "" for index, (month, _n) in enumerate(months)
     ]
-    area_title = _("People trained by district") if board.area_kind == "district" else _("People trained by region")
+    area_title = (
+        _("People trained by district") if board.area_kind == "district" else _("People trained by region")
+    )
     return {
         "months": charts.vertical_bars(
             list(zip(month_labels, [n for _m, n in months], strict=True)),
