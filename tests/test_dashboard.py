@@ -303,3 +303,14 @@ def test_the_home_page_of_admins_and_coordinators_shows_the_last_12_months(clien
 )
 def test_the_last_12_months_start_on_the_first_of_a_month(today, start):
     assert last_months(today) == (start, today)
+
+
+def test_an_admin_sees_oblasts_and_drills_into_one_for_its_districts(client, programme):
+    sign_in(client, programme.admin)
+    period = f"from={YEAR}-01-01&to={YEAR}-12-31"
+    html = client.get(f"/reports/coverage?{period}").get_data(as_text=True)
+    assert 'data-testid="regions"' in html and 'data-testid="districts"' not in html
+    assert f"region_id={programme.a.id}" in html
+    drilled = client.get(f"/reports/coverage?{period}&region_id={programme.a.id}").get_data(as_text=True)
+    assert 'data-testid="districts"' in drilled and "Жашківський район" in drilled
+    assert "Стрийський" not in drilled and "без навчань" in drilled
