@@ -309,8 +309,87 @@ def job_api(n):
     return person, f"/api/v1/jobs/{job.id}"
 
 
+def _trained_programme(n: int, *, region=None):
+    """``n`` trainings that ended in the last 12 months, each of its own course and district
+    (in ``region``, or each in a region of its own), each with a trained person (certificate,
+    pre- and post-test), its lead trainer a master trainer of long ago with a step-down event."""
+    from lms.assessments.paper import enter_scores
+    from lms.cascade.models import StepDownEvent, TrainerLineage
+    from lms.certificates.models import Certificate
+
+    admin = _admin()
+    today = date.today()
+    for i in range(n):
+        district = factories.DistrictFactory(**({"region": region} if region else {}))
+        end = today - timedelta(days=10 + i % 300)
+        cohort = factories.CohortFactory(district=district, start_date=end, end_date=end, status="closed")
+        enrollment = factories.EnrollmentFactory(cohort=cohort)
+        enter_scores(enrollment, {"pre": 40 + i % 50, "post": 90}, by=admin)
+        lead = cohort.lead_trainer
+        _db.session.add_all(
+            [
+                Certificate(
+                    enrollment_id=enrollment.id, user_id=enrollment.user_id, cohort_id=cohort.id,
+                    kind="participation", prefix="QC", year=end.year, number=cohort.id,
+                    serial=f"QC-{cohort.id}", verification_code=f"qc{cohort.id:030d}",
+                    holder_name="Олена", holder_name_latin="Olena", course_code=cohort.course.code,
+                    course_title="Курс", course_title_en="Course", start_date=end, issued_on=end,
+                    hours=8, lead_trainer_name="Тренерка", organisation="ГО", organisation_en="NGO",
+                    verification_url="https://example.org/verify",
+                ),
+                TrainerLineage(
+                    user_id=lead.id, root_id=lead.id, generation=0, region_id=district.region_id,
+                    accredited_on=today - timedelta(days=400), active=True,
+                ),
+                StepDownEvent(
+                    trainer_id=lead.id, date=end, district_id=district.id, audience="pupils", headcount=20
+                ),
+            ]
+        )  # fmt: skip
+    _db.session.flush()
+
+
+def dashboard_for_an_admin(n):
+    _trained_programme(n)
+    return _admin(), "/reports/dashboard"
+
+
+def dashboard_for_a_coordinator(n):
+    region = factories.RegionFactory()
+    _trained_programme(n, region=region)
+    return factories.UserFactory(roles=["coordinator"], regions=[region]), "/reports/dashboard"
+
+
+def coverage_for_an_admin(n):
+    _trained_programme(n)
+    return _admin(), "/reports/coverage"
+
+
+def coverage_for_a_coordinator(n):
+    region = factories.RegionFactory()
+    _trained_programme(n, region=region)
+    return factories.UserFactory(roles=["coordinator"], regions=[region]), "/reports/coverage"
+
+
+def home_for_an_admin(n):
+    _trained_programme(n)
+    return _admin(), "/"
+
+
+def home_for_a_coordinator(n):
+    region = factories.RegionFactory()
+    _trained_programme(n, region=region)
+    return factories.UserFactory(roles=["coordinator"], regions=[region]), "/"
+
+
 ROUTES = [
     Route("home", home),
+    Route("home for an admin (dashboard)", home_for_an_admin),
+    Route("home for a coordinator (dashboard)", home_for_a_coordinator),
+    Route("dashboard for an admin", dashboard_for_an_admin),
+    Route("dashboard for a coordinator", dashboard_for_a_coordinator),
+    Route("coverage for an admin", coverage_for_an_admin),
+    Route("coverage for a coordinator", coverage_for_a_coordinator),
     Route("cohort list page", cohort_list_page),
     Route("cohort list API", cohort_list_api),
     Route("cohort page", cohort_page),

@@ -38,14 +38,25 @@ class Scope:
     region_id: int | None = None
     start: date | None = None
     end: date | None = None
+    # Several regions (a report's filters; ``None``: no limit), and the courses delivered.
+    region_ids: tuple[int, ...] | None = None
+    course_ids: tuple[int, ...] | None = None
+
+    def regions(self) -> tuple[int, ...] | None:
+        """The regions in scope: ``region_id`` and ``region_ids`` together (``None``: all)."""
+        if self.region_id is None and self.region_ids is None:
+            return None
+        return tuple({*(self.region_ids or ()), *(() if self.region_id is None else (self.region_id,))})
 
     def trainers(self) -> Select:
         """Ids of the trainers in scope (her subtree, or the region's trainers, or all)."""
         if self.trainer_id is not None:
             return subtree(self.trainer_id)
         query = select(TrainerLineage.user_id)
-        if self.region_id is not None:
+        if self.region_id is not None and self.region_ids is None:
             query = query.where(TrainerLineage.region_id == self.region_id)
+        elif self.regions() is not None:
+            query = query.where(TrainerLineage.region_id.in_(self.regions()))
         return query
 
 
@@ -61,15 +72,23 @@ def subtree(trainer_id: int) -> Select:
     return select(tree.c.user_id)
 
 
-def _where_scope(query: Select, scope: Scope, trainer_column, district_column, date_column) -> Select:
+def _where_scope(
+    query: Select, scope: Scope, trainer_column, district_column, date_column, course_column=None
+) -> Select:
     """A subtree is whatever its trainers delivered; a region, whatever was delivered there,
-    whoever delivered it."""
+    whoever delivered it. With courses named, only what was delivered of those courses."""
     if scope.trainer_id is not None:
         query = query.where(trainer_column.in_(scope.trainers()))
-    elif scope.region_id is not None:
+    elif scope.region_id is not None and scope.region_ids is None:
         query = query.where(
             district_column.in_(select(District.id).where(District.region_id == scope.region_id))
         )
+    elif scope.regions() is not None:
+        query = query.where(
+            district_column.in_(select(District.id).where(District.region_id.in_(scope.regions())))
+        )
+    if scope.course_ids is not None and course_column is not None:
+        query = query.where(course_column.in_(scope.course_ids))
     return query.where(*_period(scope, date_column))
 
 
@@ -81,14 +100,23 @@ def _trained(scope: Scope) -> Select:
         .join(TrainerLineage, TrainerLineage.user_id == Cohort.lead_trainer_id)
         .where(Certificate.status == "valid")
     )
-    return _where_scope(query, scope, Cohort.lead_trainer_id, Cohort.district_id, Cohort.end_date)
+    return _where_scope(
+        query, scope, Cohort.lead_trainer_id, Cohort.district_id, Cohort.end_date, Cohort.course_id
+    )
 
 
 def _events(scope: Scope) -> Select:
     query = select(TrainerLineage.generation, StepDownEvent.headcount).join(
         TrainerLineage, TrainerLineage.user_id == StepDownEvent.trainer_id
     )
-    return _where_scope(query, scope, StepDownEvent.trainer_id, StepDownEvent.district_id, StepDownEvent.date)
+    return _where_scope(
+        query,
+        scope,
+        StepDownEvent.trainer_id,
+        StepDownEvent.district_id,
+        StepDownEvent.date,
+        StepDownEvent.course_id,
+    )
 
 
 @dataclass
@@ -144,6 +172,27 @@ def reach(scope: Scope) -> Figures:
     return Figures(named, headcount, [generations[g] for g in sorted(generations)])
 
 
+def reach_by_generation(scope: Scope) -> list[Generation]:
+    """People trained by name and headcounts by generation only (two statements): what a
+    dashboard draws, without the trainers and gains that ``reach`` adds."""
+    trained = _trained(scope).subquery()
+    generations: dict[int, Generation] = {}
+    for generation, people, cohorts in db.session.execute(
+        select(
+            trained.c.generation,
+            func.count(func.distinct(trained.c.user_id)),
+            func.count(func.distinct(trained.c.cohort_id)),
+        ).group_by(trained.c.generation)
+    ):
+        generations[generation] = Generation(generation, people=people, cohorts=cohorts)
+    events = _events(scope).subquery()
+    for generation, total in db.session.execute(
+        select(events.c.generation, func.sum(events.c.headcount)).group_by(events.c.generation)
+    ):
+        generations.setdefault(generation, Generation(generation)).headcount = int(total or 0)
+    return [generations[g] for g in sorted(generations)]
+
+
 def gain_by_generation(scope: Scope) -> list[tuple[int, float, int]]:
     """Mean normalized gain of participants with both tests, by the lead trainer's generation."""
     pre_test, post_test = aliased(CohortTest), aliased(CohortTest)
@@ -166,7 +215,9 @@ def gain_by_generation(scope: Scope) -> list[tuple[int, float, int]]:
         .where(Cohort.status.in_(DELIVERED), pre.score_percent < 100)
     )
     rows = db.session.execute(
-        _where_scope(query, scope, Cohort.lead_trainer_id, Cohort.district_id, Cohort.end_date)
+        _where_scope(
+            query, scope, Cohort.lead_trainer_id, Cohort.district_id, Cohort.end_date, Cohort.course_id
+        )
     ).all()
     sums: dict[int, list[float]] = {}
     for generation, before, after in rows:
@@ -217,7 +268,16 @@ def activation(scope: Scope, today: date) -> dict:
                 active_ids.add(row.user_id)
             if not any(day >= horizon for day in days_delivered):
                 dormant_ids.add(row.user_id)
+    by_generation: dict[int, list[int]] = {}
+    for row in eligible:
+        counts = by_generation.setdefault(row.generation, [0, 0])
+        counts[0] += 1
+        counts[1] += row.user_id in active_ids
     return {
+        "by_generation": [
+            {"generation": g, "eligible": n, "active": a, "rate": round(a / n, 3)}
+            for g, (n, a) in sorted(by_generation.items())
+        ],
         "master_trainers": sum(1 for row in rows if row.generation == 0),
         "trainers_accredited": len(rows),
         "eligible": len(eligible),
