@@ -314,7 +314,7 @@ def _participant_with_trainings(n: int):
             for attempt in enter_scores(enrollment, {"pre": 50, "post": 80}, by=admin):
                 attempt.test.results_released = True
         elif kind == 1:
-            delivery.open_test(cohort, "pre", by=admin)
+            delivery.test_of(cohort, "pre").status = "open"
     waitlisted = factories.CohortFactory()
     factories.EnrollmentFactory(cohort=waitlisted, user=person, status="waitlisted")
     _db.session.flush()
