@@ -301,7 +301,7 @@ def _participant_with_trainings(n: int):
     person = factories.UserFactory(roles=["participant"])
     admin = _admin()
     for i in range(n):
-        kind = i % 3
+        kind = (i + 1) % 3  # the first one is running: with one training, the page has it all
         start = date.today() + timedelta(days=(-10 - i, 0, 5 + i)[kind])
         cohort = factories.CohortFactory(
             start_date=start, status=("in_progress", "in_progress", "scheduled")[kind], with_sessions=True
@@ -353,7 +353,8 @@ def people_api_for_a_coordinator(n):
 
 def person_page_for_a_coordinator(n):
     coordinator, cohort = _coordinator_with_people(n)
-    return coordinator, f"/admin/users/{cohort.enrollments[0].user_id if cohort.enrollments else coordinator.id}/view"
+    person = factories.EnrollmentFactory(cohort=cohort).user
+    return coordinator, f"/admin/users/{person.id}/view"
 
 
 def profile_page(n):
