@@ -27,7 +27,9 @@ def _close(cohort) -> None:
 
 
 def _release(cohort, phase="post", released=True):
-    test = _db.session.scalar(select(CohortTest).where(CohortTest.cohort_id == cohort.id, CohortTest.phase == phase))
+    test = _db.session.scalar(
+        select(CohortTest).where(CohortTest.cohort_id == cohort.id, CohortTest.phase == phase)
+    )
     test.results_released = released
     _db.session.flush()
 
@@ -176,7 +178,9 @@ def test_the_api_shows_what_the_page_shows(client, db):
 def test_the_api_pages_her_trainings(client, db):
     user = factories.UserFactory()
     for days in range(3):
-        factories.EnrollmentFactory(user=user, cohort=factories.CohortFactory(start_date=TODAY + timedelta(days=days)))
+        factories.EnrollmentFactory(
+            user=user, cohort=factories.CohortFactory(start_date=TODAY + timedelta(days=days))
+        )
     body = client.get("/api/v1/me/trainings?per_page=2&page=2", headers=api_headers(user)).get_json()
     assert body["total"] == 3 and len(body["items"]) == 1
     assert client.get("/api/v1/me/trainings?per_page=0", headers=api_headers(user)).status_code == 422

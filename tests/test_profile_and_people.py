@@ -19,7 +19,12 @@ def test_she_corrects_her_name_phone_and_language_and_it_is_audited(client, db):
     sign_in(client, person)
     response = client.post(
         "/account/profile",
-        data={"full_name": "Шевченко Олена Петрівна", "surname": "", "phone": "067 123 45 67", "locale": "en"},
+        data={
+            "full_name": "Шевченко Олена Петрівна",
+            "surname": "",
+            "phone": "067 123 45 67",
+            "locale": "en",
+        },
     )
     assert response.status_code == 302
     person = _fresh(person.id)
@@ -37,15 +42,19 @@ def test_a_bad_surname_or_phone_is_refused_with_a_clear_message_and_nothing_save
     person = factories.UserFactory(full_name="Олена Шевченко", roles=["participant"])
     sign_in(client, person)
     response = client.post(
-        "/account/profile", data={"full_name": "Олена Коваль", "surname": "Шевченко", "phone": "", "locale": "uk"}
+        "/account/profile",
+        data={"full_name": "Олена Коваль", "surname": "Шевченко", "phone": "", "locale": "uk"},
     )
     assert response.status_code == 422
     assert "The surname must be one of the words of the full name." in response.get_data(as_text=True)
     response = client.post(
-        "/account/profile", data={"full_name": "Олена Шевченко", "surname": "", "phone": "call me", "locale": "uk"}
+        "/account/profile",
+        data={"full_name": "Олена Шевченко", "surname": "", "phone": "call me", "locale": "uk"},
     )
     assert response.status_code == 422 and "Enter a phone number" in response.get_data(as_text=True)
-    response = client.post("/account/profile", data={"full_name": "  ", "surname": "", "phone": "", "locale": "uk"})
+    response = client.post(
+        "/account/profile", data={"full_name": "  ", "surname": "", "phone": "", "locale": "uk"}
+    )
     assert response.status_code == 422 and "Enter your full name." in response.get_data(as_text=True)
     response = client.post("/account/profile", data={"full_name": "Олена Шевченко", "locale": "fr"})
     assert response.status_code == 422
@@ -81,7 +90,9 @@ def _regions():
         full_name="Ярина Бондар", institution=factories.InstitutionFactory(district__region=region_a)
     )
     cohort_a = factories.CohortFactory(district=factories.DistrictFactory(region=region_a))
-    by_enrolment = factories.EnrollmentFactory(cohort=cohort_a, status="withdrawn", user__full_name="Андрій Ющенко").user
+    by_enrolment = factories.EnrollmentFactory(
+        cohort=cohort_a, status="withdrawn", user__full_name="Андрій Ющенко"
+    ).user
     other = factories.UserFactory(
         full_name="Ігор Чужий", institution=factories.InstitutionFactory(district__region=region_b)
     )
@@ -123,7 +134,9 @@ def test_a_coordinator_views_but_does_not_edit_her_regions_people(client, db):
     assert client.get(f"/admin/users/{other.id}/view").status_code == 404
     assert client.get(f"/admin/users/{by_institution.id}").status_code == 403
     response = client.patch(
-        f"/api/v1/users/{by_institution.id}", json={"phone": "+380671112233"}, headers=api_headers(coordinator)
+        f"/api/v1/users/{by_institution.id}",
+        json={"phone": "+380671112233"},
+        headers=api_headers(coordinator),
     )
     assert response.status_code == 403
     assert _fresh(by_institution.id).phone is None

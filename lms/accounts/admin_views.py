@@ -18,9 +18,8 @@ from lms.accounts.models import ROLES, User, UserRole
 from lms.accounts.scope import people_in_scope
 from lms.accounts.services import with_person
 from lms.core.collation import by_name
-from lms.core.errors import Conflict, DomainError
+from lms.core.errors import Conflict, DomainError, NotFound
 from lms.core.forms import show_error_on_form
-from lms.core.errors import NotFound
 from lms.core.permissions import can, permission_required
 from lms.extensions import db
 from lms.org.models import District, Institution, Region
@@ -84,9 +83,13 @@ def index():
 def person(user_id: int):
     """A person's profile, read only: for a coordinator, the people of her regions (others are
     not found); admins edit instead."""
-    user = db.session.scalars(
-        with_person(select(User).where(User.id == user_id)).options(joinedload(User.institution))
-    ).unique().one_or_none()
+    user = (
+        db.session.scalars(
+            with_person(select(User).where(User.id == user_id)).options(joinedload(User.institution))
+        )
+        .unique()
+        .one_or_none()
+    )
     if user is None or not can(current_user, "user.view", user):
         raise NotFound(_("No such person."))
     return render_template(

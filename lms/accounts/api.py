@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 from lms.accounts import names, onboarding, services, signin
 from lms.accounts.models import ROLES, User, UserRole
 from lms.accounts.scope import people_in_scope
-from lms.core.collation import by_name
 from lms.api.common import PageArgs, page_of, paginate
+from lms.core.collation import by_name
 from lms.core.errors import NotFound
 from lms.core.permissions import can, public, require
 from lms.extensions import db

@@ -42,10 +42,12 @@ class MyTrainingSchema(ma.Schema):
         metadata={"description": "At least one of her test results is released by the trainer."}
     )
     pre = ma.fields.Float(
-        allow_none=True, metadata={"description": "Her pre-test percent; null until its results are released."}
+        allow_none=True,
+        metadata={"description": "Her pre-test percent; null until its results are released."},
     )
     post = ma.fields.Float(
-        allow_none=True, metadata={"description": "Her post-test percent; null until its results are released."}
+        allow_none=True,
+        metadata={"description": "Her post-test percent; null until its results are released."},
     )
     tests_to_take = ma.fields.Function(
         lambda t: [test.phase for test in t.tests_to_take],

@@ -161,7 +161,12 @@ def _details(enrollments: list[Enrollment], today: date, now: datetime) -> list[
             enrollment=enrollment,
             status=status,
             attendance_percent=(
-                round(share_of_session_time(sessions.get(enrollment.cohort_id, []), attended.get(enrollment.id, set())), 1)
+                round(
+                    share_of_session_time(
+                        sessions.get(enrollment.cohort_id, []), attended.get(enrollment.id, set())
+                    ),
+                    1,
+                )
                 if status not in ("waitlisted",)
                 else None
             ),
