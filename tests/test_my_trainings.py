@@ -151,13 +151,13 @@ def test_another_persons_training_is_absent(client, db):
 def test_a_person_with_no_training_sees_the_empty_state(client, db):
     sign_in(client, factories.UserFactory(roles=["participant"]))
     page = client.get("/").get_data(as_text=True)
-    assert "You are not in any training yet." in page
+    assert "Ви ще не берете участі в жодному тренінгу." in page
 
 
 def test_staff_in_no_training_keep_their_home(client, db):
     sign_in(client, factories.UserFactory(roles=["trainer"]))
     page = client.get("/").get_data(as_text=True)
-    assert 'data-testid="my-trainings"' not in page and "Next sessions" in page
+    assert 'data-testid="my-trainings"' not in page and "Найближчі заняття" in page
 
 
 def test_the_api_shows_what_the_page_shows(client, db):

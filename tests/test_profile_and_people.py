@@ -46,16 +46,16 @@ def test_a_bad_surname_or_phone_is_refused_with_a_clear_message_and_nothing_save
         data={"full_name": "Олена Коваль", "surname": "Шевченко", "phone": "", "locale": "uk"},
     )
     assert response.status_code == 422
-    assert "The surname must be one of the words of the full name." in response.get_data(as_text=True)
+    assert "Прізвище має бути одним зі слів повного імені." in response.get_data(as_text=True)
     response = client.post(
         "/account/profile",
         data={"full_name": "Олена Шевченко", "surname": "", "phone": "call me", "locale": "uk"},
     )
-    assert response.status_code == 422 and "Enter a phone number" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Введіть номер телефону лише цифрами" in response.get_data(as_text=True)
     response = client.post(
         "/account/profile", data={"full_name": "  ", "surname": "", "phone": "", "locale": "uk"}
     )
-    assert response.status_code == 422 and "Enter your full name." in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Введіть ваше повне ім’я." in response.get_data(as_text=True)
     response = client.post("/account/profile", data={"full_name": "Олена Шевченко", "locale": "fr"})
     assert response.status_code == 422
     assert _fresh(person.id).full_name == "Олена Шевченко"
