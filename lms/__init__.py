@@ -40,6 +40,7 @@ API_BLUEPRINTS = [
     "lms.assessments.results_api:blp",
     "lms.certificates.api:blp",
     "lms.cascade.api:blp",
+    "lms.me.api:blp",
 ]
 MODEL_MODULES = [
     "lms.core.models",

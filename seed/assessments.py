@@ -26,6 +26,7 @@ from seed.assessment_questions import BAD_ITEMS, BANKS
 from seed.cohorts import demo_status
 
 ADMIN = "admin@cascade.demo"
+DEMO_PARTICIPANT = "uchasnyk@cascade.demo"
 
 
 def _load_banks(admin) -> None:
@@ -122,6 +123,11 @@ def _results_for(cohort: Cohort, index: int) -> None:
     source = "paper" if closed and index == 0 else "online"
     pre = _test(cohort, "pre", "closed", _at(cohort.start_date, 9), released=closed)
     abilities = {e.id: rng.gauss(0.2, 0.8) for e in people}
+    # The demo participant: passes a finished training, and still has the running one's
+    # post-test to take (her home page shows both).
+    demo = next((e.id for e in people if e.user.email == DEMO_PARTICIPANT), None)
+    if demo is not None:
+        abilities[demo] = max(abilities[demo], 0.9)
     for enrollment in people:
         _record(
             pre, enrollment, abilities[enrollment.id], rng, bad, source=source, when=_at(cohort.start_date, 9)
@@ -129,7 +135,7 @@ def _results_for(cohort: Cohort, index: int) -> None:
     if closed:
         post = _test(cohort, "post", "closed", _at(cohort.end_date, 16), released=True)
         tot = cohort.course.is_tot  # future trainers: all stay to the end and pass
-        only_pre = None if tot else rng.choice(people).id
+        only_pre = None if tot else rng.choice([e for e in people if e.id != demo] or people).id
         for enrollment in people:
             if enrollment.id == only_pre:
                 continue  # left before the post-test
@@ -145,7 +151,7 @@ def _results_for(cohort: Cohort, index: int) -> None:
             )
     else:
         post = _test(cohort, "post", "open", utcnow() - timedelta(minutes=10), released=False)
-        for enrollment in people[: len(people) // 3]:
+        for enrollment in [e for e in people if e.id != demo][: len(people) // 3]:
             ability = abilities[enrollment.id] + rng.gauss(1.7, 0.6)
             _record(
                 post,

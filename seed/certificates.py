@@ -19,6 +19,7 @@ from seed.cohorts import COORDINATOR
 REVOKE_REASON = "Учасниця не була присутня на навчанні: відмітку у відомості внесено помилково."
 # A double surname taken after marriage, corrected on the certificate after the training.
 CORRECTION_SUFFIX = "-Ткач"
+DEMO_PARTICIPANT = "uchasnyk@cascade.demo"
 
 
 def load(people: dict) -> dict:
@@ -66,11 +67,15 @@ def _paper_scores_for_tot(cohort: Cohort) -> None:
 def _revoke_and_reissue(coordinator) -> None:
     if db.session.scalar(select(Certificate.id).where(Certificate.status != "valid").limit(1)):
         return  # done on an earlier run
-    participation = db.session.scalars(
-        select(Certificate)
-        .where(Certificate.kind == "participation", Certificate.status == "valid")
-        .order_by(Certificate.id)
-    ).all()
+    participation = [
+        c
+        for c in db.session.scalars(
+            select(Certificate)
+            .where(Certificate.kind == "participation", Certificate.status == "valid")
+            .order_by(Certificate.id)
+        )
+        if c.user.email != DEMO_PARTICIPANT  # hers stays valid for her home page
+    ]
     if len(participation) < 2:
         return
     services.revoke(participation[-1], by=coordinator, reason=REVOKE_REASON)

@@ -32,7 +32,8 @@ PLAN = [
     ("TOT-MDG", "closed", 0, ["o.melnyk@cascade.demo", "v.tkachenko@cascade.demo"]),
     # Capacity 20: the last two wait.
     ("PTL-MDG", "in_progress", 0, _participants(39, 21, DEMO_PARTICIPANT)),
-    ("PTL-MDG", "scheduled", 0, _participants(10, 9)),
+    # The demo participant's upcoming training (her home page: one completed, one running, one ahead).
+    ("PTL-MDG", "scheduled", 0, _participants(10, 9, DEMO_PARTICIPANT)),
     ("PTL-MDG", "scheduled", 1, _participants(44, 7)),
     ("SCH-DIGNITY", "scheduled", 0, _participants(25, 12)),
 ]

@@ -46,6 +46,12 @@ GEOGRAPHY = refused({"admin", "coordinator/same region"}, lambda person: 403)
 ADMINS = refused({"admin"}, lambda person: 403)
 OPEN = refused(EVERYONE, lambda person: 0)
 SELF = refused({"admin", "participant/own"}, lambda person: 404)  # the person is participant/own
+# A person (participant/own, enrolled in a training of the region): herself, admins, and the
+# coordinator of that region see her; only she and admins change her profile.
+PERSON_VIEW = refused({"admin", "participant/own", "coordinator/same region"}, lambda person: 404)
+PERSON_EDIT = refused(
+    {"admin", "participant/own"}, lambda person: 403 if person == "coordinator/same region" else 404
+)
 # Another person's accreditation, job or token is outside one's scope: 404, so ids reveal nothing.
 OWN_ACCREDITATION = refused(
     {"admin", "coordinator/same region", "coordinator/other region", "trainer/own"}, lambda person: 404
@@ -97,8 +103,9 @@ ACCESS = {
     "org.institution_form": GEOGRAPHY,
     "users_admin.edit": ADMINS,
     "users_admin.set_active": ADMINS,
-    "accounts_api.get_user": SELF,
-    "accounts_api.update_user": SELF,
+    "accounts_api.get_user": PERSON_VIEW,
+    "accounts_api.update_user": PERSON_EDIT,
+    "users_admin.person": PERSON_VIEW,
     "courses.detail": OPEN,
     "courses.edit": ADMINS,
     "courses.set_active": ADMINS,
@@ -148,6 +155,7 @@ EXCLUDED = {
     "take.room": "a participant's limited test session, not an account: tests/test_assessment_taking.py",
     "take.save_answer": "a participant's limited test session, not an account: tests/test_assessment_taking.py",
     "take.submit": "a participant's limited test session, not an account: tests/test_assessment_taking.py",
+    "take.mine": "her own enrolment only, during the training's dates (admins too are refused): tests/test_my_trainings.py",
     "cascade.trainer": "a trainer's subtree, her region's coordinator: tests/test_cascade.py",
     "cascade_api.trainer": "a trainer's subtree, her region's coordinator: tests/test_cascade.py",
     "certificates.attendance_not_taken": "holder, fellow participant, trainers, coordinators: tests/test_certificates_web.py, test_certificates.py",

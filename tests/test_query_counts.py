@@ -292,6 +292,77 @@ def audit_page(n):
     return admin, "/admin/audit/"
 
 
+def _participant_with_trainings(n: int):
+    """A participant in ``n`` trainings: closed ones with marks and released scores, a running
+    one with an open pre-test, upcoming ones; one waitlisted and one withdrawn."""
+    from lms.assessments import delivery
+    from lms.assessments.paper import enter_scores
+
+    person = factories.UserFactory(roles=["participant"])
+    admin = _admin()
+    for i in range(n):
+        kind = (i + 1) % 3  # the first one is running: with one training, the page has it all
+        start = date.today() + timedelta(days=(-10 - i, 0, 5 + i)[kind])
+        cohort = factories.CohortFactory(
+            start_date=start, status=("in_progress", "in_progress", "scheduled")[kind], with_sessions=True
+        )
+        enrollment = factories.EnrollmentFactory(cohort=cohort, user=person)
+        if kind == 0:
+            _db.session.add(
+                Attendance(session_id=cohort.sessions[0].id, enrollment_id=enrollment.id, status="present")
+            )
+            for attempt in enter_scores(enrollment, {"pre": 50, "post": 80}, by=admin):
+                attempt.test.results_released = True
+        elif kind == 1:
+            delivery.test_of(cohort, "pre").status = "open"
+    waitlisted = factories.CohortFactory()
+    factories.EnrollmentFactory(cohort=waitlisted, user=person, status="waitlisted")
+    _db.session.flush()
+    return person
+
+
+def participant_home(n):
+    return _participant_with_trainings(n), "/"
+
+
+def my_trainings_api(n):
+    return _participant_with_trainings(n), "/api/v1/me/trainings"
+
+
+def _coordinator_with_people(n: int):
+    region = factories.RegionFactory()
+    coordinator = factories.UserFactory(roles=["coordinator"], regions=[region])
+    cohort = factories.CohortFactory(district=factories.DistrictFactory(region=region))
+    institution = factories.InstitutionFactory(district=cohort.district)
+    for i in range(n):
+        if i % 2:
+            factories.EnrollmentFactory(cohort=cohort, user__institution=institution)
+        else:
+            factories.UserFactory(roles=["participant", "trainer"], institution=institution)
+    _db.session.flush()
+    return coordinator, cohort
+
+
+def people_page_for_a_coordinator(n):
+    return _coordinator_with_people(n)[0], "/admin/users/"
+
+
+def people_api_for_a_coordinator(n):
+    return _coordinator_with_people(n)[0], "/api/v1/users"
+
+
+def person_page_for_a_coordinator(n):
+    coordinator, cohort = _coordinator_with_people(n)
+    person = factories.EnrollmentFactory(cohort=cohort).user
+    return coordinator, f"/admin/users/{person.id}/view"
+
+
+def profile_page(n):
+    return factories.UserFactory(roles=["participant"], regions=factories.RegionFactory.create_batch(n)), (
+        "/account/profile"
+    )
+
+
 def tokens_page(n):
     from lms.accounts.services import create_token
 
@@ -390,6 +461,12 @@ ROUTES = [
     Route("dashboard for a coordinator", dashboard_for_a_coordinator),
     Route("coverage for an admin", coverage_for_an_admin),
     Route("coverage for a coordinator", coverage_for_a_coordinator),
+    Route("participant home", participant_home),
+    Route("my trainings API", my_trainings_api),
+    Route("people page for a coordinator", people_page_for_a_coordinator),
+    Route("people API for a coordinator", people_api_for_a_coordinator),
+    Route("person page for a coordinator", person_page_for_a_coordinator),
+    Route("profile page", profile_page),
     Route("cohort list page", cohort_list_page),
     Route("cohort list API", cohort_list_api),
     Route("cohort page", cohort_page),

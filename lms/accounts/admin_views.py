@@ -15,10 +15,12 @@ from lms.accounts import (
 )
 from lms.accounts.forms import ROLE_LABELS, UserForm
 from lms.accounts.models import ROLES, User, UserRole
+from lms.accounts.scope import people_in_scope
+from lms.accounts.services import with_person
 from lms.core.collation import by_name
-from lms.core.errors import Conflict, DomainError
+from lms.core.errors import Conflict, DomainError, NotFound
 from lms.core.forms import show_error_on_form
-from lms.core.permissions import permission_required
+from lms.core.permissions import can, permission_required
 from lms.extensions import db
 from lms.org.models import District, Institution, Region
 
@@ -49,14 +51,17 @@ def _warn_about_name(user: User) -> None:
 
 
 @bp.get("/")
-@permission_required("user.manage")
+@permission_required("user.list")
 def index():
+    """People, surname first in Ukrainian order: everyone for admins; for a coordinator the
+    people of her regions (``lms.accounts.scope``)."""
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
-    query = (
+    query = people_in_scope(
+        current_user,
         select(User)
         .options(selectinload(User.role_rows), selectinload(User.regions), joinedload(User.institution))
-        .order_by(by_name(User.sort_name), User.id)
+        .order_by(by_name(User.sort_name), User.id),
     )
     if q:
         query = query.where(User.search_text.contains(q.casefold(), autoescape=True))
@@ -64,7 +69,35 @@ def index():
         query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
     page = db.paginate(query, per_page=PER_PAGE, max_per_page=100, error_out=False)
     return render_template(
-        "accounts/admin/users.html", page=page, q=q, role=role, roles=ROLES, role_labels=ROLE_LABELS
+        "accounts/admin/users.html",
+        page=page,
+        q=q,
+        role=role,
+        roles=ROLES,
+        role_labels=ROLE_LABELS,
+        manage=can(current_user, "user.manage"),
+    )
+
+
+@bp.get("/<int:user_id>/view")
+def person(user_id: int):
+    """A person's profile, read only: for a coordinator, the people of her regions (others are
+    not found); admins edit instead."""
+    user = (
+        db.session.scalars(
+            with_person(select(User).where(User.id == user_id)).options(joinedload(User.institution))
+        )
+        .unique()
+        .one_or_none()
+    )
+    if user is None or not can(current_user, "user.view", user):
+        raise NotFound(_("No such person."))
+    return render_template(
+        "accounts/admin/person.html",
+        user=user,
+        roles=ROLES,
+        role_labels=ROLE_LABELS,
+        manage=can(current_user, "user.manage"),
     )
 
 

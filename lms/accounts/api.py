@@ -9,7 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts import names, onboarding, services, signin
 from lms.accounts.models import ROLES, User, UserRole
+from lms.accounts.scope import people_in_scope
 from lms.api.common import PageArgs, page_of, paginate
+from lms.core.collation import by_name
 from lms.core.errors import NotFound
 from lms.core.permissions import can, public, require
 from lms.extensions import db
@@ -113,9 +115,15 @@ def me():
 @blp.arguments(UserQuerySchema, location="query")
 @blp.response(200, page_of(UserSchema))
 def list_users(args):
-    """People (admins)."""
-    require(current_user, "user.manage")
-    query = select(User).options(selectinload(User.role_rows), selectinload(User.regions)).order_by(User.id)
+    """People, surname first in Ukrainian order: everyone for admins; for a coordinator the
+    people of her regions (institution in her regions, or enrolled in a training there)."""
+    require(current_user, "user.list")
+    query = people_in_scope(
+        current_user,
+        select(User)
+        .options(selectinload(User.role_rows), selectinload(User.regions))
+        .order_by(by_name(User.sort_name), User.id),
+    )
     if args["q"]:
         query = query.where(User.search_text.contains(args["q"].casefold(), autoescape=True))
     if args["role"]:
@@ -146,7 +154,7 @@ def get_user(user_id: int):
 @blp.response(200, UserSchema)
 def update_user(data, user_id: int):
     user = _visible_user(user_id)
-    services.update_user(user, by=current_user, **data)
+    services.update_user(user, by=current_user, **data)  # admins; herself for her profile
     db.session.commit()
     return services.person(user.id)
 

@@ -12,6 +12,9 @@ from lms.extensions import db
 FIELD_LABELS = {
     "email": _l("email"),
     "full_name": _l("name"),
+    "surname": _l("surname"),
+    "phone": _l("phone"),
+    "locale": _l("language"),
     "roles": _l("roles"),
     "active": _l("active"),
 }

@@ -62,6 +62,25 @@ class TokenForm(FlaskForm):
     )
 
 
+class ProfileForm(FlaskForm):
+    full_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(_l("Enter your full name.")), Length(max=200)],
+        description=_l("As your certificate should print it, e.g. “Олена Петрівна Шевченко”."),
+    )
+    surname = StringField(
+        _l("Surname"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("One of the words of the full name; lists are sorted by it. Leave empty to guess it."),
+    )
+    phone = StringField(
+        _l("Phone"),
+        validators=[Optional(), Length(max=32)],
+        description=_l("Optional, e.g. +380 67 123 4567."),
+    )
+    locale = SelectField(_l("Language"), choices=[("uk", "Українська"), ("en", "English")])
+
+
 class TwoFactorCodeForm(FlaskForm):
     code = StringField(
         _l("Code"),

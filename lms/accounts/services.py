@@ -25,6 +25,8 @@ from lms.org.translit import transliterate
 
 NAME_MAX = 200
 POSITION_MAX = 200
+# What a person may change about herself (``user.edit_profile``); anything else is an admin's.
+PROFILE_FIELDS = {"full_name", "surname", "full_name_latin", "phone", "position", "locale"}
 PHONE_RE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
 
 
@@ -133,9 +135,7 @@ def update_user(user: User, *, by, **changes) -> User:
     """Change a person's profile, roles, scope or active flag (admins), or own profile."""
     require(
         by,
-        "user.manage"
-        if set(changes) - {"full_name", "surname", "full_name_latin", "phone", "position", "locale"}
-        else "user.view",
+        "user.manage" if set(changes) - PROFILE_FIELDS else "user.edit_profile",
         user,
     )
     before = {}
@@ -165,12 +165,18 @@ def update_user(user: User, *, by, **changes) -> User:
         latin = _limited(changes.pop("full_name_latin"), "full_name_latin", NAME_MAX)
         user.full_name_latin = latin or latin_name(user.full_name)
     if "phone" in changes:
-        user.phone = normalize_phone(changes.pop("phone"))
+        phone = normalize_phone(changes.pop("phone"))
+        if phone != user.phone:
+            # Which field changed, not the number: the log is no address book.
+            before["phone"], user.phone = bool(user.phone), phone
     if "position" in changes:
         user.position = _limited(changes.pop("position"), "position", POSITION_MAX)
     if "locale" in changes:
         locale = changes.pop("locale")
-        user.locale = locale if locale in ("uk", "en") else user.locale
+        if locale not in ("uk", "en"):
+            raise ValidationError.on("locale", _l("Choose Ukrainian or English."))
+        if locale != user.locale:
+            before["locale"], user.locale = user.locale, locale
     if "institution_id" in changes:
         user.institution_id = _institution_id(changes.pop("institution_id"))
     if "roles" in changes:

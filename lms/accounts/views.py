@@ -11,6 +11,7 @@ from lms.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
+    ProfileForm,
     ResetPasswordForm,
     TokenForm,
     TwoFactorCodeForm,
@@ -23,6 +24,8 @@ from lms.core.views import _safe_next
 from lms.extensions import db
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+
+PROFILE_COLUMNS = ["full_name", "full_name_latin", "surname", "sort_name", "phone", "locale", "search_text"]
 
 # The person who passed the password step and still owes the second factor.
 PENDING = "_second_factor"
@@ -208,6 +211,38 @@ def change_password():
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("core.index"))
     return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+def profile():
+    """Her own name (full name and which word is the surname), phone and language; recorded in
+    the audit log like any change to a person. Links to her password, tokens and data."""
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                user,
+                by=user,
+                full_name=form.full_name.data,
+                surname=form.surname.data,
+                phone=form.phone.data,
+                locale=form.locale.data,
+            )
+        except DomainError as error:
+            # Nothing is saved: the page shows her name as it was (the request ends uncommitted).
+            db.session.expire(user, PROFILE_COLUMNS)
+            show_error_on_form(form, error)
+            status = 422
+        else:
+            session["lang"] = user.locale
+            db.session.commit()
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("accounts/profile.html", form=form, user=user), status
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

@@ -4,12 +4,13 @@ they show her own tests and results and nothing else."""
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lms.assessments import access, delivery
 from lms.assessments.completion import completion_status
-from lms.assessments.models import Attempt, CohortTest
+from lms.assessments.models import PHASES, Attempt, CohortTest
 from lms.cohorts.attendance import roster
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core.errors import DomainError, NotFound, ValidationError
@@ -47,6 +48,23 @@ def current_enrollment() -> Enrollment:
 def personal_link(token: str):
     enrollment = access.enrollment_from_token(token)
     _open_pass(enrollment)
+    return redirect(url_for("take.home"))
+
+
+@bp.get("/mine/<int:enrollment_id>")
+def mine(enrollment_id: int):
+    """A signed-in participant opens her own tests from her home page (``?phase=pre|post`` goes
+    straight to one). Only her own enrolment, still enrolled, during the training's dates; any
+    other (also for admins: a pass acts as her) is not found."""
+    enrollment = db.session.scalars(
+        select(Enrollment).options(joinedload(Enrollment.cohort)).where(Enrollment.id == enrollment_id)
+    ).first()
+    if enrollment is None or enrollment.user_id != current_user.id or not access._usable(enrollment, None):
+        raise NotFound(_("This test is not open for you."))
+    _open_pass(enrollment)
+    phase = request.args.get("phase")
+    if phase in PHASES:
+        return redirect(url_for("take.attempt_page", phase=phase))
     return redirect(url_for("take.home"))
 
 

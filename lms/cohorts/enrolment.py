@@ -105,6 +105,13 @@ def panel(cohort: Cohort, *, by, shown: int = 60) -> dict:
     manage the cohort the first ``shown`` enrolled, waiting (in order) and withdrawn."""
     data = {"counts": enrollment_counts(cohort), "manage": can(by, "enrollment.manage", cohort)}
     data["open"] = data["manage"] and is_open_for_enrolment(cohort)
+    # Free places matter while people can still join: a closed or cancelled training has none
+    # to offer, so only those who manage it see its counts then.
+    data["show_seats"] = data["manage"] or cohort.status in ("scheduled", "in_progress")
+    if not data["manage"]:
+        data["mine"] = db.session.scalar(
+            select(Enrollment.status).where(Enrollment.cohort_id == cohort.id, Enrollment.user_id == by.id)
+        )
     if data["manage"]:
         for status in ("enrolled", "waitlisted", "withdrawn"):
             query = enrollments_query(cohort, status).options(

@@ -18,18 +18,36 @@ NAVIGATION = [
     ("courses.accreditations", _l("Accreditations"), "accreditation.view"),
     ("certificates.index", _l("Certificates"), "certificate.list"),
     ("cascade.index", _l("Cascade"), "cascade.view"),
-    ("users_admin.index", _l("People"), "user.manage"),
+    ("users_admin.index", _l("People"), "user.list"),
     ("org.regions", _l("Geography"), "geography.admin"),
     ("audit.index", _l("Audit log"), "audit.view"),
 ]
 
 
+# Entries for those who run trainings (admins, coordinators, trainers), not for participants,
+# whose home page lists their own trainings and sessions.
+STAFF_ONLY = {"cohorts.index", "cohorts.calendar", "courses.index"}
+STAFF_ROLES = ("admin", "coordinator", "trainer")
+# What a participant's menu names differently or adds: her certificates, her profile.
+PARTICIPANT_LABELS = {"certificates.index": _l("My certificates")}
+PARTICIPANT_EXTRA = [("accounts.profile", _l("My profile"))]
+
+
 def nav_items() -> list[dict]:
-    """The navigation the person may use; the current page's entry (or its section's) is active."""
+    """The navigation the person may use; the current page's entry (or its section's) is active.
+    A participant sees home, her certificates and her profile; staff see what their roles use."""
+    staff = current_user.has_role(*STAFF_ROLES)
+    entries = [
+        (endpoint, label if staff else PARTICIPANT_LABELS.get(endpoint, label))
+        for endpoint, label, action in NAVIGATION
+        if (staff or endpoint not in STAFF_ONLY) and (action is None or can(current_user, action))
+    ]
+    if not staff:
+        entries += PARTICIPANT_EXTRA
     items = [
         {"url": url_for(endpoint), "label": label, "endpoint": endpoint, "active": False}
-        for endpoint, label, action in NAVIGATION
-        if endpoint in current_app.view_functions and (action is None or can(current_user, action))
+        for endpoint, label in entries
+        if endpoint in current_app.view_functions
     ]
     current = request.endpoint or ""
     exact = [item for item in items if item["endpoint"] == current]

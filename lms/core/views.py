@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -15,6 +16,14 @@ bp = Blueprint("core", __name__)
 
 HOME_DAYS_AHEAD = 30
 HOME_SESSIONS = 8
+TRAINING_STATUS_LABELS = {
+    "upcoming": _l("Upcoming"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+    "waitlisted": _l("On the waitlist"),
+    "withdrawn": _l("Withdrawn"),
+}
 
 
 @bp.get("/")
@@ -28,7 +37,25 @@ def index():
         for s in calendar_sessions(current_user, today, today + timedelta(days=HOME_DAYS_AHEAD))
         if s.cohort.status in ("scheduled", "in_progress")
     ]
-    return render_template("core/home.html", upcoming=upcoming[:HOME_SESSIONS], today=today)
+    return render_template(
+        "core/home.html",
+        upcoming=upcoming[:HOME_SESSIONS],
+        today=today,
+        trainings=_my_trainings(today),
+        training_status_labels=TRAINING_STATUS_LABELS,
+    )
+
+
+def _my_trainings(today):
+    """Her own trainings (a participant's section of the page): for a participant, and for
+    anyone else enrolled in a training; None for staff who are in none."""
+    from lms.me.services import my_trainings
+
+    page = request.args.get("page", 1, type=int) or 1
+    trainings = my_trainings(current_user, page=max(page, 1), today=today)
+    if trainings.total or current_user.has_role("participant"):
+        return trainings
+    return None
 
 
 @bp.post("/language")
