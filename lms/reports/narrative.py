@@ -300,7 +300,10 @@ def english(report: ResultsReport) -> str:
             f" for {en_count(report.step_down_headcount, 'person', 'people')}"
         )
         if report.materials_distributed:
-            cascade += f" and distributed {en_count(report.materials_distributed, 'information material')}"
+            cascade += (
+                f" and distributed {number(report.materials_distributed, 'en')}"
+                f" {'piece' if report.materials_distributed == 1 else 'pieces'} of information material"
+            )
         sentences.append(cascade + ".")
     return " ".join(sentences)
 
