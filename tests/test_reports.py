@@ -313,7 +313,7 @@ def test_the_report_tables_are_registered_for_the_exports(programme):
     trainings = [list(row) for row in tables["results_trainings"].rows]
     assert trainings[0][0] == "PTL-C" and trainings[0][3:] == [2, 4, 2, 5, 3]
     assert trainings[-1][3:] == [3, 6, 2, 7, 5]  # in all, each person once
-    summary = {label: value for label, value in tables["results_summary"].rows}
+    summary = dict(tables["results_summary"].rows)
     assert 5 in summary.values() and len(tables["results_summary"].notes) == 2
     districts = [list(row) for row in tables["results_districts"].rows]
     assert districts[-1][1:] == ["Третій район", 0, 0]
