@@ -26,6 +26,7 @@ BLUEPRINTS = [
     "lms.certificates.views:bp",
     "lms.cascade.views:bp",
     "lms.reports.dashboard.views:bp",
+    "lms.reports.views:bp",
 ]
 API_BLUEPRINTS = [
     "lms.core.api:blp",
@@ -41,6 +42,7 @@ API_BLUEPRINTS = [
     "lms.certificates.api:blp",
     "lms.cascade.api:blp",
     "lms.me.api:blp",
+    "lms.reports.api:blp",
 ]
 MODEL_MODULES = [
     "lms.core.models",

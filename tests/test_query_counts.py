@@ -451,6 +451,47 @@ def home_for_a_coordinator(n):
     region = factories.RegionFactory()
     _trained_programme(n, region=region)
     return factories.UserFactory(roles=["coordinator"], regions=[region]), "/"
+def _reported_cohorts(n):
+    """``n`` closed trainings of one region in a month, each with two participants and their
+    pre/post scores, and a coordinator of that region."""
+    from lms.assessments.paper import enter_scores
+
+    region = factories.RegionFactory()
+    admin = _admin()
+    for i in range(n):
+        cohort = factories.CohortFactory(
+            district=factories.DistrictFactory(region=region),
+            start_date=date(2026, 3, 1) + timedelta(days=i % 20),
+            status="closed",
+            with_sessions=True,
+        )
+        for enrollment in factories.EnrollmentFactory.create_batch(
+            2, cohort=cohort, user__institution=factories.InstitutionFactory()
+        ):
+            enter_scores(enrollment, {"pre": 40, "post": 80}, by=admin)
+    _db.session.flush()
+    coordinator = factories.UserFactory(roles=["coordinator"], regions=[region])
+    return coordinator, "from=2026-03-01&to=2026-03-31"
+
+
+def report_page(n):
+    coordinator, args = _reported_cohorts(n)
+    return coordinator, f"/reports/?{args}"
+
+
+def report_people_page(n):
+    coordinator, args = _reported_cohorts(n)
+    return coordinator, f"/reports/people?{args}&figure=participants"
+
+
+def report_cohorts_page(n):
+    coordinator, args = _reported_cohorts(n)
+    return coordinator, f"/reports/cohorts?{args}"
+
+
+def report_summary_api(n):
+    coordinator, args = _reported_cohorts(n)
+    return coordinator, f"/api/v1/reports/summary?{args}"
 
 
 ROUTES = [
@@ -505,6 +546,10 @@ ROUTES = [
     Route("audit log page", audit_page),
     Route("tokens page", tokens_page),
     Route("job API", job_api),
+    Route("results report page", report_page),
+    Route("report people drill-down", report_people_page),
+    Route("report trainings drill-down", report_cohorts_page),
+    Route("report summary API", report_summary_api),
 ]
 
 

@@ -18,6 +18,7 @@ NAVIGATION = [
     ("courses.accreditations", _l("Accreditations"), "accreditation.view"),
     ("certificates.index", _l("Certificates"), "certificate.list"),
     ("cascade.index", _l("Cascade"), "cascade.view"),
+    ("reports.index", _l("Reports"), "reports.view"),
     ("users_admin.index", _l("People"), "user.list"),
     ("org.regions", _l("Geography"), "geography.admin"),
     ("audit.index", _l("Audit log"), "audit.view"),

@@ -30,6 +30,14 @@ DEFINITIONS = {
         "Normalized gain: (post − pre) ÷ (100 − pre) for each participant with both tests, averaged; "
         "means of the pre- and post-test in percent."
     ),
+    "districts": _l(
+        "Districts covered: districts where at least one training of the report was held; for each "
+        "region in the report, the districts without one are listed."
+    ),
+    "institution_type": _l(
+        "By institution type and position: people trained, by the type of the institution they work "
+        "for and their position as recorded in their profile today."
+    ),
     "reach": _l(
         "Cascade reach: people trained by name by trainers of each generation (master trainers are "
         "generation 0), plus the headcounts of their step-down events."
