@@ -25,6 +25,7 @@ BLUEPRINTS = [
     "lms.assessments.take:bp",
     "lms.certificates.views:bp",
     "lms.cascade.views:bp",
+    "lms.cascade.nudges.views:bp",
 ]
 API_BLUEPRINTS = [
     "lms.core.api:blp",
