@@ -157,16 +157,22 @@ def csv_bytes(nodes: list[Node]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def bounded(nodes: list[Node], limit: int = MAX_SVG_NODES) -> tuple[list[Node], int | None]:
-    """The nodes a diagram shows: all when they fit, else the deepest levels that fit (in tree
-    order, so every node shown has its parent shown). Returns them and the depth cut (or None)."""
+def bounded(nodes: list[Node], limit: int = MAX_SVG_NODES) -> tuple[list[Node], bool]:
+    """The nodes a diagram shows: all when they fit; else level by level from the top while they
+    fit, the last level cut in tree order (so every node shown has its parent shown). Returns them
+    and whether any were left out."""
     if len(nodes) <= limit:
-        return nodes, None
-    depth = 0
-    while sum(1 for n in nodes if n.depth <= depth + 1) <= limit:
-        depth += 1
-    kept = [n for n in nodes if n.depth <= depth][:limit]
-    return kept, depth
+        return nodes, False
+    allowed: set[int] = set()
+    budget = limit
+    for level in sorted({n.depth for n in nodes}):
+        at_level = [n for n in nodes if n.depth == level]
+        taken = at_level[:budget]
+        allowed.update(n.user_id for n in taken)
+        budget -= len(taken)
+        if budget <= 0 or len(taken) < len(at_level):
+            break
+    return [n for n in nodes if n.user_id in allowed], True
 
 
 def _stats(node: Node) -> str:
@@ -186,12 +192,12 @@ def svg(nodes: list[Node], *, title: str) -> Markup:
     """An indented tree: one box per trainer, joined to the trainer who certified her."""
     shown, cut = bounded(nodes)
     note = ""
-    if cut is not None:
+    if cut:
         note = _(
-            "Showing %(shown)s of %(total)s trainers, %(levels)s levels deep: download the CSV for all.",
+            "Too many trainers for one picture: showing %(shown)s of %(total)s, from the top down. "
+            "The CSV has them all; a trainer's own page exports her part of the tree.",
             shown=len(shown),
             total=len(nodes),
-            levels=cut + 1,
         )
     elif not nodes:
         note = _("No trainers in the cascade yet.")
