@@ -155,7 +155,11 @@ def test_the_bounded_svg_says_how_much_it_shows(app):
 def test_activation_over_time_counts_each_quarters_trainers(client, db):
     master, child, grandchild, region = _cascade()
     cascade.log_event(
-        by=child, date=TODAY, district_id=factories.DistrictFactory(region=region).id, audience="pupils", headcount=9
+        by=child,
+        date=TODAY,
+        district_id=factories.DistrictFactory(region=region).id,
+        audience="pupils",
+        headcount=9,
     )
     series = charts.activation_by_quarter(metrics.Scope(), TODAY)
     assert sum(q.accredited for q in series) == 3

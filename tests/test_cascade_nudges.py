@@ -150,7 +150,9 @@ def test_an_active_trainer_and_a_deactivated_account_get_nothing(db):
         ("en", 91, "Your cascade", "91 days ago"),
     ],
 )
-def test_the_reminder_is_in_her_language_with_the_right_plural(db, mail_dir, locale, days_ago, subject, phrase):
+def test_the_reminder_is_in_her_language_with_the_right_plural(
+    db, mail_dir, locale, days_ago, subject, phrase
+):
     trainer = _trainer(factories.RegionFactory(), accredited_days_ago=400, locale=locale)
     _deliver_event(trainer, days_ago)
     _run()
@@ -222,9 +224,12 @@ def test_the_switches_stop_each_kind(db):
     _run(TODAY.replace(day=1) + timedelta(days=40))
     assert len(_nudges(coordinator, "coordinator_digest")) == 1
     assert len(_nudges(trainer, "trainer_dormant")) == 1
-    assert _db.session.scalar(
-        select(func.count(AuditEvent.id)).where(AuditEvent.action == "cascade.nudge_settings")
-    ) == 2
+    assert (
+        _db.session.scalar(
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == "cascade.nudge_settings")
+        )
+        == 2
+    )
 
 
 def test_a_trainer_who_delivers_before_the_email_goes_is_not_reminded(db):
