@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from lms.accounts.models import User
 from lms.cascade import metrics, tasks
 from lms.cascade import services as cascade
 from lms.cascade.models import Nudge, TrainerLineage
@@ -277,3 +278,28 @@ def test_dormancy_matches_the_dashboards(db):
     assert dormant == metrics.activation(metrics.Scope(), TODAY)["dormant_ids"]
     assert trainer.id in dormant
     assert _db.session.get(TrainerLineage, trainer.id).region_id is not None
+
+
+def test_the_demo_shows_reminders_sent_and_the_exports_work(client, db):
+    from seed.demo import load_demo
+
+    load_demo()
+    tkachenko = _db.session.scalar(select(User).where(User.email == "v.tkachenko@cascade.demo"))
+    coordinator = _db.session.scalar(select(User).where(User.email == "koordynator.cherkasy@cascade.demo"))
+    (reminder,) = _nudges(tkachenko, "trainer_dormant")
+    assert reminder.status == "sent"
+    assert [n.status for n in _nudges(coordinator, "coordinator_dormant")] == ["sent"]
+    assert [n.status for n in _nudges(coordinator, "coordinator_digest")] == ["sent"]
+    before = _db.session.scalar(select(func.count(Nudge.id)))
+    load_demo()
+    assert _db.session.scalar(select(func.count(Nudge.id))) == before
+    sign_in(client, coordinator)
+    answer = client.get("/cascade/tree.csv")
+    assert answer.status_code == 200
+    row = next(line for line in answer.get_data(as_text=True).splitlines() if tkachenko.sort_name in line)
+    assert row.endswith(";так")
+    assert client.get("/cascade/tree.svg").status_code == 200
+    bondarenko = _db.session.scalar(select(User).where(User.email == "n.bondarenko@cascade.demo"))
+    sign_in(client, bondarenko)
+    assert client.get(f"/cascade/trainers/{bondarenko.id}/tree.svg").status_code == 200
+    assert 'data-testid="home-cascade"' in client.get("/").get_data(as_text=True)
