@@ -106,7 +106,7 @@ class Nudge(db.Model):
 
     __tablename__ = "cascade_nudges"
     __table_args__ = (
-        UniqueConstraint("user_id", "kind", "period_start", name="once_per_period"),
+        UniqueConstraint("user_id", "kind", "period_start"),  # once per person, kind and period
         CheckConstraint(in_values("kind", NUDGE_KINDS), name="kind"),
         CheckConstraint(in_values("status", NUDGE_STATUSES), name="status"),
     )

@@ -32,7 +32,7 @@ def upgrade():
     sa.CheckConstraint("status IN ('queued', 'sent', 'skipped', 'failed')", name=op.f('ck_cascade_nudges_status')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_cascade_nudges_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cascade_nudges')),
-    sa.UniqueConstraint('user_id', 'kind', 'period_start', name=op.f('uq_cascade_nudges_once_per_period'))
+    sa.UniqueConstraint('user_id', 'kind', 'period_start', name=op.f('uq_cascade_nudges_user_id_kind_period_start'))
     )
     with op.batch_alter_table('cascade_nudges', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cascade_nudges_created_at'), ['created_at'], unique=False)
