@@ -167,7 +167,7 @@ def test_activation_over_time_counts_each_quarters_trainers(client, db):
     assert (this_quarter.year, this_quarter.quarter) == (TODAY.year, (TODAY.month - 1) // 3 + 1)
     assert this_quarter.activated == 1  # the trainee held an event within her N days
     assert this_quarter.open
-    svg = str(charts.activation_svg(series, title="Активація"))
+    svg = str(charts.activation_svg(series, title="Активація", days=90))
     ET.fromstring(svg)  # noqa: S314  # nosec B314 - our own output
     sign_in(client, factories.UserFactory(roles=["coordinator"], regions=[region]))
     html = client.get("/cascade/").get_data(as_text=True)

@@ -303,3 +303,10 @@ def test_the_demo_shows_reminders_sent_and_the_exports_work(client, db):
     sign_in(client, bondarenko)
     assert client.get(f"/cascade/trainers/{bondarenko.id}/tree.svg").status_code == 200
     assert 'data-testid="home-cascade"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_coordinator_of_a_region_without_trainers_gets_no_digest(db):
+    _trainer(factories.RegionFactory())
+    coordinator = factories.UserFactory(roles=["coordinator"], regions=[factories.RegionFactory()])
+    _run()
+    assert _nudges(coordinator, "coordinator_digest") == []

@@ -29,6 +29,10 @@ class Quarter:
     def label(self) -> str:
         return _("Q%(q)s %(year)s", q=self.quarter, year=self.year)
 
+    @property
+    def short_label(self) -> str:
+        return _("Q%(q)s", q=self.quarter)
+
 
 def _quarter(day: date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1
@@ -74,7 +78,7 @@ def activation_by_quarter(scope: metrics.Scope, today: date) -> list[Quarter]:
     return series[-MAX_QUARTERS:]
 
 
-def activation_svg(series: list[Quarter], *, title: str) -> Markup:
+def activation_svg(series: list[Quarter], *, title: str, days: int) -> Markup:
     """Grouped bars per quarter: accredited (grey) and activated (blue); open quarters hatched
     by a lighter blue, since their trainers may still activate."""
     top = max((q.accredited for q in series), default=0) or 1
@@ -85,7 +89,7 @@ def activation_svg(series: list[Quarter], *, title: str) -> Markup:
     def y(value: int) -> float:
         return round(TOP + plot - plot * value / top, 1)
 
-    accredited, activated = _("accredited"), _("activated within the N days")
+    accredited, activated = _("accredited"), _("activated within %(days)s days", days=days)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{escape(title)}" class="w-100" style="max-width:{WIDTH}px">',
@@ -111,8 +115,15 @@ def activation_svg(series: list[Quarter], *, title: str) -> Markup:
                 f'height="{round(TOP + plot - y(value), 1)}" fill="{colour}">'
                 f"<title>{escape(row.label)}: {escape(name)} {value}</title></rect>"
             )
+        # The quarter under each pair, the year under its first quarter (and the first shown).
         parts.append(
-            f'<text x="{x}" y="{HEIGHT - BOTTOM + 16}" font-size="11" text-anchor="middle">{escape(row.label)}</text>'
+            f'<text x="{x}" y="{HEIGHT - BOTTOM + 15}" font-size="11" text-anchor="middle">'
+            f"{escape(row.short_label)}</text>"
         )
+        if row.quarter == 1 or index == 0:
+            parts.append(
+                f'<text x="{x}" y="{HEIGHT - BOTTOM + 30}" font-size="11" text-anchor="middle" '
+                f'fill="#495057">{row.year}</text>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  # nosec B704 - labels are escaped above

@@ -91,7 +91,7 @@ def index():
     return render_template(
         "cascade/index.html",
         activation_chart=charts.activation_svg(
-            quarters, title=_("Trainers accredited and activated, by quarter")
+            quarters, title=_("Trainers accredited and activated, by quarter"), days=metrics.activation_days()
         )
         if quarters
         else None,

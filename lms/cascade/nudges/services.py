@@ -173,8 +173,10 @@ def send_due(today: date | None = None) -> dict[str, int]:
     if settings.monthly_digest:
         month = month_start(today)
         done = _already("coordinator_digest", month)
+        with_trainers = set(db.session.scalars(select(TrainerLineage.region_id).distinct()))
         for coordinator in coordinators:
-            if coordinator.region_ids and coordinator.id not in done:
+            # A digest of a region without trainers yet would say nothing.
+            if coordinator.region_ids & with_trainers and coordinator.id not in done:
                 details = {"region_ids": sorted(coordinator.region_ids)}
                 queued["coordinator_digest"] += bool(
                     _claim(coordinator.id, "coordinator_digest", month, details)
