@@ -27,6 +27,7 @@ BLUEPRINTS = [
     "lms.cascade.views:bp",
     "lms.reports.dashboard.views:bp",
     "lms.reports.views:bp",
+    "lms.cascade.nudges.views:bp",
 ]
 API_BLUEPRINTS = [
     "lms.core.api:blp",

@@ -4,6 +4,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
+
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused in production below  # nosec B105
 
 
@@ -120,6 +122,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                 "apply-retention": {"task": "lms.privacy.apply_retention", "schedule": 24 * 60 * 60.0},
                 "recover-jobs": {"task": "lms.core.recover_jobs", "schedule": 30.0},
                 "reconcile-certificates": {"task": "lms.certificates.reconcile", "schedule": 60 * 60.0},
+                # Each morning (07:00 UTC, 09:00-10:00 in Kyiv): what is due this week and this month
+                # goes once (lms.cascade.nudges), so a missed morning is caught up by the next and a
+                # repeated run sends nothing.
+                "cascade-nudges": {"task": "lms.cascade.send_nudges", "schedule": crontab(minute=0, hour=7)},
             },
         },
     }

@@ -492,6 +492,96 @@ def report_cohorts_page(n):
 def report_summary_api(n):
     coordinator, args = _reported_cohorts(n)
     return coordinator, f"/api/v1/reports/summary?{args}"
+def _cascade_tree(n):
+    """A master trainer of a region and ``n`` trainers she certified, each accredited for a course
+    of her own, with a step-down event and a certified trainer of her own."""
+    from lms.cascade.models import StepDownEvent, TrainerLineage
+
+    region = factories.RegionFactory()
+    district = factories.DistrictFactory(region=region)
+    long_ago = date.today() - timedelta(days=400)
+    root = factories.UserFactory(roles=["trainer"])
+    _db.session.add(
+        TrainerLineage(
+            user_id=root.id, root_id=root.id, generation=0, accredited_on=long_ago, region_id=region.id
+        )
+    )
+    for _ in range(n):
+        child, grandchild = factories.UserFactory.create_batch(2, roles=["trainer"])
+        factories.AccreditationFactory(user=child)
+        _db.session.add_all(
+            [
+                TrainerLineage(
+                    user_id=child.id,
+                    parent_id=root.id,
+                    root_id=root.id,
+                    generation=1,
+                    accredited_on=long_ago,
+                    region_id=region.id,
+                ),
+                TrainerLineage(
+                    user_id=grandchild.id,
+                    parent_id=child.id,
+                    root_id=root.id,
+                    generation=2,
+                    accredited_on=long_ago,
+                    region_id=region.id,
+                ),
+                StepDownEvent(
+                    trainer_id=child.id,
+                    date=date.today(),
+                    district_id=district.id,
+                    audience="pupils",
+                    headcount=5,
+                ),
+            ]
+        )
+    _db.session.flush()
+    return root, region
+
+
+def cascade_dashboard(n):
+    _root, region = _cascade_tree(n)
+    return factories.UserFactory(roles=["coordinator"], regions=[region]), "/cascade/"
+
+
+def cascade_tree_csv(n):
+    root, _region = _cascade_tree(n)
+    return root, f"/cascade/trainers/{root.id}/tree.csv"
+
+
+def cascade_tree_svg(n):
+    root, _region = _cascade_tree(n)
+    return root, f"/cascade/trainers/{root.id}/tree.svg"
+
+
+def cascade_region_tree(n):
+    _root, region = _cascade_tree(n)
+    return factories.UserFactory(
+        roles=["coordinator"], regions=[region]
+    ), f"/cascade/tree.svg?region_id={region.id}"
+
+
+def cascade_home(n):
+    root, _region = _cascade_tree(n)
+    return root, "/"
+
+
+def cascade_nudges_page(n):
+    from lms.cascade.models import Nudge
+
+    people = factories.UserFactory.create_batch(n, roles=["trainer"])
+    _db.session.add_all(
+        Nudge(
+            user_id=p.id,
+            kind="trainer_dormant",
+            period_start=date.today(),
+            status="sent",
+            details={"days": 90},
+        )
+        for p in people
+    )
+    return _admin(), "/cascade/nudges/"
 
 
 ROUTES = [
@@ -550,6 +640,12 @@ ROUTES = [
     Route("report people drill-down", report_people_page),
     Route("report trainings drill-down", report_cohorts_page),
     Route("report summary API", report_summary_api),
+    Route("cascade dashboard", cascade_dashboard),
+    Route("cascade tree CSV", cascade_tree_csv),
+    Route("cascade tree SVG", cascade_tree_svg),
+    Route("cascade region tree", cascade_region_tree),
+    Route("home of a trainer in the cascade", cascade_home),
+    Route("cascade reminders page", cascade_nudges_page),
 ]
 
 

@@ -1,11 +1,13 @@
-"""Each trainer's place in the cascade, and the step-down events trainers log by headcount."""
+"""Each trainer's place in the cascade, the step-down events trainers log by headcount, and the
+reminders (nudges) sent to dormant trainers and their coordinators."""
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.core.db import TimestampMixin, in_values
+from lms.core.db import TimestampMixin, in_values, utcnow
 from lms.extensions import db
 
 AUDIENCES = (
@@ -84,3 +86,53 @@ class StepDownEvent(TimestampMixin, db.Model):
     @property
     def region_id(self) -> int:
         return self.district.region_id
+
+
+# Who gets which reminder, how often (``lms.cascade.nudges``).
+NUDGE_KINDS = (
+    "trainer_dormant",  # weekly, to a dormant trainer: how to plan a training or log an event
+    "coordinator_dormant",  # weekly, to a coordinator: her regions' dormant trainers
+    "coordinator_digest",  # monthly, to a coordinator: her regions' cascade figures
+)
+NUDGE_STATUSES = ("queued", "sent", "skipped", "failed")
+
+
+class Nudge(db.Model):
+    """One reminder to one person for one period (a week or a month).
+
+    The unique key ``(user_id, kind, period_start)`` is what makes sending idempotent: a re-run,
+    a duplicated beat or two workers at once insert the same row, and only the first insert wins.
+    """
+
+    __tablename__ = "cascade_nudges"
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "period_start"),  # once per person, kind and period
+        CheckConstraint(in_values("kind", NUDGE_KINDS), name="kind"),
+        CheckConstraint(in_values("status", NUDGE_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    period_start: Mapped[dt.date]
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    # What the reminder was about when it was decided, for the admins' page (counts, ids).
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    sent_at: Mapped[dt.datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+    user = relationship("User")
+
+
+class CascadeSettings(db.Model):
+    """The programme's switches for reminders: one row, changed by admins."""
+
+    __tablename__ = "cascade_settings"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    weekly_nudges: Mapped[bool] = mapped_column(default=True)
+    monthly_digest: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -20,3 +20,15 @@ def _see_summary(user, region_id) -> bool:
 def _log_event(user, obj) -> bool:
     """Trainers log their own events; coordinators log them for trainers of their regions."""
     return user.has_role("trainer", "coordinator")
+
+
+@rule("cascade.nudges")
+def _manage_nudges(user, obj) -> bool:
+    """The reminders' page and switches: admins only (admins pass every rule)."""
+    return False
+
+
+@rule("cascade.export")
+def _export_tree(user, obj) -> bool:
+    """Exporting the tree: whoever sees it (the subtree or region is checked by the service)."""
+    return user.has_role("coordinator", "trainer")

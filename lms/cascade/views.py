@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -12,8 +12,16 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from lms.accounts.models import User
-from lms.cascade import metrics, services
+from lms.cascade import (
+    audit_texts,  # noqa: F401 - registers how this feature's actions read
+    charts,
+    export,
+    home,
+    metrics,
+    services,
+)
 from lms.cascade.models import AUDIENCES, TrainerLineage
+from lms.core import audit
 from lms.core.errors import DomainError
 from lms.core.forms import show_error_on_form
 from lms.core.i18n import local_today
@@ -23,6 +31,12 @@ from lms.org.models import District, Region
 
 bp = Blueprint("cascade", __name__, url_prefix="/cascade", template_folder="templates")
 PER_PAGE = 50
+
+
+@bp.app_context_processor
+def _home_helpers() -> dict:
+    """``cascade_brief(user_id)`` for the trainer's part of the home page."""
+    return {"cascade_brief": lambda user_id: home.trainer_brief(user_id, local_today())}
 
 
 def _date_arg(name: str) -> date | None:
@@ -73,8 +87,14 @@ def index():
         if not current_user.has_role("admin")
         else select(Region)
     ).all()
+    quarters = charts.activation_by_quarter(scope, local_today())
     return render_template(
         "cascade/index.html",
+        activation_chart=charts.activation_svg(
+            quarters, title=_("Trainers accredited and activated, by quarter"), days=metrics.activation_days()
+        )
+        if quarters
+        else None,
         figures=figures,
         activation=activation,
         dormant=dormant,
@@ -165,3 +185,62 @@ def events():
     return render_template(
         "cascade/events.html", form=form, pagination=pagination, labels=services.AUDIENCE_LABELS
     ), status
+
+
+# --- the tree as CSV and as an SVG diagram --------------------------------------------------------
+
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "svg": "image/svg+xml; charset=utf-8"}
+
+
+def _download(scope: metrics.Scope, fmt: str, *, title: str, filename: str, subject, **details):
+    nodes = export.tree(scope, local_today())
+    if fmt == "csv":
+        data = export.csv_bytes(nodes)
+    else:
+        data = ('<?xml version="1.0" encoding="UTF-8"?>\n' + str(export.svg(nodes, title=title))).encode(
+            "utf-8"
+        )
+    audit.record(current_user, "cascade.export", subject, format=fmt, trainers=len(nodes), **details)
+    db.session.commit()
+    response = make_response(data)
+    response.headers["Content-Type"] = EXPORT_TYPES[fmt]
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+@bp.get("/trainers/<int:user_id>/tree.<any(csv, svg):fmt>")
+def trainer_tree(user_id: int, fmt: str):
+    """Her subtree: whoever may open her cascade page may download it."""
+    row = services.trainer_for(user_id, by=current_user)
+    require(current_user, "cascade.export")
+    name = row.user.full_name
+    return _download(
+        metrics.Scope(trainer_id=user_id),
+        fmt,
+        title=_("The cascade of %(name)s, %(date)s", name=name, date=local_today().isoformat()),
+        filename=f"cascade-trainer-{user_id}-{local_today().isoformat()}",
+        subject=row.user,
+        trainer_id=user_id,
+    )
+
+
+@bp.get("/tree.<any(csv, svg):fmt>")
+def region_tree(fmt: str):
+    """A region's trainers (admins: any region or the whole programme; a coordinator: hers)."""
+    require(current_user, "cascade.export")
+    wanted = request.args.get("region_id", type=int)
+    region_id = services.summary_region(current_user, wanted)
+    region = db.session.get(Region, region_id) if region_id is not None else None
+    if region_id is not None and region is None:
+        from lms.core.errors import NotFound
+
+        raise NotFound(_("No such region."))
+    label = region.display_name if region else _("All regions")
+    return _download(
+        metrics.Scope(region_id=region_id),
+        fmt,
+        title=_("The cascade: %(region)s, %(date)s", region=label, date=local_today().isoformat()),
+        filename=f"cascade-{region.code if region else 'all'}-{local_today().isoformat()}",
+        subject=region,
+        region_id=region_id,
+    )
