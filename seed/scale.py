@@ -216,7 +216,8 @@ class Writer:
         self.set_aside.sort(key=lambda item: (not item[1].startswith("CREATE"), "FOREIGN KEY" in item[1]))
 
     def next_id(self, table: str) -> int:
-        return (self.connection.execute(sa.text(f"SELECT max(id) FROM {table}")).scalar() or 0) + 1  # nosec B608 - our table names
+        query = f"SELECT max(id) FROM {table}"  # noqa: S608 - our own table names  # nosec B608
+        return (self.connection.exec_driver_sql(query).scalar() or 0) + 1
 
     def table(self, name: str, columns: list[str]) -> list[tuple]:
         """The buffer to append ``columns``-ordered tuples of ``name`` to."""
@@ -287,12 +288,11 @@ class Writer:
             )
             for name in self.columns:
                 if "id" in self.columns[name]:
-                    self.connection.execute(
-                        sa.text(
-                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # nosec B608 - our names
-                            f"(SELECT max(id) FROM {name}))"
-                        )
+                    statement = (
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608 - our names  # nosec B608
+                        f"(SELECT max(id) FROM {name}))"
                     )
+                    self.connection.exec_driver_sql(statement)
         db.session.commit()
         if self.postgres:
             started = time.perf_counter()
@@ -480,10 +480,13 @@ def load_scale(
             select(Region).where(Region.code.in_(REGION_WEIGHTS)).order_by(Region.code)
         )
     }
-    region_codes = sorted(regions)
+    # A small programme runs in fewer regions (the most populous), about 400 people or more each,
+    # so that trainings fill as they do nationally.
+    used = max(3, min(len(regions), people // 400))
+    region_codes = sorted(sorted(regions, key=lambda code: -REGION_WEIGHTS[code])[:used])
     districts: dict[str, list[District]] = {code: [] for code in region_codes}
     for district in db.session.scalars(
-        select(District).where(District.region_id.in_([r.id for r in regions.values()])).order_by(District.id)
+        select(District).where(District.region_id.in_([regions[c].id for c in region_codes])).order_by(District.id)
     ):
         districts[next(c for c in region_codes if regions[c].id == district.region_id)].append(district)
     existing = {(i.district_id, i.name): i.id for i in db.session.scalars(select(Institution))}
@@ -615,9 +618,13 @@ def load_scale(
         count = sizes[generation]
         waves_needed = max(1, math.ceil(count / 14))
         pending = []
+        # Only a track the generation above can teach (masters teach every track).
+        above = {t.track for t in by_generation[generation - 1]}
+        tracks = [t for t in track_names if "ALL" in above or t in above]
+        weights = [TRACKS[t][2] for t in tracks]
         for _ in range(count):
             code = pick_region()
-            pending.append((code, rng.choices(track_names, weights=track_weights)[0]))
+            pending.append((code, rng.choices(tracks, weights=weights)[0]))
         # Group by track: each ToT cohort trains one track's trainers.
         pending.sort(key=lambda item: (item[1], item[0]))
         groups = [pending[i::waves_needed] for i in range(waves_needed)]
@@ -628,9 +635,7 @@ def load_scale(
             track = group[0][1]
             group = [(code, track) for code, _t in group]
             code = group[0][0]
-            leads = [t for t in by_generation[generation - 1] if t.track in (track, "ALL")] or by_generation[
-                generation - 1
-            ]
+            leads = [t for t in by_generation[generation - 1] if t.track in (track, "ALL")]
             local = [t for t in leads if t.region_id == regions[code].id]
             lead = rng.choice(local or leads)
             tot = course_by_track[track][1]
@@ -725,12 +730,11 @@ def load_scale(
     course_hours = {cid: float(sum(m[3] for m in mods)) for cid, mods in modules.items()}
     course_latin = {c.id: c.title_en or transliterate(c.title) for c in courses.values()}
     district_names = {d.id: d.name for code in region_codes for d in districts[code]}
-    serials: dict[int, int] = {
-        year: number
-        for year, number in db.session.execute(
+    serials: dict[int, int] = dict(
+        db.session.execute(
             select(SerialCounter.year, SerialCounter.last_number).where(SerialCounter.prefix == prefix)
-        )
-    }
+        ).all()
+    )
     certified: dict[int, list[int]] = {}  # trainee user id -> trainer certificate ids
     cohort_of_trainee: dict[int, int] = {}
 
