@@ -98,6 +98,14 @@ def seed_scale(people: int, responses_per_attempt: int, random_seed: int, force:
         people, responses_per_attempt=responses_per_attempt, seed=random_seed, progress=click.echo
     )
     elapsed = time.perf_counter() - started
+    if db.engine.dialect.name == "postgresql":
+        # Marks the new pages all-visible, so counts can read an index alone at once.
+        began = time.perf_counter()
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "VACUUM " + ", ".join(name for name in counts if name != "institutions")
+            )
+        click.echo(f"  VACUUM in {time.perf_counter() - began:.1f} s (not counted in the load rate)")
     width = max(len(name) for name in counts)
     for name, count in counts.items():
         click.echo(f"  {name:<{width}}  {count:>12,}")

@@ -486,7 +486,9 @@ def load_scale(
     region_codes = sorted(sorted(regions, key=lambda code: -REGION_WEIGHTS[code])[:used])
     districts: dict[str, list[District]] = {code: [] for code in region_codes}
     for district in db.session.scalars(
-        select(District).where(District.region_id.in_([regions[c].id for c in region_codes])).order_by(District.id)
+        select(District)
+        .where(District.region_id.in_([regions[c].id for c in region_codes]))
+        .order_by(District.id)
     ):
         districts[next(c for c in region_codes if regions[c].id == district.region_id)].append(district)
     existing = {(i.district_id, i.name): i.id for i in db.session.scalars(select(Institution))}

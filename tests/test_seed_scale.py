@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import User
 from lms.assessments.completion import completion_status
-from lms.assessments.models import Attempt, Response
+from lms.assessments.models import Attempt, CohortTest, Response
 from lms.cascade import metrics
 from lms.cascade.lineage import rebuild_all
 from lms.cascade.models import StepDownEvent, TrainerLineage
@@ -41,7 +41,14 @@ def lineage_rows() -> dict[int, tuple]:
     from lms.extensions import db
 
     return {
-        row.user_id: (row.parent_id, row.root_id, row.generation, row.accreditation_id, row.region_id, row.active)
+        row.user_id: (
+            row.parent_id,
+            row.root_id,
+            row.generation,
+            row.accreditation_id,
+            row.region_id,
+            row.active,
+        )
         for row in db.session.scalars(select(TrainerLineage))
     }
 
@@ -131,11 +138,32 @@ def test_the_cascade_figures_and_pages_answer_on_scale_data(scale, client):
     assert figures.reach_named == trained
     assert figures.reach_headcount == db.session.scalar(select(func.sum(StepDownEvent.headcount)))
     assert [g.generation for g in figures.by_generation] == [0, 1, 2, 3]
+    # Normalized gain by the lead trainer's generation, worked out here from every pair of tests.
+    generation_of = dict(db.session.execute(select(TrainerLineage.user_id, TrainerLineage.generation)).all())
+    scores: dict[tuple, dict] = {}
+    for enrollment_id, phase, score, lead in db.session.execute(
+        select(Attempt.enrollment_id, CohortTest.phase, Attempt.score_percent, Cohort.lead_trainer_id)
+        .join(CohortTest, CohortTest.id == Attempt.test_id)
+        .join(Cohort, Cohort.id == CohortTest.cohort_id)
+        .where(Attempt.submitted_at.is_not(None))
+    ):
+        scores.setdefault((enrollment_id, generation_of[lead]), {})[phase] = score
+    gains: dict[int, list[float]] = {}
+    for (_enrollment, generation), pair in scores.items():
+        if "pre" in pair and "post" in pair and pair["pre"] < 100:
+            gains.setdefault(generation, []).append((pair["post"] - pair["pre"]) / (100 - pair["pre"]))
+    assert metrics.gain_by_generation(metrics.Scope()) == [
+        (g, pytest.approx(sum(v) / len(v), abs=0.0011), len(v)) for g, v in sorted(gains.items())
+    ]
     activation = metrics.activation(metrics.Scope(), today)
     assert activation["trainers_accredited"] == count(TrainerLineage)
     assert activation["master_trainers"] >= 2
-    region_id = db.session.scalar(select(TrainerLineage.region_id).where(TrainerLineage.generation == 3).limit(1))
-    assert metrics.reach(metrics.Scope(region_id=region_id, start=today - timedelta(days=365))).reach_total >= 0
+    region_id = db.session.scalar(
+        select(TrainerLineage.region_id).where(TrainerLineage.generation == 3).limit(1)
+    )
+    assert (
+        metrics.reach(metrics.Scope(region_id=region_id, start=today - timedelta(days=365))).reach_total >= 0
+    )
 
     admin = db.session.scalar(select(User).where(User.email == ADMIN_EMAIL))
     answer = client.get("/api/v1/cascade/summary", headers=api_headers(admin))
@@ -143,7 +171,9 @@ def test_the_cascade_figures_and_pages_answer_on_scale_data(scale, client):
     assert answer.json["reach_named"] == trained
     assert answer.json["trainers_accredited"] == count(TrainerLineage)
     sign_in(client, admin)
-    cohort_id = db.session.scalar(select(Cohort.id).where(Cohort.status == "closed").order_by(Cohort.id).limit(1))
+    cohort_id = db.session.scalar(
+        select(Cohort.id).where(Cohort.status == "closed").order_by(Cohort.id).limit(1)
+    )
     for url in ("/admin/users/", "/cohorts/", f"/cohorts/{cohort_id}", "/cascade/"):
         assert client.get(url).status_code == 200, url
     attempts = db.session.scalar(select(func.count()).select_from(Attempt))
