@@ -87,6 +87,7 @@ def main() -> None:
         from lms.core.i18n import local_today
         from lms.extensions import db
 
+        target_function(args.target, None, None)  # fails at once when the report is not there
         engine = db.engine
         year = args.year or local_today().year - 1
         print(f"Database: {engine.url.render_as_string(hide_password=True)}; target: {args.target}")
