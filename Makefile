@@ -6,7 +6,7 @@ export LMS_INSTANCE_PATH ?= $(CURDIR)/instance
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations extract-messages db demo worker lint security audit-deps constraints bench bench-pages mutants clean
+.PHONY: run test install translations extract-messages db demo worker lint security audit-deps constraints bench bench-pages bench-scale scale-db mutants clean
 
 run: install translations db
 	$(BIN)/lms dev --host $(HOST) --port $(PORT)
@@ -73,6 +73,21 @@ bench: install
 # Pages and API under wrk against a bare ceiling, on the local PostgreSQL (bench/README.md).
 bench-pages: install translations
 	$(BIN)/python bench/pages.py
+
+# The national-size database (bench/README.md): SCALE_PEOPLE people into $(SCALE_DB) on the local
+# PostgreSQL, made afresh; then the cascade and report benchmarks on it.
+SCALE_PEOPLE ?= 100000
+SCALE_DB ?= lms_scale
+SCALE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/$(SCALE_DB)
+scale-db: install
+	dropdb -h 127.0.0.1 -U postgres --if-exists $(SCALE_DB)
+	createdb -h 127.0.0.1 -U postgres $(SCALE_DB)
+	DATABASE_URL=$(SCALE_URL) $(BIN)/lms db upgrade
+	DATABASE_URL=$(SCALE_URL) $(BIN)/lms seed scale --people $(SCALE_PEOPLE)
+
+bench-scale: install translations
+	$(BIN)/python bench/cascade_scale.py --database $(SCALE_URL)
+	$(BIN)/python bench/reports_scale.py --database $(SCALE_URL) --target $(or $(SCALE_TARGET),report)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

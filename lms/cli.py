@@ -65,6 +65,54 @@ def seed_demo(if_empty: bool):
             click.echo(f"  {role:<{width}}  {email}")
 
 
+@seed_group.command("scale")
+@click.option(
+    "--people", type=click.IntRange(min=100), required=True, help="People to load (the nation: 1,000,000)."
+)
+@click.option(
+    "--responses-per-attempt",
+    type=click.IntRange(min=1, max=17),
+    default=11,
+    show_default=True,
+    help="Test items answered per attempt; fewer loads faster (11 gives about 40 responses per person).",
+)
+@click.option("--seed", "random_seed", type=int, default=2026, show_default=True, help="Random seed.")
+@click.option(
+    "--force", is_flag=True, help="Load even though the database already has people (adds to them)."
+)
+@with_appcontext
+def seed_scale(people: int, responses_per_attempt: int, random_seed: int, force: bool):
+    """Load a national-size programme proportional to PEOPLE, for measuring (bench/README.md)."""
+    import time
+
+    from lms.accounts.models import User
+    from seed.scale import load_scale
+
+    if not force and db.session.scalar(select(User.id).limit(1)) is not None:
+        raise click.ClickException(
+            "The database already has people; the scale data is meant for an empty database "
+            "(use --force to add it anyway)."
+        )
+    started = time.perf_counter()
+    counts = load_scale(
+        people, responses_per_attempt=responses_per_attempt, seed=random_seed, progress=click.echo
+    )
+    elapsed = time.perf_counter() - started
+    if db.engine.dialect.name == "postgresql":
+        # Marks the new pages all-visible, so counts can read an index alone at once.
+        began = time.perf_counter()
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "VACUUM " + ", ".join(name for name in counts if name != "institutions")
+            )
+        click.echo(f"  VACUUM in {time.perf_counter() - began:.1f} s (not counted in the load rate)")
+    width = max(len(name) for name in counts)
+    for name, count in counts.items():
+        click.echo(f"  {name:<{width}}  {count:>12,}")
+    total = sum(counts.values())
+    click.echo(f"{total:,} rows in {elapsed:.1f} s: {total / elapsed:,.0f} rows/s")
+
+
 @click.group("users", help="Manage people from the command line.")
 def users_group():
     pass

@@ -1,0 +1,189 @@
+"""`lms seed scale`: a small national-shape programme in the promised proportions, consistent
+with the app's own rules (certificates, lineage) and usable by its pages and figures."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.accounts.models import User
+from lms.assessments.completion import completion_status
+from lms.assessments.models import Attempt, CohortTest, Response
+from lms.cascade import metrics
+from lms.cascade.lineage import rebuild_all
+from lms.cascade.models import StepDownEvent, TrainerLineage
+from lms.certificates.models import Certificate
+from lms.cohorts.models import Cohort, Enrollment
+from lms.core.i18n import local_today
+from lms.courses.models import Accreditation
+from lms.org.models import INSTITUTION_TYPES, Institution
+from seed.scale import ADMIN_EMAIL, load_scale
+from tests import factories
+from tests.conftest import api_headers, sign_in
+
+PEOPLE = 200
+
+
+@pytest.fixture
+def scale(db):
+    counts = load_scale(PEOPLE, progress=lambda _line: None)
+    db.session.expire_all()
+    return counts
+
+
+def count(model) -> int:
+    from lms.extensions import db
+
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def lineage_rows() -> dict[int, tuple]:
+    from lms.extensions import db
+
+    return {
+        row.user_id: (
+            row.parent_id,
+            row.root_id,
+            row.generation,
+            row.accreditation_id,
+            row.region_id,
+            row.active,
+        )
+        for row in db.session.scalars(select(TrainerLineage))
+    }
+
+
+def test_the_scale_programme_has_the_national_proportions(scale):
+    # Per 1,000 people nationally: 60 cohorts, 2,000 enrolments, 40,000 responses.
+    assert count(User) == PEOPLE + 1  # and the admin
+    assert count(Cohort) == pytest.approx(PEOPLE * 0.06, rel=0.2)
+    assert count(Enrollment) == pytest.approx(PEOPLE * 2, rel=0.15)
+    assert count(Response) == pytest.approx(PEOPLE * 40, rel=0.2)
+    assert scale["responses"] == count(Response)
+    assert {t for (t,) in _execute(select(Institution.type).distinct())} == set(INSTITUTION_TYPES)
+    statuses = dict(_execute(select(Enrollment.status, func.count()).group_by(Enrollment.status)).all())
+    assert statuses["withdrawn"] > 0 and statuses["enrolled"] > statuses["withdrawn"] * 5
+    assert _execute(select(func.count()).where(Certificate.status == "revoked")).scalar() >= 0
+    assert count(StepDownEvent) > 0
+
+
+def _execute(statement):
+    from lms.extensions import db
+
+    return db.session.execute(statement)
+
+
+def test_every_certificate_belongs_to_an_enrolment_that_met_the_course_rule(scale):
+    from lms.extensions import db
+
+    certificates = db.session.scalars(select(Certificate)).all()
+    assert certificates
+    for certificate in certificates:
+        enrollment = db.session.get(Enrollment, certificate.enrollment_id)
+        assert enrollment.user_id == certificate.user_id and enrollment.cohort_id == certificate.cohort_id
+        assert enrollment.cohort.status == "closed"
+        assert completion_status(enrollment).met, certificate.serial
+        assert certificate.kind == ("trainer" if enrollment.cohort.course.is_tot else "participation")
+    assert len({c.serial for c in certificates}) == len(certificates)
+    # And whoever met the rule in a closed training has one.
+    closed = db.session.scalars(
+        select(Enrollment)
+        .join(Cohort)
+        .where(Cohort.status == "closed", Enrollment.status == "enrolled")
+        .order_by(Enrollment.id)
+        .limit(60)
+    ).all()
+    holders = set(db.session.scalars(select(Certificate.enrollment_id)))
+    for enrollment in closed:
+        assert completion_status(enrollment).met == (enrollment.id in holders)
+
+
+def test_the_cascade_lineage_is_what_the_app_would_compute(scale):
+    from lms.extensions import db
+
+    rows = {row.user_id: row for row in db.session.scalars(select(TrainerLineage))}
+    assert {row.generation for row in rows.values()} == {0, 1, 2, 3}
+    for row in rows.values():
+        if row.parent_id is None:
+            assert row.generation == 0 and row.root_id == row.user_id
+            continue
+        parent = rows[row.parent_id]
+        assert row.generation == parent.generation + 1
+        assert row.root_id == parent.root_id
+        cohort = db.session.get(Cohort, row.source_cohort_id)
+        assert cohort.lead_trainer_id == row.parent_id and cohort.course.is_tot
+        assert row.accredited_on == cohort.end_date
+    # Every trainer who leads a training was accredited for its course before it started.
+    for cohort in db.session.scalars(select(Cohort)):
+        granted = db.session.scalar(
+            select(func.min(Accreditation.granted_on)).where(
+                Accreditation.user_id == cohort.lead_trainer_id, Accreditation.course_id == cohort.course_id
+            )
+        )
+        assert granted is not None and granted < cohort.start_date
+    before = lineage_rows()
+    rebuild_all()
+    db.session.flush()
+    assert lineage_rows() == before
+
+
+def test_the_cascade_figures_and_pages_answer_on_scale_data(scale, client):
+    from lms.extensions import db
+
+    today = local_today()
+    figures = metrics.reach(metrics.Scope())
+    trained = db.session.scalar(
+        select(func.count(func.distinct(Certificate.user_id))).where(Certificate.status == "valid")
+    )
+    assert figures.reach_named == trained
+    assert figures.reach_headcount == db.session.scalar(select(func.sum(StepDownEvent.headcount)))
+    assert [g.generation for g in figures.by_generation] == [0, 1, 2, 3]
+    # Normalized gain by the lead trainer's generation, worked out here from every pair of tests.
+    generation_of = dict(db.session.execute(select(TrainerLineage.user_id, TrainerLineage.generation)).all())
+    scores: dict[tuple, dict] = {}
+    for enrollment_id, phase, score, lead in db.session.execute(
+        select(Attempt.enrollment_id, CohortTest.phase, Attempt.score_percent, Cohort.lead_trainer_id)
+        .join(CohortTest, CohortTest.id == Attempt.test_id)
+        .join(Cohort, Cohort.id == CohortTest.cohort_id)
+        .where(Attempt.submitted_at.is_not(None))
+    ):
+        scores.setdefault((enrollment_id, generation_of[lead]), {})[phase] = score
+    gains: dict[int, list[float]] = {}
+    for (_enrollment, generation), pair in scores.items():
+        if "pre" in pair and "post" in pair and pair["pre"] < 100:
+            gains.setdefault(generation, []).append((pair["post"] - pair["pre"]) / (100 - pair["pre"]))
+    assert metrics.gain_by_generation(metrics.Scope()) == [
+        (g, pytest.approx(sum(v) / len(v), abs=0.0011), len(v)) for g, v in sorted(gains.items())
+    ]
+    activation = metrics.activation(metrics.Scope(), today)
+    assert activation["trainers_accredited"] == count(TrainerLineage)
+    assert activation["master_trainers"] >= 2
+    region_id = db.session.scalar(
+        select(TrainerLineage.region_id).where(TrainerLineage.generation == 3).limit(1)
+    )
+    assert (
+        metrics.reach(metrics.Scope(region_id=region_id, start=today - timedelta(days=365))).reach_total >= 0
+    )
+
+    admin = db.session.scalar(select(User).where(User.email == ADMIN_EMAIL))
+    answer = client.get("/api/v1/cascade/summary", headers=api_headers(admin))
+    assert answer.status_code == 200
+    assert answer.json["reach_named"] == trained
+    assert answer.json["trainers_accredited"] == count(TrainerLineage)
+    sign_in(client, admin)
+    cohort_id = db.session.scalar(
+        select(Cohort.id).where(Cohort.status == "closed").order_by(Cohort.id).limit(1)
+    )
+    for url in ("/admin/users/", "/cohorts/", f"/cohorts/{cohort_id}", "/cascade/"):
+        assert client.get(url).status_code == 200, url
+    attempts = db.session.scalar(select(func.count()).select_from(Attempt))
+    assert attempts > PEOPLE
+
+
+def test_the_scale_command_refuses_a_database_with_people_unless_forced(app, db):
+    factories.UserFactory()
+    db.session.flush()
+    result = app.test_cli_runner().invoke(args=["seed", "scale", "--people", "100"])
+    assert result.exit_code != 0
+    assert "already has people" in result.output
+    assert count(Cohort) == 0
