@@ -51,7 +51,9 @@ def test_a_bad_surname_or_phone_is_refused_with_a_clear_message_and_nothing_save
         "/account/profile",
         data={"full_name": "Олена Шевченко", "surname": "", "phone": "call me", "locale": "uk"},
     )
-    assert response.status_code == 422 and "Введіть номер телефону лише цифрами" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Введіть номер телефону лише цифрами" in response.get_data(
+        as_text=True
+    )
     response = client.post(
         "/account/profile", data={"full_name": "  ", "surname": "", "phone": "", "locale": "uk"}
     )

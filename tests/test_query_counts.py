@@ -451,6 +451,8 @@ def home_for_a_coordinator(n):
     region = factories.RegionFactory()
     _trained_programme(n, region=region)
     return factories.UserFactory(roles=["coordinator"], regions=[region]), "/"
+
+
 def _reported_cohorts(n):
     """``n`` closed trainings of one region in a month, each with two participants and their
     pre/post scores, and a coordinator of that region."""
@@ -492,6 +494,8 @@ def report_cohorts_page(n):
 def report_summary_api(n):
     coordinator, args = _reported_cohorts(n)
     return coordinator, f"/api/v1/reports/summary?{args}"
+
+
 def _cascade_tree(n):
     """A master trainer of a region and ``n`` trainers she certified, each accredited for a course
     of her own, with a step-down event and a certified trainer of her own."""
