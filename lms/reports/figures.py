@@ -328,6 +328,9 @@ def _scores(filters: ReportFilters) -> tuple[float | None, float | None, float |
             .join(CohortTest, CohortTest.id == Attempt.test_id)
             .where(
                 CohortTest.phase == name,
+                # Only the trainings in scope: the planner then reads their attempts by index
+                # instead of every attempt of the programme.
+                CohortTest.cohort_id.in_(filters.cohort_ids()),
                 Attempt.submitted_at.is_not(None),
                 Attempt.score_percent.is_not(None),
             )
