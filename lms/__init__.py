@@ -25,6 +25,7 @@ BLUEPRINTS = [
     "lms.assessments.take:bp",
     "lms.certificates.views:bp",
     "lms.cascade.views:bp",
+    "lms.reports.exports.views:bp",
 ]
 API_BLUEPRINTS = [
     "lms.core.api:blp",
@@ -39,6 +40,7 @@ API_BLUEPRINTS = [
     "lms.assessments.results_api:blp",
     "lms.certificates.api:blp",
     "lms.cascade.api:blp",
+    "lms.reports.exports.api:blp",
 ]
 MODEL_MODULES = [
     "lms.core.models",

@@ -13,6 +13,7 @@ TASK_MODULES = [
     "lms.cohorts.tasks",
     "lms.privacy.tasks",
     "lms.certificates.tasks",
+    "lms.reports.exports.tasks",
 ]
 
 

@@ -77,6 +77,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "CERTIFICATE_ORGANISATION": os.environ.get("LMS_ORGANISATION", "Cascade LMS"),
         "CERTIFICATE_ORGANISATION_EN": os.environ.get("LMS_ORGANISATION_EN", ""),
         "CASCADE_ACTIVATION_DAYS": int(os.environ.get("LMS_ACTIVATION_DAYS", "90")),
+        # Report exports (lms.reports.exports) are deleted this many days after they were written.
+        "EXPORT_KEEP_DAYS": int(os.environ.get("LMS_EXPORT_KEEP_DAYS", "7")),
         "API_TOKEN_DAYS": int(os.environ.get("LMS_API_TOKEN_DAYS", "365")),
         # A running job that has not reported progress for this long is presumed dead and put
         # back in the queue (lms.core.jobs); a job interrupted this many times is failed.
@@ -120,6 +122,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                 "apply-retention": {"task": "lms.privacy.apply_retention", "schedule": 24 * 60 * 60.0},
                 "recover-jobs": {"task": "lms.core.recover_jobs", "schedule": 30.0},
                 "reconcile-certificates": {"task": "lms.certificates.reconcile", "schedule": 60 * 60.0},
+                "expire-report-exports": {"task": "lms.reports.expire_exports", "schedule": 60 * 60.0},
             },
         },
     }
