@@ -309,6 +309,39 @@ def job_api(n):
     return person, f"/api/v1/jobs/{job.id}"
 
 
+def _export_job(person, n: int, **params) -> Job:
+    job = Job(
+        kind="reports.export",
+        task="lms.reports.export",
+        status="done",
+        created_by_id=person.id,
+        total=n,
+        progress=n,
+        params={"format": "xlsx", "token": "t", **params},
+        result={"rows": n},
+    )
+    _db.session.add(job)
+    _db.session.flush()
+    return job
+
+
+def exports_page(n):
+    person = factories.UserFactory(roles=["coordinator"])
+    for _ in range(n):
+        _export_job(person, n)
+    return person, "/reports/exports"
+
+
+def export_page(n):
+    """An export whose filters name ``n`` regions and ``n`` courses (named on the page)."""
+    person = factories.UserFactory(roles=["admin"])
+    regions = factories.RegionFactory.create_batch(n)
+    courses = factories.CourseFactory.create_batch(n, modules=[])
+    filters = {"region_id": [r.id for r in regions], "course_id": [c.id for c in courses], "from": "2026-01-01"}
+    job = _export_job(person, n, filters=filters)
+    return person, f"/reports/exports/{job.id}"
+
+
 ROUTES = [
     Route("home", home),
     Route("cohort list page", cohort_list_page),
@@ -349,6 +382,8 @@ ROUTES = [
     Route("audit log page", audit_page),
     Route("tokens page", tokens_page),
     Route("job API", job_api),
+    Route("report exports page", exports_page),
+    Route("report export page", export_page),
 ]
 
 
