@@ -337,7 +337,11 @@ def export_page(n):
     person = factories.UserFactory(roles=["admin"])
     regions = factories.RegionFactory.create_batch(n)
     courses = factories.CourseFactory.create_batch(n, modules=[])
-    filters = {"region_id": [r.id for r in regions], "course_id": [c.id for c in courses], "from": "2026-01-01"}
+    filters = {
+        "region_id": [r.id for r in regions],
+        "course_id": [c.id for c in courses],
+        "from": "2026-01-01",
+    }
     job = _export_job(person, n, filters=filters)
     return person, f"/reports/exports/{job.id}"
 

@@ -450,3 +450,54 @@ def test_a_coordinator_who_lost_her_region_gets_a_failed_job_not_a_file(app, db,
     _db.session.refresh(job)
     assert job.status == "failed" and not services.export_path(job).exists()
     assert jobs.run_job(job.id, services.run_export).status == "failed"
+
+
+def test_the_buttons_post_the_page_filters_with_a_csrf_token(app, db, csrf_enabled):
+    from flask import render_template_string
+    from flask_login import login_user
+
+    coordinator = factories.UserFactory(roles=["coordinator"])
+    filters = ReportFilters(start=date(2026, 1, 1), region_ids=(3, 5), course_ids=(7,))
+    with app.test_request_context("/reports?from=2026-02-01&region_id=9"):
+        login_user(coordinator)
+        html = render_template_string('{% include "reports/_export_buttons.html" %}', filters=filters)
+        from_args = render_template_string('{% include "reports/_export_buttons.html" %}')
+    assert html.count("<form") == 3 and html.count('name="csrf_token"') == 3
+    for fmt in ("xlsx", "csv", "pdf"):
+        assert f'name="format" value="{fmt}"' in html
+    assert html.count('name="region_id" value="3"') == 3 and 'name="region_id" value="5"' in html
+    assert 'name="from" value="2026-01-01"' in html and 'name="course_id" value="7"' in html
+    assert 'name="from" value="2026-02-01"' in from_args and 'name="region_id" value="9"' in from_args
+
+
+def test_only_the_person_who_started_a_failed_export_starts_it_again(client, db, cherkasy):
+    coordinator = factories.UserFactory(roles=["coordinator"], regions=[cherkasy])
+    job = Job(
+        kind=services.KIND, task=services.TASK, status="failed", error="disk full", created_by_id=coordinator.id,
+        params={"format": "csv", "token": "abc", "filters": {"region_id": [cherkasy.id]}, "locale": "uk"},
+    )  # fmt: skip
+    _db.session.add(job)
+    _db.session.flush()
+    colleague = factories.UserFactory(roles=["coordinator"], regions=[cherkasy])
+    sign_in(client, colleague)
+    assert client.post(f"/reports/exports/{job.id}/retry").status_code == 404
+    sign_in(client, coordinator)
+    page = client.get(f"/reports/exports/{job.id}")
+    assert b'data-testid="job-failed"' in page.data and b"disk full" in page.data
+    assert client.post(f"/reports/exports/{job.id}/retry").status_code == 303
+    _db.session.refresh(job)
+    assert job.status == "done" and job.result["rows"] == 3
+    assert client.get(f"/reports/exports/{job.id}/download").status_code == 200
+    listing = client.get("/reports/exports")
+    assert listing.status_code == 200 and f"/reports/exports/{job.id}/download".encode() in listing.data
+
+
+def test_the_demo_gives_the_cherkasy_coordinator_a_ready_export_once(app, db, cherkasy):
+    from seed import report_exports
+    from seed.cohorts import COORDINATOR
+
+    coordinator = factories.UserFactory(roles=["coordinator"], regions=[cherkasy])
+    assert report_exports.load({COORDINATOR: coordinator}) == {"report_exports": 1}
+    assert report_exports.load({COORDINATOR: coordinator}) == {"report_exports": 1}
+    job = _db.session.scalars(select(Job).where(Job.kind == services.KIND)).one()
+    assert job.status == "done" and job.result["rows"] == 3 and services.is_available(job)
