@@ -75,67 +75,88 @@ def sheet_name(title: str, taken: set[str]) -> str:
     return name
 
 
-def _xlsx_header(sheet, headers: Sequence[str], bold) -> None:
-    from openpyxl.cell import WriteOnlyCell
+class _Sheet:
+    """A worksheet written row by row with a cell's type chosen by its value: text is always
+    written as text (never as a formula, whatever it starts with), numbers as numbers, dates
+    as dates."""
 
-    for index, header in enumerate(headers):
-        letter = _column_letter(index)
-        sheet.column_dimensions[letter].width = min(max(len(str(header)) + 4, 12), 45)
-    sheet.freeze_panes = "A2"
-    sheet.append([_bold_cell(WriteOnlyCell, sheet, header, bold) for header in headers])
+    def __init__(self, book, name: str, formats: dict):
+        self.sheet = book.add_worksheet(name)
+        self.formats = formats
+        self.row = 0
 
+    def header(self, headers: Sequence[str]) -> None:
+        for column, header in enumerate(headers):
+            self.sheet.set_column(column, column, min(max(len(str(header)) + 4, 12), 45))
+        self.sheet.freeze_panes(1, 0)
+        self.append(headers, self.formats["bold"])
 
-def _bold_cell(cell_class, sheet, value, bold):
-    cell = cell_class(sheet, value=safe_cell(value))
-    cell.font = bold
-    return cell
-
-
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
+    def append(self, values: Sequence, text_format=None) -> None:
+        sheet, row = self.sheet, self.row
+        for column, raw in enumerate(values):
+            value = safe_cell(raw)
+            if value is None or value == "":
+                continue
+            if isinstance(value, bool):
+                sheet.write_boolean(row, column, value)
+            elif isinstance(value, (int, float)):
+                sheet.write_number(row, column, value)
+            elif isinstance(value, datetime):
+                sheet.write_datetime(row, column, value.replace(tzinfo=None), self.formats["datetime"])
+            elif isinstance(value, date):
+                sheet.write_datetime(row, column, value, self.formats["date"])
+            else:
+                sheet.write_string(row, column, value, text_format)
+        self.row += 1
 
 
 def write_xlsx(path: Path, cover: Cover, tables: Iterable[Table], counter: Counter | None = None) -> int:
     """One sheet for the cover, then one per table (a table longer than a sheet continues on
-    the next one). Returns the number of rows written."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
+    the next one). XlsxWriter's ``constant_memory`` mode flushes each row to disk as soon as
+    the next begins. Returns the number of rows written."""
+    import xlsxwriter
 
     counter = counter or Counter()
-    bold = Font(bold=True)
-    book = Workbook(write_only=True)
+    options = {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "tmpdir": str(path.parent),
+    }
+    book = xlsxwriter.Workbook(str(path), options)
+    formats = {
+        "bold": book.add_format({"bold": True}),
+        "title": book.add_format({"bold": True, "font_size": 14}),
+        "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
+        "date": book.add_format({"num_format": "dd.mm.yyyy"}),
+        "datetime": book.add_format({"num_format": "dd.mm.yyyy hh:mm"}),
+    }
     taken: set[str] = set()
-    first = book.create_sheet(sheet_name(_("Filters"), taken))
-    first.column_dimensions["A"].width = 28
-    first.column_dimensions["B"].width = 100
-    first.append([_bold_cell(WriteOnlyCell, first, cover.title, Font(bold=True, size=14))])
+    first = _Sheet(book, sheet_name(_("Filters"), taken), formats)
+    first.sheet.set_column(0, 0, 28)
+    first.sheet.set_column(1, 1, 100)
+    first.append([cover.title], formats["title"])
     first.append([])
     for label, value in cover.lines:
-        first.append([_bold_cell(WriteOnlyCell, first, label, bold), safe_cell(value)])
+        first.sheet.write_string(first.row, 0, safe_cell(label), formats["bold"])
+        first.sheet.write_string(first.row, 1, safe_cell(value) or "", formats["wrap"])
+        first.row += 1
     if cover.definitions:
         first.append([])
-        first.append([_bold_cell(WriteOnlyCell, first, _("Definitions"), bold)])
-        wrap = Alignment(wrap_text=True, vertical="top")
+        first.append([_("Definitions")], formats["bold"])
         for definition in cover.definitions:
-            cell = WriteOnlyCell(first, value=safe_cell(definition))
-            cell.alignment = wrap
-            first.append(["", cell])
+            first.sheet.write_string(first.row, 1, safe_cell(definition), formats["wrap"])
+            first.row += 1
     for table in tables:
-        sheet = book.create_sheet(sheet_name(table.title, taken))
-        _xlsx_header(sheet, table.headers, bold)
-        on_sheet = 0
+        sheet = _Sheet(book, sheet_name(table.title, taken), formats)
+        sheet.header(table.headers)
         for row in table.rows:
-            if on_sheet == XLSX_MAX_ROWS:
-                sheet = book.create_sheet(sheet_name(table.title, taken))
-                _xlsx_header(sheet, table.headers, bold)
-                on_sheet = 0
-            sheet.append([safe_cell(value) for value in row])
-            on_sheet += 1
+            if sheet.row > XLSX_MAX_ROWS:
+                sheet = _Sheet(book, sheet_name(table.title, taken), formats)
+                sheet.header(table.headers)
+            sheet.append(row)
             counter.step()
-    book.save(path)
+    book.close()
     return counter.finish()
 
 
