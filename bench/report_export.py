@@ -102,7 +102,9 @@ def one_generator_run(fmt: str, n: int, trace: bool) -> dict:
     from lms.reports.tables import Table
 
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/x.sqlite3", "INSTANCE_PATH": folder})
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/x.sqlite3", "INSTANCE_PATH": folder}
+        )
         with app.app_context():
             headers = people.headers()
         table = Table(key="people_trained", title="Навчені особи", headers=headers, rows=fake_rows(n))
@@ -183,9 +185,16 @@ def _insert_people(db, insert, n: int, chunk: int = 20000) -> None:
     session.execute(
         insert(Cohort),
         [
-            {"course_id": courses[c % 5].id, "lead_trainer_id": trainer.id, "district_id": districts[c % 4].id,
-             "venue": "Зала", "start_date": start + timedelta(days=c % 200),
-             "end_date": start + timedelta(days=c % 200 + 1), "status": "closed", "checkin_secret": "x"}
+            {
+                "course_id": courses[c % 5].id,
+                "lead_trainer_id": trainer.id,
+                "district_id": districts[c % 4].id,
+                "venue": "Зала",
+                "start_date": start + timedelta(days=c % 200),
+                "end_date": start + timedelta(days=c % 200 + 1),
+                "status": "closed",
+                "checkin_secret": "x",
+            }
             for c in range(cohorts)
         ],  # fmt: skip
     )
@@ -204,9 +213,15 @@ def _insert_people(db, insert, n: int, chunk: int = 20000) -> None:
         session.execute(
             insert(User),
             [
-                {"email": f"p{i}@bench.example", "full_name": f"{GIVEN[i % 8]} {SURNAMES[(i // 8) % 8]}",
-                 "sort_name": f"{SURNAMES[(i // 8) % 8]} {GIVEN[i % 8]} {i}", "position": "фахівчиня",
-                 "institution_id": institutions[i % 3].id, "session_nonce": "x", "search_text": ""}
+                {
+                    "email": f"p{i}@bench.example",
+                    "full_name": f"{GIVEN[i % 8]} {SURNAMES[(i // 8) % 8]}",
+                    "sort_name": f"{SURNAMES[(i // 8) % 8]} {GIVEN[i % 8]} {i}",
+                    "position": "фахівчиня",
+                    "institution_id": institutions[i % 3].id,
+                    "session_nonce": "x",
+                    "search_text": "",
+                }
                 for i in range(low, high)
             ],  # fmt: skip
         )
@@ -215,8 +230,10 @@ def _insert_people(db, insert, n: int, chunk: int = 20000) -> None:
         high = min(n, low + chunk)
         session.execute(
             insert(Enrollment),
-            [{"cohort_id": first_cohort + i // 25, "user_id": first_user + i, "status": "enrolled"}
-             for i in range(low, high)],  # fmt: skip
+            [
+                {"cohort_id": first_cohort + i // 25, "user_id": first_user + i, "status": "enrolled"}
+                for i in range(low, high)
+            ],  # fmt: skip
         )
     first_enrollment = session.scalar(text_min("enrollments"))
     rng = random.Random(3)  # nosec B311 - benchmark data
@@ -235,13 +252,32 @@ def _insert_people(db, insert, n: int, chunk: int = 20000) -> None:
         session.execute(
             insert(Certificate),
             [
-                {"enrollment_id": first_enrollment + i, "user_id": first_user + i,
-                 "cohort_id": first_cohort + i // 25, "kind": "participation", "prefix": "CAS", "year": 2026,
-                 "number": i + 1, "serial": f"CAS-2026-{i + 1:07d}", "verification_code": f"v{i:012d}",
-                 "holder_name": "x", "holder_name_latin": "x", "course_code": "PTL", "course_title": "x",
-                 "course_title_en": "x", "start_date": start, "issued_on": start, "hours": 15.0,
-                 "lead_trainer_name": "x", "organisation": "x", "organisation_en": "x",
-                 "verification_url": "x", "modules": [], "status": "valid", "issued_at": now}
+                {
+                    "enrollment_id": first_enrollment + i,
+                    "user_id": first_user + i,
+                    "cohort_id": first_cohort + i // 25,
+                    "kind": "participation",
+                    "prefix": "CAS",
+                    "year": 2026,
+                    "number": i + 1,
+                    "serial": f"CAS-2026-{i + 1:07d}",
+                    "verification_code": f"v{i:012d}",
+                    "holder_name": "x",
+                    "holder_name_latin": "x",
+                    "course_code": "PTL",
+                    "course_title": "x",
+                    "course_title_en": "x",
+                    "start_date": start,
+                    "issued_on": start,
+                    "hours": 15.0,
+                    "lead_trainer_name": "x",
+                    "organisation": "x",
+                    "organisation_en": "x",
+                    "verification_url": "x",
+                    "modules": [],
+                    "status": "valid",
+                    "issued_at": now,
+                }
                 for i in range(low, high)
             ],  # fmt: skip
         )
@@ -262,7 +298,9 @@ def text_analyze():
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--formats", nargs="*", default=["xlsx", "csv"])
     parser.add_argument("--trace", action="store_true", help="also measure tracemalloc's peak (slower)")

@@ -10,6 +10,7 @@ Every text cell goes through ``cells`` (formula neutralisation); numbers and dat
 and dates."""
 
 import csv
+import html
 import io
 import re
 import zipfile
@@ -17,7 +18,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -212,6 +212,11 @@ def _register_fonts() -> tuple[str, str]:
     for bold, italic, name in ((0, 0, REGULAR), (1, 0, BOLD), (0, 1, REGULAR), (1, 1, BOLD)):
         addMapping(REGULAR, bold, italic, name)
     return REGULAR, BOLD
+
+
+def escape(text: str) -> str:
+    """Text for a reportlab paragraph, whose markup is XML-like: ``&``, ``<`` and ``>`` escaped."""
+    return html.escape(text, quote=False)
 
 
 def _pdf_text(value) -> str:
