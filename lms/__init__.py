@@ -28,6 +28,7 @@ BLUEPRINTS = [
     "lms.reports.dashboard.views:bp",
     "lms.reports.views:bp",
     "lms.cascade.nudges.views:bp",
+    "lms.reports.exports.views:bp",
 ]
 API_BLUEPRINTS = [
     "lms.core.api:blp",
@@ -44,6 +45,7 @@ API_BLUEPRINTS = [
     "lms.cascade.api:blp",
     "lms.me.api:blp",
     "lms.reports.api:blp",
+    "lms.reports.exports.api:blp",
 ]
 MODEL_MODULES = [
     "lms.core.models",

@@ -14,6 +14,7 @@ TASK_MODULES = [
     "lms.privacy.tasks",
     "lms.certificates.tasks",
     "lms.cascade.tasks",
+    "lms.reports.exports.tasks",
 ]
 
 

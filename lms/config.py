@@ -79,6 +79,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "CERTIFICATE_ORGANISATION": os.environ.get("LMS_ORGANISATION", "Cascade LMS"),
         "CERTIFICATE_ORGANISATION_EN": os.environ.get("LMS_ORGANISATION_EN", ""),
         "CASCADE_ACTIVATION_DAYS": int(os.environ.get("LMS_ACTIVATION_DAYS", "90")),
+        # Report exports (lms.reports.exports) are deleted this many days after they were written.
+        "EXPORT_KEEP_DAYS": int(os.environ.get("LMS_EXPORT_KEEP_DAYS", "7")),
         "API_TOKEN_DAYS": int(os.environ.get("LMS_API_TOKEN_DAYS", "365")),
         # A running job that has not reported progress for this long is presumed dead and put
         # back in the queue (lms.core.jobs); a job interrupted this many times is failed.
@@ -126,6 +128,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                 # goes once (lms.cascade.nudges), so a missed morning is caught up by the next and a
                 # repeated run sends nothing.
                 "cascade-nudges": {"task": "lms.cascade.send_nudges", "schedule": crontab(minute=0, hour=7)},
+                "expire-report-exports": {"task": "lms.reports.expire_exports", "schedule": 60 * 60.0},
             },
         },
     }

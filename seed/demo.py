@@ -348,4 +348,4 @@ def load_demo() -> dict[str, int]:
 # The chain runs twice: trainings led by trainers whom a ToT certifies can only be planned once
 # its certificates are issued (every step leaves alone what is already there).
 CHAIN = ["cohorts", "enrolment", "attendance", "assessments", "certificates"]
-FEATURES = ["courses", "security", *CHAIN, *CHAIN, "jobs", "cascade", "nudges"]
+FEATURES = ["courses", "security", *CHAIN, *CHAIN, "jobs", "cascade", "nudges", "report_exports"]

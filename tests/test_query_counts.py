@@ -588,6 +588,43 @@ def cascade_nudges_page(n):
     return _admin(), "/cascade/nudges/"
 
 
+def _export_job(person, n: int, **params) -> Job:
+    job = Job(
+        kind="reports.export",
+        task="lms.reports.export",
+        status="done",
+        created_by_id=person.id,
+        total=n,
+        progress=n,
+        params={"format": "xlsx", "token": "t", **params},
+        result={"rows": n},
+    )
+    _db.session.add(job)
+    _db.session.flush()
+    return job
+
+
+def exports_page(n):
+    person = factories.UserFactory(roles=["coordinator"])
+    for _ in range(n):
+        _export_job(person, n)
+    return person, "/reports/exports"
+
+
+def export_page(n):
+    """An export whose filters name ``n`` regions and ``n`` courses (named on the page)."""
+    person = factories.UserFactory(roles=["admin"])
+    regions = factories.RegionFactory.create_batch(n)
+    courses = factories.CourseFactory.create_batch(n, modules=[])
+    filters = {
+        "region_id": [r.id for r in regions],
+        "course_id": [c.id for c in courses],
+        "from": "2026-01-01",
+    }
+    job = _export_job(person, n, filters=filters)
+    return person, f"/reports/exports/{job.id}"
+
+
 ROUTES = [
     Route("home", home),
     Route("home for an admin (dashboard)", home_for_an_admin),
@@ -650,6 +687,8 @@ ROUTES = [
     Route("cascade region tree", cascade_region_tree),
     Route("home of a trainer in the cascade", cascade_home),
     Route("cascade reminders page", cascade_nudges_page),
+    Route("report exports page", exports_page),
+    Route("report export page", export_page),
 ]
 
 

@@ -105,6 +105,18 @@ def keeping_loaded() -> Iterator[None]:
         session.expire_on_commit = keep
 
 
+@contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun inside this block only read, even within a task (a second connection
+    that streams rows while the task writes on its own: on SQLite it must not take the write
+    lock the task's connection needs)."""
+    reset = _writing.set(False)
+    try:
+        yield
+    finally:
+        _writing.reset(reset)
+
+
 def unit_of_work_writes() -> bool:
     """Whether the transaction about to begin belongs to work that writes: a request with a
     writing method, or code inside ``writing()``."""

@@ -5,7 +5,7 @@ register the functions that build their tables for a set of filters; the exports
 registered table (one XLSX sheet, one CSV file, one PDF section each) without knowing who built
 it. Rows may be a generator, so that a million of them stream through in constant memory."""
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -45,9 +45,22 @@ DEFINITIONS = {
 }
 
 
+@dataclass(frozen=True)
+class Chart:
+    """How a printed report draws a table as bars: one bar group per row, labelled by the
+    ``label`` column, one bar series per column of ``values`` (indexes into the row)."""
+
+    label: int
+    values: tuple[int, ...]
+    title: str = ""
+
+
 @dataclass
 class Table:
-    """One table of a report. ``key`` names it in code and URLs; ``rows`` holds plain values."""
+    """One table of a report. ``key`` names it in code and URLs; ``rows`` holds plain values.
+
+    ``count`` (optional) tells how many rows a generator will give without running it, for a
+    job's progress; a list's length is known anyway. ``chart`` (optional) asks the PDF for bars."""
 
     key: str
     title: str
@@ -55,6 +68,14 @@ class Table:
     rows: Iterable[Sequence]
     definition: str = ""
     notes: list[str] = field(default_factory=list)
+    count: Callable[[], int] | None = None
+    chart: Chart | None = None
+
+    def size(self) -> int | None:
+        """How many rows the table has, when that is known without reading them."""
+        if self.count is not None:
+            return self.count()
+        return len(self.rows) if isinstance(self.rows, Sized) else None
 
 
 TableSource = Callable[[ReportFilters], list[Table]]
