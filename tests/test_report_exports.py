@@ -21,7 +21,7 @@ from lms.extensions import db as _db
 from lms.reports.exports import cells, rows, services
 from lms.reports.exports.writers import Counter, Cover, write_csv_zip, write_pdf, write_xlsx
 from lms.reports.filters import ReportFilters
-from lms.reports.tables import Chart, Table
+from lms.reports.tables import Chart, Table, report_tables
 from tests import factories
 from tests.conftest import api_headers, sign_in
 
@@ -259,6 +259,13 @@ def _export(client, user, **form):
     return client.post("/reports/exports", data=form)
 
 
+def _rows_of(job: Job) -> int:
+    """The rows of every table an export of ``job``'s filters writes (PDF: capped per table)."""
+    sizes = [table.size() for table in report_tables(services.filters_of(job.params))]
+    cap = services.PDF_MAX_ROWS if job.params["format"] == "pdf" else None
+    return sum(min(size, cap) if cap else size for size in sizes)
+
+
 def _job(response) -> Job:
     job_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
     return _db.session.get(Job, job_id)
@@ -270,8 +277,10 @@ def test_a_coordinator_exports_her_region_to_xlsx_and_downloads_it(client, db, c
     assert response.status_code == 303
     job = _job(response)
     assert job.kind == services.KIND and job.status == "done", job.error
-    assert job.total == 3 and job.progress == 3
-    assert job.result["rows"] == 3 and job.result["download_url"].endswith(f"/reports/exports/{job.id}/file")
+    assert job.total == job.progress == _rows_of(job) > 3  # three people and the summary tables
+    assert job.result["rows"] == _rows_of(job) and job.result["download_url"].endswith(
+        f"/reports/exports/{job.id}/file"
+    )
     page = client.get(f"/reports/exports/{job.id}")
     assert page.status_code == 200 and b'data-testid="download"' in page.data
     file = client.get(f"/reports/exports/{job.id}/download")
@@ -293,7 +302,7 @@ def test_every_export_is_audited_once_with_format_filters_and_rows(app, client, 
     assert len(events) == 1
     event = events[0]
     assert event.actor_id == coordinator.id and event.object_id == job.id
-    assert event.details["format"] == "csv" and event.details["rows"] == 3
+    assert event.details["format"] == "csv" and event.details["rows"] == _rows_of(job)
     assert event.details["filters"]["region_id"] == [cherkasy.id]
     assert event.details["filters"]["from"] == "2026-01-01"
     from lms.core.audit_log import describe
@@ -346,7 +355,9 @@ def test_the_api_starts_an_export_and_only_its_owner_or_an_admin_downloads_it(cl
     assert response.status_code == 202
     job_id = response.json["job"]["id"]
     job = client.get(f"/api/v1/jobs/{job_id}", headers=api_headers(coordinator)).json
-    assert job["status"] == "done" and job["total"] == 3 and job["progress"] == 3
+    assert job["status"] == "done" and job["total"] == job["progress"] == _rows_of(
+        _db.session.get(Job, job_id)
+    )
     url = job["result"]["download_url"]
     file = client.get(url, headers=api_headers(coordinator))
     assert file.status_code == 200 and file.data.startswith(b"%PDF")
@@ -419,7 +430,7 @@ def test_a_retried_job_writes_one_file_and_one_audit_entry(app, db, cherkasy, mo
     jobs.run_job(job_id, services.run_export)  # the sweep puts it back; it runs again
     jobs.run_job(job_id, services.run_export)  # and a doubled message does nothing
     _db.session.refresh(job)
-    assert job.status == "done" and job.result["rows"] == 3 and job.attempts == 2
+    assert job.status == "done" and job.result["rows"] == _rows_of(job) and job.attempts == 2
     with zipfile.ZipFile(path) as archive:
         assert len(archive.namelist()) >= 2
     audited = _db.session.scalars(
@@ -486,7 +497,7 @@ def test_only_the_person_who_started_a_failed_export_starts_it_again(client, db,
     assert b'data-testid="job-failed"' in page.data and b"disk full" in page.data
     assert client.post(f"/reports/exports/{job.id}/retry").status_code == 303
     _db.session.refresh(job)
-    assert job.status == "done" and job.result["rows"] == 3
+    assert job.status == "done" and job.result["rows"] == _rows_of(job)
     assert client.get(f"/reports/exports/{job.id}/download").status_code == 200
     listing = client.get("/reports/exports")
     assert listing.status_code == 200 and f"/reports/exports/{job.id}/download".encode() in listing.data
@@ -500,4 +511,4 @@ def test_the_demo_gives_the_cherkasy_coordinator_a_ready_export_once(app, db, ch
     assert report_exports.load({COORDINATOR: coordinator}) == {"report_exports": 1}
     assert report_exports.load({COORDINATOR: coordinator}) == {"report_exports": 1}
     job = _db.session.scalars(select(Job).where(Job.kind == services.KIND)).one()
-    assert job.status == "done" and job.result["rows"] == 3 and services.is_available(job)
+    assert job.status == "done" and job.result["rows"] == _rows_of(job) and services.is_available(job)

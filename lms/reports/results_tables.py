@@ -6,7 +6,7 @@ from lms.org.forms import INSTITUTION_TYPE_LABELS
 from lms.reports.figures import ResultsReport, results_report
 from lms.reports.filters import ReportFilters
 from lms.reports.narrative import narrative
-from lms.reports.tables import DEFINITIONS, Table, table_source
+from lms.reports.tables import DEFINITIONS, Chart, Table, table_source
 
 
 def institution_type_label(value: str | None) -> str:
@@ -94,6 +94,7 @@ def tables_for(report: ResultsReport) -> list[Table]:
             headers=[_("Institution type"), _("People trained")],
             rows=[[institution_type_label(t), n] for t, n in report.by_institution_type],
             definition=str(DEFINITIONS["institution_type"]),
+            chart=Chart(label=0, values=(1,), title=_("People trained by institution type")),
         ),
         Table(
             key="results_positions",
@@ -112,6 +113,7 @@ def tables_for(report: ResultsReport) -> list[Table]:
                 for district in region.districts
             ],
             definition=str(DEFINITIONS["districts"]),
+            chart=Chart(label=1, values=(3,), title=_("People trained by district")),
         ),
         Table(
             key="results_cascade",
@@ -129,11 +131,14 @@ def tables_for(report: ResultsReport) -> list[Table]:
                 for g in report.by_generation
             ],
             definition=str(DEFINITIONS["reach"]),
+            chart=Chart(
+                label=0, values=(1, 4), title=_("Reach by generation: trained by name and headcount")
+            ),
         ),
     ]
 
 
-@table_source
+@table_source(order=10)
 def results_tables(filters: ReportFilters) -> list[Table]:
     """The results report's tables for ``filters`` (registered for the exports)."""
     return tables_for(results_report(filters))

@@ -79,16 +79,22 @@ class Table:
 
 
 TableSource = Callable[[ReportFilters], list[Table]]
-_SOURCES: list[TableSource] = []
+_SOURCES: dict[TableSource, int] = {}
 
 
-def table_source(function: TableSource) -> TableSource:
-    """Register a function that builds tables for a report's filters (used as a decorator)."""
-    if function not in _SOURCES:
-        _SOURCES.append(function)
-    return function
+def table_source(function: TableSource | None = None, *, order: int = 100):
+    """Register a function that builds tables for a report's filters (a decorator, bare or
+    with ``order``: lower comes first, so the summary precedes the long lists whichever
+    module the app happens to import first)."""
+
+    def register(source: TableSource) -> TableSource:
+        _SOURCES.setdefault(source, order)
+        return source
+
+    return register(function) if function is not None else register
 
 
 def report_tables(filters: ReportFilters) -> list[Table]:
-    """Every registered table for ``filters``, in registration order."""
-    return [table for source in _SOURCES for table in source(filters)]
+    """Every registered table for ``filters``, by ``order``, then in registration order."""
+    sources = sorted(_SOURCES, key=_SOURCES.get)  # sorted() is stable: ties keep registration order
+    return [table for source in sources for table in source(filters)]
