@@ -190,7 +190,13 @@ def test_catalogue_accreditation_people_and_audit_rules(town):
     assert allowed(people, "user.manage") == {"admin"}
     assert allowed(people, "audit.view") == {"admin"}
     enrolled = people["enrolled"]
-    assert allowed(people, "user.view", enrolled) == {"admin", "enrolled"}
+    # Her coordinator sees her (she is enrolled in a training of the region); another region's does not.
+    assert allowed(people, "user.view", enrolled) == {"admin", "coordinator", "enrolled"}
+    assert allowed(people, "user.view", people["enrolled elsewhere"]) == {
+        "admin",
+        "coordinator elsewhere",
+        "enrolled elsewhere",
+    }
     assert allowed(people, "user.view", None) == {"admin"}
 
 

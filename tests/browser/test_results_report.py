@@ -39,3 +39,35 @@ def test_the_report_reads_on_a_phone(phone):
     screenshot(phone, "report-phone")
     phone.goto("/reports/cohorts")
     assert phone.evaluate(OVERFLOW) == {"page": 0, "loose": 0, "cut": 0}
+
+
+def test_a_coordinator_narrows_the_report_to_a_course_and_downloads_it_as_xlsx(page, tmp_path):
+    import openpyxl
+
+    sign_in(page, "koordynator.cherkasy@cascade.demo")
+    page.goto("/reports/")
+    everyone = int(re.sub(r"\D", "", page.locator('[data-figure="trained"] .value').inner_text()))
+    course = page.locator("#course_id option").first
+    code = course.inner_text().split(" · ")[0]
+    page.select_option("#course_id", value=course.get_attribute("value"))
+    page.locator('[data-testid="filters"] button[type="submit"]').click()
+    page.wait_for_url("**/reports/?**course_id=**")
+    narrowed = int(re.sub(r"\D", "", page.locator('[data-figure="trained"] .value').inner_text()))
+    assert narrowed <= everyone
+    certificates = int(re.sub(r"\D", "", page.locator('[data-figure="certificates"] .value').inner_text()))
+    page.locator('[data-figure="trained"] a').click()
+    page.wait_for_url("**/reports/people?**course_id=**")
+    assert page.locator('[data-testid="person"]').count() == min(narrowed, 50)
+    page.go_back()
+    page.get_by_test_id("export-xlsx").click()
+    page.wait_for_url("**/reports/exports/**")
+    with page.expect_download() as download:
+        page.get_by_test_id("download").click()
+    path = tmp_path / "report.xlsx"
+    download.value.save_as(path)
+    screenshot(page, "report-export")
+    book = openpyxl.load_workbook(path, read_only=True)
+    cover = [" ".join(str(v) for v in row if v) for row in book.worksheets[0].iter_rows(values_only=True)]
+    assert any(code in line for line in cover), cover  # the sheet names the course filter
+    people = list(book.worksheets[-1].iter_rows(values_only=True))
+    assert len(people) - 1 == certificates  # a header, then one row per valid certificate
