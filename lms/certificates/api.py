@@ -105,6 +105,14 @@ def get_certificate(serial: str):
 
 @blp.route("/certificates/<serial>/pdf", methods=["GET"])
 @blp.response(200, description="The PDF")
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The PDF",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+)
 def get_pdf(serial: str):
     certificate = services.by_serial(serial, by=current_user)
     return Response(services.pdf_of(certificate), mimetype="application/pdf")
