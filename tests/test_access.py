@@ -60,6 +60,7 @@ def concrete_paths(app):
     for rule in app.url_map.iter_rules():
         path = re.sub(r"<(?:int:)?[a-z_]+>", "1", rule.rule)
         path = re.sub(r"<path:[a-z_]+>", "x", path)
+        path = re.sub(r"<any\(([a-z_]+)[^>]*\):[a-z_]+>", r"\1", path)  # tree.<any(csv, svg):fmt>
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, path
 
