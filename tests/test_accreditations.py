@@ -264,3 +264,33 @@ def test_api_listing_is_scoped_and_closed_to_participants(client, db):
         headers=api_headers(mine.user),
     )
     assert revoke.status_code == 403 and mine.is_active
+
+
+def test_revoking_one_of_a_graduates_accreditations_through_the_api_keeps_her_cascade(client, db, admin):
+    """Found by the API fuzz: her lineage was recomputed from the certificate's cohort with its
+    district loaded lazily (a 500 under strict loading)."""
+    from lms.cascade.models import TrainerLineage
+    from lms.certificates import closing, issuance
+    from lms.core.jobs import run_job
+    from tests.certificate_fixtures import finished_cohort
+
+    target = factories.CourseFactory()
+    tot = factories.CourseFactory(is_tot=True)
+    tot.accredits = [target, tot]
+    cohort, (graduate,) = finished_cohort(scores=(90,), course=tot)
+    job = closing.close_cohort(cohort, by=admin)
+    db.session.flush()
+    run_job(job.id, issuance.run_issuance_job)
+    revoked = db.session.scalar(
+        select(Accreditation).where(
+            Accreditation.user_id == graduate.user_id, Accreditation.course_id == target.id
+        )
+    )
+    response = client.post(
+        f"/api/v1/cascade/accreditations/{revoked.id}/revoke",
+        json={"reason": "Змінила роботу"},
+        headers=api_headers(admin),
+    )
+    assert response.status_code == 200, response.json
+    lineage = db.session.get(TrainerLineage, graduate.user_id)
+    assert lineage.parent_id == cohort.lead_trainer_id and lineage.region_id == cohort.district.region_id

@@ -201,6 +201,25 @@ def test_reissue_after_a_name_correction_supersedes_and_points_to_the_new_one(db
     assert services.by_code(old.verification_code).superseded_by.serial == new.serial
 
 
+def test_a_trainer_certificate_is_reissued_through_the_api_and_keeps_its_accreditation(client, db):
+    """Found by the API fuzz: the ToT's accredited courses were loaded lazily (a 500 in tests)."""
+    from tests.conftest import api_headers
+
+    tot = factories.CourseFactory(is_tot=True)
+    tot.accredits = [tot]
+    cohort, _ = finished_cohort(scores=(90,), course=tot)
+    _close(cohort)
+    [old] = _certificates(cohort)
+    admin = factories.UserFactory(roles=["admin"])
+    response = client.post(f"/api/v1/certificates/{old.serial}/reissue", headers=api_headers(admin))
+    assert response.status_code == 201, response.json
+    new = _db.session.scalar(select(Certificate).where(Certificate.serial == response.json["serial"]))
+    accreditation = _db.session.scalar(
+        select(Accreditation).where(Accreditation.course_id == tot.id, Accreditation.user_id == new.user_id)
+    )
+    assert accreditation.certificate_id == new.id and accreditation.revoked_at is None
+
+
 def test_only_the_regions_coordinator_and_admins_revoke(db):
     cohort, (person,) = finished_cohort(scores=(90,))
     _close(cohort)

@@ -184,6 +184,23 @@ def test_ids_beyond_the_database_range_are_not_found(client, db):
     assert client.get("/api/v1/cohorts/2147483647", headers=headers).status_code == 404  # in range, absent
 
 
+def test_an_id_beyond_the_range_is_not_found_on_a_url_with_several_methods(client, db):
+    """PATCH and DELETE share /api/v1/sessions/<id>: the too-large id once answered 405."""
+    headers = api_headers(factories.UserFactory(roles=["admin"]))
+    for method in ("DELETE", "PATCH"):
+        for session_id in ("2147483648", "9999999999", "89764079228192290934620160"):
+            response = client.open(
+                f"/api/v1/sessions/{session_id}", method=method, json={"venue": "x"}, headers=headers
+            )
+            assert response.status_code == 404, (method, session_id)
+        assert (
+            client.open(
+                "/api/v1/sessions/2147483647", method=method, json={"venue": "x"}, headers=headers
+            ).status_code
+            == 404
+        )
+
+
 def test_page_beyond_the_database_range_names_the_field(client, db):
     headers = api_headers(factories.UserFactory(roles=["admin"]))
     response = client.get("/api/v1/cohorts?page=99999999999999999999", headers=headers)

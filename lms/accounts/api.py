@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from lms.accounts import names, onboarding, services, signin
 from lms.accounts.models import ROLES, User, UserRole
 from lms.accounts.scope import people_in_scope
-from lms.api.common import PageArgs, page_of, paginate
+from lms.api.common import ErrorSchema, PageArgs, page_of, paginate
 from lms.core.collation import by_name
 from lms.core.errors import NotFound
 from lms.core.permissions import can, public, require
@@ -82,6 +82,12 @@ class UserQuerySchema(PageArgs):
 
 
 @blp.route("/auth/tokens", methods=["POST"])
+@blp.alt_response(
+    403, schema=ErrorSchema, description="The account must set up two-factor sign-in on the website first"
+)
+@blp.alt_response(
+    429, schema=ErrorSchema, description="Too many failed sign-ins for the account or the address"
+)
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
 @public
@@ -132,6 +138,7 @@ def list_users(args):
 
 
 @blp.route("/users", methods=["POST"])
+@blp.alt_response(409, schema=ErrorSchema, description="Another person already uses this email")
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserSchema)
 def create_user(data):
@@ -150,6 +157,7 @@ def get_user(user_id: int):
 
 
 @blp.route("/users/<int:user_id>", methods=["PATCH"])
+@blp.alt_response(409, schema=ErrorSchema, description="Another person already uses this email")
 @blp.arguments(UserPatchSchema)
 @blp.response(200, UserSchema)
 def update_user(data, user_id: int):

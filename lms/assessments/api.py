@@ -4,7 +4,7 @@ import marshmallow as ma
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from lms.api.common import PageArgs, page_of, paginate
+from lms.api.common import ErrorSchema, PageArgs, page_of, paginate
 from lms.assessments import bank, delivery
 from lms.assessments.lookup import cohort_for as get_cohort
 from lms.assessments.models import QUESTION_FORMS, QUESTION_KINDS
@@ -161,6 +161,7 @@ def list_tests(cohort_id: int):
 
 
 @blp.route("/cohorts/<int:cohort_id>/tests/<phase>/open", methods=["POST"])
+@blp.alt_response(409, schema=ErrorSchema, description="The test is already open")
 @blp.arguments(OpenTestSchema)
 @blp.response(200, TestSchema)
 def open_test(data, cohort_id: int, phase: str):
@@ -171,6 +172,7 @@ def open_test(data, cohort_id: int, phase: str):
 
 
 @blp.route("/cohorts/<int:cohort_id>/tests/<phase>/close", methods=["POST"])
+@blp.alt_response(409, schema=ErrorSchema, description="The test is not open")
 @blp.response(200, TestSchema)
 def close_test(cohort_id: int, phase: str):
     """Close the test; unsubmitted attempts are scored on what was saved."""

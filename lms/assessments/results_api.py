@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from lms.api.common import ErrorSchema
 from lms.assessments import analytics, delivery, paper, room
 from lms.assessments.lookup import cohort_for as get_cohort
 from lms.assessments.models import Attempt, CohortTest
@@ -206,6 +207,7 @@ def put_scores(data, enrollment_id: int):
 
 
 @blp.route("/enrollments/<int:enrollment_id>/responses/<phase>", methods=["PUT"])
+@blp.alt_response(409, schema=ErrorSchema, description="She took this test online; her online answers stand")
 @blp.arguments(ResponsesSchema)
 @blp.response(200, AttemptSchema)
 def put_responses(data, enrollment_id: int, phase: str):
@@ -224,6 +226,9 @@ def put_responses(data, enrollment_id: int, phase: str):
 
 
 @blp.route("/attempts/<int:attempt_id>/extend", methods=["POST"])
+@blp.alt_response(
+    409, schema=ErrorSchema, description="The attempt is already submitted, or the test is not open"
+)
 @blp.arguments(ExtendSchema)
 @blp.response(200, AttemptSchema)
 def extend(data, attempt_id: int):

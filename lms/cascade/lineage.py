@@ -65,9 +65,12 @@ def refresh_lineage(user_id: int, _depth: int = 0) -> TrainerLineage | None:
     parent_row = None
     region_id = None
     if accreditation.source != "admin" and accreditation.source_cohort_id is not None:
-        cohort = db.session.get(Cohort, accreditation.source_cohort_id)
-        parent_id = cohort.lead_trainer_id
-        region_id = cohort.district.region_id
+        # Her trainer and the training's region, read in one statement (nothing loaded lazily).
+        parent_id, region_id = db.session.execute(
+            select(Cohort.lead_trainer_id, District.region_id)
+            .join(District, District.id == Cohort.district_id)
+            .where(Cohort.id == accreditation.source_cohort_id)
+        ).one()
         if parent_id == user_id or user_id in ancestors(parent_id):
             raise CascadeCycle(_l("This would make a trainer the trainer of her own trainer."))
         parent_row = db.session.get(TrainerLineage, parent_id)

@@ -5,7 +5,7 @@ from flask import Response, request, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from lms.api.common import JobSchema, PageArgs, page_of, paginate
+from lms.api.common import ErrorSchema, JobSchema, PageArgs, page_of, paginate
 from lms.certificates import closing, credential, services
 from lms.cohorts import lookup
 from lms.core.errors import NotFound
@@ -64,6 +64,11 @@ class VerificationSchema(ma.Schema):
 
 
 @blp.route("/cohorts/<int:cohort_id>/close", methods=["POST"])
+@blp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="The cohort is already closed, or attendance or scores are missing (`fields.missing`)",
+)
 @blp.response(202, CloseResponseSchema)
 def close_cohort(cohort_id: int):
     """Close the training (409 with what is missing) and start issuing certificates."""
@@ -100,12 +105,21 @@ def get_certificate(serial: str):
 
 @blp.route("/certificates/<serial>/pdf", methods=["GET"])
 @blp.response(200, description="The PDF")
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The PDF",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+)
 def get_pdf(serial: str):
     certificate = services.by_serial(serial, by=current_user)
     return Response(services.pdf_of(certificate), mimetype="application/pdf")
 
 
 @blp.route("/certificates/<serial>/revoke", methods=["POST"])
+@blp.alt_response(409, schema=ErrorSchema, description="Only a valid certificate can be revoked")
 @blp.arguments(CertificateRevokeSchema)
 @blp.response(200, CertificateSchema)
 def revoke(body, serial: str):
@@ -118,6 +132,7 @@ def revoke(body, serial: str):
 
 
 @blp.route("/certificates/<serial>/reissue", methods=["POST"])
+@blp.alt_response(409, schema=ErrorSchema, description="Only a valid certificate can be reissued")
 @blp.response(201, CertificateSchema)
 def reissue(serial: str):
     """Issue a corrected certificate; the old one is superseded and points to it."""
@@ -147,6 +162,7 @@ def get_credential(serial: str):
 
 
 @blp.route("/verify/<code>", methods=["GET"])
+@blp.alt_response(429, schema=ErrorSchema, description="Too many verification attempts from the address")
 @blp.response(200, VerificationSchema)
 @public
 def verify(code: str):

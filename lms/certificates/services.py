@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from lms.accounts.models import User
 from lms.cascade.lineage import refresh_lineage
 from lms.certificates.models import Certificate, CertificateFlag
 from lms.certificates.render import pdf_of, render_pdf, sha256_of, store_pdf
@@ -46,8 +47,11 @@ def enrollment_for_issue(enrollment_id: int) -> Enrollment | None:
         select(Enrollment)
         .where(Enrollment.id == enrollment_id)
         .options(
-            joinedload(Enrollment.user),
             joinedload(Enrollment.cohort).joinedload(Cohort.course).selectinload(Course.modules),
+            # A trainer certificate grants the courses the ToT accredits and the trainer role
+            # (_grant_accreditations): what it reads is loaded here too.
+            joinedload(Enrollment.cohort).joinedload(Cohort.course).selectinload(Course.accredits),
+            joinedload(Enrollment.user).selectinload(User.role_rows),
             joinedload(Enrollment.cohort).joinedload(Cohort.lead_trainer),
             joinedload(Enrollment.cohort).joinedload(Cohort.district),
         )

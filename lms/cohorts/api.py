@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.services import person
-from lms.api.common import PageArgs, page_of, paginate
+from lms.api.common import ErrorSchema, PageArgs, page_of, paginate
 from lms.cohorts import lookup, services
 from lms.cohorts.models import COHORT_STATUSES, TrainingSession
 from lms.core.permissions import can, require
@@ -123,6 +123,9 @@ def list_cohorts(args):
 
 
 @blp.route("/cohorts", methods=["POST"])
+@blp.alt_response(
+    409, schema=ErrorSchema, description="A trainer or the venue is booked elsewhere at that time"
+)
 @blp.arguments(CohortCreateSchema)
 @blp.response(201, CohortSchema)
 def create_cohort(data):
@@ -142,6 +145,11 @@ def get_cohort(cohort_id: int):
 
 
 @blp.route("/cohorts/<int:cohort_id>", methods=["PATCH"])
+@blp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="A double booking, a status change out of order, or a closed or cancelled cohort",
+)
 @blp.arguments(CohortPatchSchema(partial=True))
 @blp.response(200, CohortSchema)
 def update_cohort(data, cohort_id: int):
@@ -170,6 +178,11 @@ def list_sessions(args, cohort_id: int):
 
 
 @blp.route("/cohorts/<int:cohort_id>/sessions", methods=["POST"])
+@blp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="A trainer or the venue is booked elsewhere, or the cohort is closed or cancelled",
+)
 @blp.arguments(SessionSchema)
 @blp.response(201, SessionSchema)
 def create_session(data, cohort_id: int):
@@ -181,6 +194,11 @@ def create_session(data, cohort_id: int):
 
 
 @blp.route("/sessions/<int:session_id>", methods=["PATCH"])
+@blp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="A trainer or the venue is booked elsewhere, or the cohort is closed or cancelled",
+)
 @blp.arguments(SessionPatchSchema(partial=True))
 @blp.response(200, SessionSchema)
 def update_session(data, session_id: int):
@@ -192,6 +210,11 @@ def update_session(data, session_id: int):
 
 
 @blp.route("/sessions/<int:session_id>", methods=["DELETE"])
+@blp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="Attendance is marked for it, it is a scheduled cohort's last session, or the cohort is closed",
+)
 @blp.response(204)
 def delete_session(session_id: int):
     session = lookup.get_session(session_id, by=current_user)

@@ -145,6 +145,9 @@ def create_enrollment(data, cohort_id: int):
 
 
 @blp.route("/enrollments/<int:enrollment_id>/withdraw", methods=["POST"])
+@blp.alt_response(
+    409, schema=ErrorSchema, description="Already withdrawn, or the cohort is closed or cancelled"
+)
 @blp.response(200, CohortEnrollmentSchema)
 def withdraw_enrollment(enrollment_id: int):
     """Withdraw a person; the first on the waitlist moves up and is invited."""
@@ -155,6 +158,11 @@ def withdraw_enrollment(enrollment_id: int):
 
 
 @blp.route("/cohorts/<int:cohort_id>/roster", methods=["POST"])
+@blp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="The cohort is closed, or someone changed these people during the import",
+)
 @blp.arguments(RosterUploadSchema, location="files")
 @blp.response(200, RosterReportSchema)
 @blp.alt_response(

@@ -34,8 +34,30 @@ REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 MAX_ID = 2**31 - 1
 
 
+def _up_to(limit: int) -> str:
+    """A regular expression matching exactly the decimal numbers 0..``limit`` (leading zeros
+    allowed): fewer digits, or ``limit``'s first digits then a smaller digit then any digits."""
+    digits = str(limit)
+    options = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for index, digit in enumerate(digits):
+        low = 1 if index == 0 and len(digits) > 1 else 0  # no leading zero among the longest
+        if int(digit) > low:
+            rest = len(digits) - index - 1
+            options.append(f"{digits[:index]}[{low}-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    options.append(digits)
+    return "0*(?:" + "|".join(options) + ")"
+
+
 class IdConverter(IntegerConverter):
-    """``<int:...>`` in routes: an id beyond the database's range is a 404, not a database error."""
+    """``<int:...>`` in routes: an id beyond the database's range is a 404, not a database error.
+
+    The range is in the pattern, not only in a ``max`` check after matching: werkzeug notes a
+    route's other methods while matching the path, so a too-large id refused by ``max`` at
+    conversion answered 405 (Method Not Allowed) on a URL with two methods (PATCH and DELETE
+    /api/v1/sessions/<id>) instead of 404.
+    """
+
+    regex = _up_to(MAX_ID)
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)

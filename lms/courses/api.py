@@ -4,7 +4,7 @@ import marshmallow as ma
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from lms.api.common import PageArgs, page_of, paginate
+from lms.api.common import ErrorSchema, PageArgs, page_of, paginate
 from lms.core.permissions import require
 from lms.courses import services
 from lms.extensions import db
@@ -101,6 +101,7 @@ def list_courses(args):
 
 
 @blp.route("/courses", methods=["POST"])
+@blp.alt_response(409, schema=ErrorSchema, description="Another course already uses this code")
 @blp.arguments(CourseSchema)
 @blp.response(201, CourseSchema)
 def create_course(data):
@@ -119,6 +120,11 @@ def get_course(course_id: int):
 
 
 @blp.route("/courses/<int:course_id>", methods=["PATCH"])
+@blp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="Another course uses this code, or sessions use a module being removed",
+)
 @blp.arguments(CoursePatchSchema(partial=True))
 @blp.response(200, CourseSchema)
 def update_course(data, course_id: int):
@@ -145,6 +151,7 @@ def list_accreditations(args):
 
 
 @blp.route("/cascade/accreditations", methods=["POST"])
+@blp.alt_response(409, schema=ErrorSchema, description="The person is already accredited for the course")
 @blp.arguments(AccreditationSchema)
 @blp.response(201, AccreditationSchema)
 def grant_accreditation(data):
@@ -161,6 +168,7 @@ def get_accreditation(accreditation_id: int):
 
 
 @blp.route("/cascade/accreditations/<int:accreditation_id>/revoke", methods=["POST"])
+@blp.alt_response(409, schema=ErrorSchema, description="The accreditation is already revoked")
 @blp.arguments(RevokeSchema)
 @blp.response(200, AccreditationSchema)
 def revoke_accreditation(data, accreditation_id: int):

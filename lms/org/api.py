@@ -5,7 +5,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from lms.api.common import PageArgs, page_of, paginate
+from lms.api.common import ErrorSchema, PageArgs, page_of, paginate
 from lms.core.collation import by_name
 from lms.core.permissions import require
 from lms.extensions import db
@@ -80,6 +80,7 @@ def list_regions(args):
 
 
 @blp.route("/regions", methods=["POST"])
+@blp.alt_response(409, schema=ErrorSchema, description="A region with this name or code already exists")
 @blp.arguments(RegionSchema)
 @blp.response(201, RegionSchema)
 def create_region(data):
@@ -97,6 +98,7 @@ def list_districts(args):
 
 
 @blp.route("/districts", methods=["POST"])
+@blp.alt_response(409, schema=ErrorSchema, description="The region already has a district with this name")
 @blp.arguments(DistrictSchema)
 @blp.response(201, DistrictSchema)
 def create_district(data):
@@ -117,6 +119,7 @@ def list_communities(args):
 
 
 @blp.route("/communities", methods=["POST"])
+@blp.alt_response(409, schema=ErrorSchema, description="The district already has a community with this name")
 @blp.arguments(CommunitySchema)
 @blp.response(201, CommunitySchema)
 def create_community(data):
@@ -136,6 +139,9 @@ def list_institutions(args):
 
 
 @blp.route("/institutions", methods=["POST"])
+@blp.alt_response(
+    409, schema=ErrorSchema, description="The district already has an institution with this name"
+)
 @blp.arguments(InstitutionSchema)
 @blp.response(201, InstitutionSchema)
 def create_institution(data):

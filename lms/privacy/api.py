@@ -10,9 +10,35 @@ from lms.privacy import services
 
 blp = Blueprint("privacy_api", __name__, description="Personal data: export and erasure")
 
+EXPORT_DOC = {
+    "responses": {
+        "200": {
+            "description": "Everything held about the person",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "format": {"type": "string", "example": "cascade-lms-personal-data/1"},
+                            "generated_at": {"type": "string", "format": "date-time"},
+                            "person_id": {"type": "integer"},
+                            "tables": {
+                                "type": "object",
+                                "description": "Each table holding her data: a list of its rows.",
+                                "additionalProperties": {"type": "array", "items": {"type": "object"}},
+                            },
+                        },
+                    }
+                }
+            },
+        }
+    }
+}
+
 
 @blp.route("/me/data-export", methods=["GET"])
-@blp.response(200)
+@blp.response(200, description="Everything held about the person")
+@blp.doc(**EXPORT_DOC)
 def export_my_data():
     """Everything the platform holds about you, as JSON."""
     data = services.export_person(current_user._get_current_object(), by=current_user)
@@ -21,7 +47,8 @@ def export_my_data():
 
 
 @blp.route("/users/<int:user_id>/data-export", methods=["GET"])
-@blp.response(200)
+@blp.response(200, description="Everything held about the person")
+@blp.doc(**EXPORT_DOC)
 def export_person_data(user_id: int):
     """A person's data (admins; yourself)."""
     person = services.get_person(user_id, by=current_user)
