@@ -61,7 +61,6 @@ def concrete_paths(app):
         path = re.sub(r"<any\(([a-z_]+)[^>]*>", r"\1", rule.rule)  # the first choice of any(...)
         path = re.sub(r"<(?:int:)?[a-z_]+>", "1", path)
         path = re.sub(r"<path:[a-z_]+>", "x", path)
-        path = re.sub(r"<any\(([a-z_]+)[^>]*\):[a-z_]+>", r"\1", path)  # tree.<any(csv, svg):fmt>
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, path
 
