@@ -111,7 +111,11 @@ REGISTRY: dict[str, PersonalData] = {
             subject=("trainer_id",),
             actor=("created_by_id",),
         ),
-        PersonalData("cascade_nudges", "reminders and digests sent to her about the cascade", subject=("user_id",)),
-        PersonalData("cascade_settings", "who last changed the cascade reminders' switches", actor=("updated_by_id",)),
+        PersonalData(
+            "cascade_nudges", "reminders and digests sent to her about the cascade", subject=("user_id",)
+        ),
+        PersonalData(
+            "cascade_settings", "who last changed the cascade reminders' switches", actor=("updated_by_id",)
+        ),
     )
 }
