@@ -75,7 +75,8 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_writing: ContextVar[bool] = ContextVar("lms_writing", default=False)
+# True inside ``writing()``, False inside ``reading()``, None elsewhere (then the request decides).
+_writing: ContextVar[bool | None] = ContextVar("lms_writing", default=None)
 # Set while a Celery task runs (in a worker, or eagerly inside a request in the tests): a task is
 # not a page, and its loads are not held to a page's query count.
 in_task: ContextVar[bool] = ContextVar("lms_in_task", default=False)
@@ -120,8 +121,9 @@ def reading() -> Iterator[None]:
 def unit_of_work_writes() -> bool:
     """Whether the transaction about to begin belongs to work that writes: a request with a
     writing method, or code inside ``writing()``."""
-    if _writing.get():
-        return True
+    declared = _writing.get()
+    if declared is not None:  # ``reading()`` inside a POST's eager task reads, whatever the method
+        return declared
     return has_request_context() and request.method in _WRITE_METHODS
 
 

@@ -56,6 +56,21 @@ def start_export(body):
 
 @blp.route("/reports/exports/<int:job_id>/file", methods=["GET"])
 @blp.response(200, description="The file (XLSX, a ZIP of CSV files, or PDF)")
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The file (XLSX, a ZIP of CSV files, or PDF)",
+            "content": {
+                media: {"schema": {"type": "string", "format": "binary"}}
+                for media in (
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "application/zip",
+                    "application/pdf",
+                )
+            },
+        }
+    }
+)
 def download(job_id: int):
     """The export's file, for the person who started it (and admins); 404 for anyone else,
     before the job is done, and after the file expired."""
