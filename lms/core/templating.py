@@ -52,7 +52,13 @@ def nav_items() -> list[dict]:
     if not staff:
         entries += PARTICIPANT_EXTRA
     items = [
-        {"url": url_for(endpoint), "label": label, "endpoint": endpoint, "active": False, "more": endpoint in NAV_MORE}
+        {
+            "url": url_for(endpoint),
+            "label": label,
+            "endpoint": endpoint,
+            "active": False,
+            "more": endpoint in NAV_MORE,
+        }
         for endpoint, label in entries
         if endpoint in current_app.view_functions
     ]
