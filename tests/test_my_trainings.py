@@ -160,6 +160,13 @@ def test_staff_in_no_training_keep_their_home(client, db):
     assert 'data-testid="my-trainings"' not in page and "Найближчі заняття" in page
 
 
+def test_a_trainer_who_is_also_a_participant_in_no_training_gets_no_empty_participant_section(client, db):
+    sign_in(client, factories.UserFactory(roles=["trainer", "participant"]))
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-testid="my-trainings"' not in page
+    assert "Ви ще не берете участі в жодному тренінгу." not in page
+
+
 def test_the_api_shows_what_the_page_shows(client, db):
     cohort, enrollment = _completed(score=88)
     user = enrollment.user

@@ -1,5 +1,7 @@
 """Template globals and filters shared by every page."""
 
+from functools import reduce
+
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
@@ -24,6 +26,10 @@ NAVIGATION = [
     ("audit.index", _l("Audit log"), "audit.view"),
 ]
 
+# Less used entries the header gathers under one "More" menu, so an admin's header stays on one
+# line (the home page's "Go to" list still shows them all).
+NAV_MORE = {"courses.accreditations", "org.regions", "audit.index"}
+
 
 # Entries for those who run trainings (admins, coordinators, trainers), not for participants,
 # whose home page lists their own trainings and sessions.
@@ -46,7 +52,13 @@ def nav_items() -> list[dict]:
     if not staff:
         entries += PARTICIPANT_EXTRA
     items = [
-        {"url": url_for(endpoint), "label": label, "endpoint": endpoint, "active": False}
+        {
+            "url": url_for(endpoint),
+            "label": label,
+            "endpoint": endpoint,
+            "active": False,
+            "more": endpoint in NAV_MORE,
+        }
         for endpoint, label in entries
         if endpoint in current_app.view_functions
     ]
@@ -70,8 +82,10 @@ LANGUAGE_SWITCH_LABELS = {"uk": "УКР", "en": "EN"}
 
 
 def alphabetical(items, attribute: str = "display_name") -> list:
-    """Items in the page language's alphabetical order of ``attribute`` (the name they show)."""
-    return sorted(items, key=lambda item: sort_key(getattr(item, attribute)))
+    """Items in the page language's alphabetical order of ``attribute`` (the name they show;
+    dotted for a related object's, like ``user.sort_name``)."""
+    names = attribute.split(".")
+    return sorted(items, key=lambda item: sort_key(reduce(getattr, names, item)))
 
 
 def init_templating(app: Flask) -> None:
@@ -91,3 +105,7 @@ def init_templating(app: Flask) -> None:
         format_datetime(value, fmt) if value else ""
     )
     app.jinja_env.filters["number"] = lambda value: format_decimal(value) if value is not None else ""
+    # A fixed number of decimals in the page language ("0,62" in Ukrainian, not "0.62").
+    app.jinja_env.filters["decimal"] = lambda value, places=1: (
+        format_decimal(value, format="#,##0." + "0" * places) if value is not None else ""
+    )

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from lms.cohorts.calendar import calendar_sessions
 from lms.core.i18n import local_today
 from lms.core.permissions import public
+from lms.core.templating import STAFF_ROLES
 from lms.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -48,12 +49,14 @@ def index():
 
 def _my_trainings(today):
     """Her own trainings (a participant's section of the page): for a participant, and for
-    anyone else enrolled in a training; None for staff who are in none."""
+    anyone else enrolled in a training; None for staff who are in none (a trainer who also has
+    the participant role would otherwise read "you take part in no training" above the
+    trainings she leads)."""
     from lms.me.services import my_trainings
 
     page = request.args.get("page", 1, type=int) or 1
     trainings = my_trainings(current_user, page=max(page, 1), today=today)
-    if trainings.total or current_user.has_role("participant"):
+    if trainings.total or not current_user.has_role(*STAFF_ROLES):
         return trainings
     return None
 
