@@ -91,8 +91,23 @@ GROUPS = [
     ),
     Group(
         "signin",
-        ("lms/accounts/services.py",),
-        ("tests/test_auth.py", "tests/test_rule_boundaries.py"),
+        ("lms/accounts/signin.py", "lms/accounts/throttle.py"),
+        ("tests/test_auth.py", "tests/test_auth_throttle.py", "tests/test_rule_boundaries.py"),
+    ),
+    Group(
+        "certificates",
+        ("lms/assessments/completion.py", "lms/certificates/rules.py"),
+        ("tests/test_certificates.py", "tests/test_rules.py", "tests/test_rule_boundaries.py"),
+    ),
+    Group(
+        "cascade",
+        ("lms/cascade/rules.py", "lms/cascade/metrics.py"),
+        ("tests/test_cascade.py", "tests/test_rules.py", "tests/test_rule_boundaries.py"),
+    ),
+    Group(
+        "reports",
+        ("lms/reports/rules.py", "lms/reports/filters.py"),
+        ("tests/test_report_filters.py", "tests/test_rules.py", "tests/test_rule_boundaries.py"),
     ),
 ]
 
