@@ -190,7 +190,8 @@ def test_catalogue_accreditation_people_and_audit_rules(town):
     assert allowed(people, "user.manage") == {"admin"}
     assert allowed(people, "audit.view") == {"admin"}
     enrolled = people["enrolled"]
-    assert allowed(people, "user.view", enrolled) == {"admin", "enrolled"}
+    # Herself, and the coordinator of the region where she trains (people_in_scope).
+    assert allowed(people, "user.view", enrolled) == {"admin", "enrolled", "coordinator"}
     assert allowed(people, "user.view", None) == {"admin"}
 
 
