@@ -512,3 +512,54 @@ def test_the_summary_and_the_completion_rule_agree_when_a_session_kept_no_regist
         attendance.meets_attendance_rule(p.enrollment) for p in summary.participants
     ]
     assert len(summary.sessions) == 2  # the grid still shows both days
+
+
+def test_a_note_of_255_characters_is_kept_and_one_of_256_refused(db):
+    cohort, (olha, ivan) = training()
+    session = cohort.sessions[0]
+    attendance.mark_attendance(
+        session, by=cohort.lead_trainer, statuses={olha.id: "late"}, notes={olha.id: "н" * 255}
+    )
+    assert marks(session)[olha.id][:2] == ("late", "н" * 255)
+    with pytest.raises(ValidationError) as refused:
+        attendance.mark_attendance(
+            session, by=cohort.lead_trainer, statuses={ivan.id: "present"}, notes={ivan.id: "н" * 256}
+        )
+    assert set(refused.value.fields) == {f"note-{ivan.id}"}
+
+
+def test_the_early_warning_counts_only_sessions_held_so_far(db):
+    """Yesterday was marked; today's session is not marked yet and is not "held": someone
+    present yesterday is not flagged, someone absent is, whatever the whole training's share."""
+    cohort, (olha, ivan) = training(days=3, start=attendance.local_today() - timedelta(days=1))
+    yesterday, today, _tomorrow = cohort.sessions
+    attendance.mark_attendance(
+        yesterday, by=cohort.lead_trainer, statuses={olha.id: "present", ivan.id: "absent"}
+    )
+    summary = attendance.cohort_attendance_summary(cohort)
+    assert [s.id for s in summary.held] == [yesterday.id]
+    rows = {p.enrollment.id: p for p in summary.participants}
+    assert (rows[olha.id].percent_so_far, rows[olha.id].below_so_far, rows[olha.id].meets_rule) == (
+        100.0,
+        False,
+        False,
+    )
+    assert (rows[ivan.id].percent_so_far, rows[ivan.id].below_so_far) == (0.0, True)
+    assert summary.below_rule == 1
+    # Marking today's session makes it held even before the day is over.
+    attendance.mark_attendance(
+        today, by=cohort.lead_trainer, statuses={olha.id: "present", ivan.id: "present"}
+    )
+    summary = attendance.cohort_attendance_summary(cohort)
+    assert [s.id for s in summary.held] == [yesterday.id, today.id]
+    rows = {p.enrollment.id: p for p in summary.participants}
+    assert (rows[ivan.id].percent_so_far, rows[ivan.id].below_so_far) == (50.0, True)
+
+
+def test_before_the_first_session_nobody_is_flagged(db):
+    cohort, (olha, ivan) = training(
+        days=2, start=attendance.local_today() + timedelta(days=2), status="scheduled"
+    )
+    summary = attendance.cohort_attendance_summary(cohort)
+    assert summary.held == [] and summary.below_rule == 0
+    assert {(p.percent_so_far, p.below_so_far) for p in summary.participants} == {(None, False)}
