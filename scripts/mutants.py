@@ -100,7 +100,12 @@ GROUPS = [
     Group(
         "certificates",
         ("lms/assessments/completion.py", "lms/certificates/rules.py"),
-        ("tests/test_completion_rule.py", "tests/test_certificates.py", "tests/test_rules.py", "tests/test_rule_boundaries.py"),
+        (
+            "tests/test_completion_rule.py",
+            "tests/test_certificates.py",
+            "tests/test_rules.py",
+            "tests/test_rule_boundaries.py",
+        ),
     ),
     Group(
         "cascade",
