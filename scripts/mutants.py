@@ -10,6 +10,7 @@ per group and every surviving mutant's diff.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -19,6 +20,8 @@ import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from mutmut.stats import status_by_exit_code
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "build" / "mutants"
@@ -91,8 +94,28 @@ GROUPS = [
     ),
     Group(
         "signin",
-        ("lms/accounts/services.py",),
-        ("tests/test_auth.py", "tests/test_rule_boundaries.py"),
+        ("lms/accounts/signin.py", "lms/accounts/throttle.py"),
+        ("tests/test_auth.py", "tests/test_auth_throttle.py", "tests/test_rule_boundaries.py"),
+    ),
+    Group(
+        "certificates",
+        ("lms/assessments/completion.py", "lms/certificates/rules.py"),
+        (
+            "tests/test_completion_rule.py",
+            "tests/test_certificates.py",
+            "tests/test_rules.py",
+            "tests/test_rule_boundaries.py",
+        ),
+    ),
+    Group(
+        "cascade",
+        ("lms/cascade/rules.py", "lms/cascade/metrics.py"),
+        ("tests/test_cascade.py", "tests/test_rules.py", "tests/test_rule_boundaries.py"),
+    ),
+    Group(
+        "reports",
+        ("lms/reports/rules.py", "lms/reports/filters.py"),
+        ("tests/test_report_filters.py", "tests/test_rules.py", "tests/test_rule_boundaries.py"),
     ),
 ]
 
@@ -131,8 +154,25 @@ do_not_mutate_patterns = {_toml_list(SKIP_EVERYWHERE + group.skip)}
     return directory
 
 
-def run(group: Group, keep: bool, children: int, diffs: bool = True) -> dict:
-    directory = prepare(group, keep)
+def forget_survivors(directory: Path) -> int:
+    """Mark every surviving mutant of an earlier run as not yet tested, so that the next run
+    tries the tests added since against them (mutmut re-tests only what changed)."""
+    forgotten = 0
+    for meta in (directory / "mutants").rglob("*.meta"):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        codes = data.get("exit_code_by_key", {})
+        for name, code in codes.items():
+            if code is not None and status_by_exit_code[code] not in DETECTED:
+                codes[name] = None
+                forgotten += 1
+        meta.write_text(json.dumps(data), encoding="utf-8")
+    return forgotten
+
+
+def run(group: Group, keep: bool, children: int, diffs: bool = True, retest: bool = False) -> dict:
+    directory = prepare(group, keep or retest)
+    if retest:
+        print(f"   re-testing {forget_survivors(directory)} survivors", flush=True)
     env = {**os.environ, "LMS_INSTANCE_PATH": str(directory / "instance")}
     env.pop("LMS_REQUIRE_SERVICES", None)
     started = time.monotonic()
@@ -185,6 +225,11 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="reuse earlier results; re-test what changed")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--quiet", action="store_true", help="list survivors without their diffs")
+    parser.add_argument(
+        "--retest-survivors",
+        action="store_true",
+        help="keep earlier results but test the survivors again (after adding tests)",
+    )
     args = parser.parse_args()
     unknown = set(args.groups) - {g.name for g in GROUPS}
     if unknown:
@@ -194,7 +239,7 @@ def main() -> int:
     reports = []
     for group in chosen:
         print(f"== {group.name}: mutating {', '.join(group.mutate)}", flush=True)
-        report = run(group, args.keep, args.children, diffs=not args.quiet)
+        report = run(group, args.keep, args.children, diffs=not args.quiet, retest=args.retest_survivors)
         reports.append(report)
         print(
             f"   {report['detected']}/{report['total']} killed ({report['score']:.1f} %) "

@@ -1,6 +1,8 @@
 """Trainer pages: question bank, tests, paper grid and results; constant queries under strict
 loading for 1 and 30 rows."""
 
+from datetime import timedelta
+
 import pytest
 
 from lms.assessments import delivery, paper
@@ -177,3 +179,23 @@ def test_paper_booklet_and_answer_sheets_are_pdfs(client, db, admin, kind):
     stranger = factories.UserFactory(roles=["trainer"])
     sign_in(client, stranger)
     assert client.get(f"/cohorts/{cohort.id}/tests/pre/{kind}.pdf").status_code == 404
+
+
+def test_a_trainer_gives_one_person_extra_time_from_the_page(client, db, admin, strict_loading):
+    """The attempt's test is loaded with it (it was lazy-loaded: a 500 under strict loading)."""
+    cohort, (person,) = running_cohort(participants=1)
+    question(cohort.course, by=admin)
+    test = delivery.open_test(cohort, "pre", by=admin, time_limit_minutes=30)
+    attempt = delivery.start_attempt(test, person)
+    deadline = attempt.deadline
+    sign_in(client, cohort.lead_trainer)
+    response = client.post(f"/cohorts/{cohort.id}/attempts/{attempt.id}/extend", data={"minutes": "10"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(attempt), attempt.id).deadline == deadline + timedelta(minutes=10)
+    other = running_cohort(participants=0)[0]
+    sign_in(client, other.lead_trainer)
+    assert (
+        client.post(f"/cohorts/{cohort.id}/attempts/{attempt.id}/extend", data={"minutes": "10"}).status_code
+        == 404
+    )

@@ -212,3 +212,17 @@ def test_saving_an_answer_is_a_short_path(client, open_pre, strict_loading):
     # Her attempt (with test, enrolment, cohort), the version with its choices, the upsert.
     queries = [s.split("\n")[0][:60] for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
     assert len(queries) == 3, queries
+
+
+def test_her_test_pass_ends_when_she_signs_out_or_someone_signs_in(client, open_pre):
+    """A pass acts as her: on a shared computer the next person must not inherit it."""
+    _cohort, (enrollment, other), _questions, _test = open_pre
+    _link(client, enrollment)
+    assert client.get("/t/").status_code == 200
+    client.post("/login", data={"email": other.user.email, "password": factories.PASSWORD})
+    assert client.get("/t/").status_code == 404
+    sign_in(client, enrollment.user)
+    assert client.get(f"/t/mine/{enrollment.id}").status_code == 302
+    assert client.get("/t/").status_code == 200
+    client.post("/logout")
+    assert client.get("/t/").status_code == 404

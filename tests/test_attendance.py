@@ -1,14 +1,16 @@
 """Marking attendance on the grid, the percentages the completion rule reads, and who may do it."""
 
 import re
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.orm import selectinload
 
 from lms.cohorts import attendance
-from lms.cohorts.models import Attendance
+from lms.cohorts.models import Attendance, Cohort
 from lms.core.collation import sort_key
+from lms.core.errors import ValidationError
 from lms.core.models import AuditEvent
 from tests import factories
 from tests.conftest import sign_in
@@ -413,3 +415,151 @@ def test_grid_form_carries_a_csrf_token(client, db, csrf_enabled):
     )
     assert response.status_code == 302
     assert marks(session) == {olha.id: ("present", "", "trainer")}
+
+
+def test_a_participant_of_the_training_is_refused_its_attendance_summary_with_403(client, db):
+    cohort, (olha, _ivan) = training()
+    sign_in(client, olha.user)
+    assert client.get(f"/cohorts/{cohort.id}/attendance").status_code == 403
+    sign_in(client, cohort.lead_trainer)
+    assert client.get(f"/cohorts/{cohort.id}/attendance").status_code == 200
+
+
+@pytest.mark.parametrize("field", ["present", "late", "notes"])
+def test_the_whole_register_names_the_field_listing_someone_not_enrolled(db, field):
+    cohort, (olha, _ivan) = training()
+    stranger = factories.EnrollmentFactory()  # enrolled in another training
+    given = {"present": [olha.id], "late": [], "notes": {}}
+    given[field] = {stranger.id: "Прийшла з колегою"} if field == "notes" else [stranger.id]
+    with pytest.raises(ValidationError) as refused:
+        attendance.set_session_attendance(cohort.sessions[0], by=cohort.lead_trainer, **given)
+    assert set(refused.value.fields) == {field}
+    assert str(stranger.id) in str(refused.value.fields[field][0])
+
+
+def test_the_whole_register_of_a_training_with_nobody_enrolled_counts_nobody(db):
+    cohort, _people = training(names=())
+    counts = attendance.set_session_attendance(cohort.sessions[0], by=cohort.lead_trainer, present=[])
+    assert counts == {"present": 0, "late": 0, "absent": 0}
+
+
+def test_the_whole_register_judges_the_marking_window_at_the_time_given(db):
+    """ "Present" three days ahead is refused today, and accepted when the time given is the
+    session's day (the register passes its ``now`` on to the marking window)."""
+    cohort, (olha, _ivan) = training(start=attendance.local_today() + timedelta(days=3), status="scheduled")
+    session = cohort.sessions[0]
+    with pytest.raises(ValidationError):
+        attendance.set_session_attendance(session, by=cohort.lead_trainer, present=[olha.id])
+    on_the_day = datetime.now(UTC) + timedelta(days=3)
+    counts = attendance.set_session_attendance(
+        session, by=cohort.lead_trainer, present=[olha.id], now=on_the_day
+    )
+    assert counts["present"] == 1 and counts["absent"] == 1
+
+
+def test_a_session_without_a_register_counts_neither_way_for_the_completion_rule(db):
+    cohort, (olha, ivan) = training(days=2, start=attendance.local_today() - timedelta(days=5))
+    kept, not_kept = cohort.sessions
+    attendance.mark_attendance(kept, by=cohort.lead_trainer, statuses={olha.id: "present", ivan.id: "absent"})
+    not_kept.attendance_not_taken = True
+    db.session.flush()
+    assert attendance.attendance_percents(cohort.id, [olha.id, ivan.id]) == {olha.id: 100.0, ivan.id: 0.0}
+    assert attendance.meets_attendance_rule(olha) is True
+
+
+def test_the_summary_reads_the_sessions_once_and_not_again_when_the_page_loaded_them(db):
+    cohort, (olha, _ivan) = training(days=2)
+    engine = db.session.get_bind().engine
+
+    def statements(load_sessions: bool) -> int:
+        db.session.expire_all()
+        options = [selectinload(Cohort.sessions)] if load_sessions else []
+        found = db.session.scalars(select(Cohort).where(Cohort.id == cohort.id).options(*options)).one()
+        found.course  # noqa: B018 - loaded before counting, as the page does
+        count = 0
+
+        def counter(*args, **kwargs):
+            nonlocal count
+            count += 1
+
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            summary = attendance.cohort_attendance_summary(found)
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+        assert [s.id for s in summary.sessions] == [s.id for s in cohort.sessions]
+        return count
+
+    assert statements(load_sessions=True) == statements(load_sessions=False) - 1
+
+
+def test_the_summary_and_the_completion_rule_agree_when_a_session_kept_no_register(db):
+    """A session recorded as "attendance not taken" counts neither way in the completion rule;
+    the summary used to count it as missed (50 % and "below the rule" for someone the
+    certificate run finds at 100 %)."""
+    cohort, (olha, ivan) = training(days=2, start=attendance.local_today() - timedelta(days=5))
+    kept, not_kept = cohort.sessions
+    attendance.mark_attendance(kept, by=cohort.lead_trainer, statuses={olha.id: "present", ivan.id: "absent"})
+    not_kept.attendance_not_taken = True
+    db.session.flush()
+    summary = attendance.cohort_attendance_summary(cohort)
+    rows = {
+        p.enrollment.id: (p.percent, p.meets_rule, p.percent_so_far, p.below_so_far)
+        for p in summary.participants
+    }
+    assert rows == {olha.id: (100.0, True, 100.0, False), ivan.id: (0.0, False, 0.0, True)}
+    assert [p.meets_rule for p in summary.participants] == [
+        attendance.meets_attendance_rule(p.enrollment) for p in summary.participants
+    ]
+    assert len(summary.sessions) == 2  # the grid still shows both days
+
+
+def test_a_note_of_255_characters_is_kept_and_one_of_256_refused(db):
+    cohort, (olha, ivan) = training()
+    session = cohort.sessions[0]
+    attendance.mark_attendance(
+        session, by=cohort.lead_trainer, statuses={olha.id: "late"}, notes={olha.id: "н" * 255}
+    )
+    assert marks(session)[olha.id][:2] == ("late", "н" * 255)
+    with pytest.raises(ValidationError) as refused:
+        attendance.mark_attendance(
+            session, by=cohort.lead_trainer, statuses={ivan.id: "present"}, notes={ivan.id: "н" * 256}
+        )
+    assert set(refused.value.fields) == {f"note-{ivan.id}"}
+
+
+def test_the_early_warning_counts_only_sessions_held_so_far(db):
+    """Yesterday was marked; today's session is not marked yet and is not "held": someone
+    present yesterday is not flagged, someone absent is, whatever the whole training's share."""
+    cohort, (olha, ivan) = training(days=3, start=attendance.local_today() - timedelta(days=1))
+    yesterday, today, _tomorrow = cohort.sessions
+    attendance.mark_attendance(
+        yesterday, by=cohort.lead_trainer, statuses={olha.id: "present", ivan.id: "absent"}
+    )
+    summary = attendance.cohort_attendance_summary(cohort)
+    assert [s.id for s in summary.held] == [yesterday.id]
+    rows = {p.enrollment.id: p for p in summary.participants}
+    assert (rows[olha.id].percent_so_far, rows[olha.id].below_so_far, rows[olha.id].meets_rule) == (
+        100.0,
+        False,
+        False,
+    )
+    assert (rows[ivan.id].percent_so_far, rows[ivan.id].below_so_far) == (0.0, True)
+    assert summary.below_rule == 1
+    # Marking today's session makes it held even before the day is over.
+    attendance.mark_attendance(
+        today, by=cohort.lead_trainer, statuses={olha.id: "present", ivan.id: "present"}
+    )
+    summary = attendance.cohort_attendance_summary(cohort)
+    assert [s.id for s in summary.held] == [yesterday.id, today.id]
+    rows = {p.enrollment.id: p for p in summary.participants}
+    assert (rows[ivan.id].percent_so_far, rows[ivan.id].below_so_far) == (50.0, True)
+
+
+def test_before_the_first_session_nobody_is_flagged(db):
+    cohort, (olha, ivan) = training(
+        days=2, start=attendance.local_today() + timedelta(days=2), status="scheduled"
+    )
+    summary = attendance.cohort_attendance_summary(cohort)
+    assert summary.held == [] and summary.below_rule == 0
+    assert {(p.percent_so_far, p.below_so_far) for p in summary.participants} == {(None, False)}

@@ -270,3 +270,24 @@ def test_walking_codes_is_throttled_per_address_and_a_right_code_does_not_count(
         assert client.get(f"/verify/{certificate.verification_code}").status_code == 429
     finally:
         app.config["VERIFY_MAX_MISSES"] = 60
+
+
+@pytest.mark.parametrize("action", ["revoke", "reissue"])
+def test_the_holder_and_the_trainer_are_refused_revoking_or_reissuing_in_the_page(client, db, action):
+    """They see the certificate, so the page answers 403 (as the API does), and nothing changes:
+    before, the page caught the refusal and redirected with a message, as for a missing reason."""
+    cohort, (person,), (certificate,) = _closed()
+    for who in (person.user, cohort.lead_trainer):
+        sign_in(client, who)
+        answer = client.post(
+            f"/certificates/{certificate.serial}/{action}", data={"reason": "Помилка в імені"}
+        )
+        assert answer.status_code == 403
+    _db.session.expire_all()
+    assert _db.session.get(Certificate, certificate.id).status == "valid"
+    coordinator = factories.UserFactory(roles=["coordinator"], regions=[cohort.district.region])
+    sign_in(client, coordinator)
+    answer = client.post(f"/certificates/{certificate.serial}/{action}", data={"reason": "Помилка в імені"})
+    assert answer.status_code == 302
+    _db.session.expire_all()
+    assert _db.session.get(Certificate, certificate.id).status != "valid"

@@ -1,11 +1,14 @@
 """Every permission rule asked directly, person by person: fast enough to run for each mutant of
 the rules, and exact about who may and who may not."""
 
+from types import SimpleNamespace
+
 import pytest
 from sqlalchemy import select
 
-from lms.cohorts.models import Cohort
+from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.rules import visible_cohorts
+from lms.core.db import utcnow
 from lms.core.errors import NotAuthenticated, PermissionDenied
 from lms.core.models import Job
 from lms.core.permissions import can, require
@@ -238,3 +241,70 @@ def test_anonymous_visitor_may_do_nothing(app, town):
     assert not can(visitor, "geography.view")
     with pytest.raises(NotAuthenticated):
         require(visitor, "geography.view")
+
+
+TRAINERS = {"lead", "co-trainer", "trainer elsewhere", "trainer with a region"}
+COORDINATORS = {"coordinator", "coordinator elsewhere"}
+TEAM = {"admin", "coordinator", "lead", "co-trainer"}  # the cohort's trainers and its region's coordinator
+
+
+def test_question_banks_tests_and_results(town):
+    cohort, elsewhere, people = town
+    assert allowed(people, "question.view", cohort.course) == {"admin"} | COORDINATORS | TRAINERS
+    # Writing a course's questions: coordinators, and trainers accredited for that course.
+    assert allowed(people, "question.manage", cohort.course) == {"admin", "lead"} | COORDINATORS
+    assert (
+        allowed(people, "question.manage", elsewhere.course) == {"admin", "trainer elsewhere"} | COORDINATORS
+    )
+    assert allowed(people, "question.manage", None) == {"admin"} | COORDINATORS | TRAINERS
+    accreditation = database.session.scalars(
+        select(Accreditation).where(Accreditation.user_id == cohort.lead_trainer_id)
+    ).one()
+    accreditation.revoked_at = utcnow()  # a revoked accreditation writes nothing
+    assert allowed(people, "question.manage", cohort.course) == {"admin"} | COORDINATORS
+    for action in ("test.manage", "results.view", "scores.enter"):
+        assert allowed(people, action, cohort) == TEAM, action
+        assert allowed(people, action, None) == {"admin"}, action
+    enrollment = database.session.scalars(
+        select(Enrollment).where(Enrollment.user_id == people["enrolled"].id)
+    ).one()
+    assert allowed(people, "results.view_own", enrollment) == {"admin", "enrolled"}
+    assert allowed(people, "results.view_own", None) == {"admin"}
+
+
+def test_certificates_are_seen_by_the_holder_the_trainers_and_the_regions_coordinator(town):
+    cohort, elsewhere, people = town
+    certificate = SimpleNamespace(user_id=people["enrolled"].id, cohort=cohort)
+    assert allowed(people, "certificate.view", certificate) == TEAM | {"enrolled"}
+    assert allowed(people, "certificate.revoke", certificate) == {"admin", "coordinator"}
+    other = SimpleNamespace(user_id=people["enrolled elsewhere"].id, cohort=elsewhere)
+    assert allowed(people, "certificate.view", other) == {
+        "admin",
+        "coordinator elsewhere",
+        "trainer elsewhere",
+        "enrolled elsewhere",
+    }
+    assert allowed(people, "certificate.revoke", other) == {"admin", "coordinator elsewhere"}
+    for action in ("certificate.view", "certificate.revoke"):
+        assert allowed(people, action, None) == {"admin"}, action
+    assert allowed(people, "certificate.list") == EVERYONE
+
+
+def test_cascade_reports_and_privacy_rules(town):
+    cohort, elsewhere, people = town
+    here, there = cohort.district.region_id, elsewhere.district.region_id
+    staff = {"admin"} | COORDINATORS | TRAINERS
+    for action in ("cascade.view", "cascade.export", "stepdown.log"):
+        assert allowed(people, action) == staff, action
+    assert allowed(people, "cascade.summary", here) == {"admin", "coordinator"}
+    assert allowed(people, "cascade.summary", there) == {"admin", "coordinator elsewhere"}
+    assert allowed(people, "cascade.summary", None) == {"admin"}
+    assert allowed(people, "cascade.nudges") == {"admin"}
+    assert allowed(people, "reports.view") == {"admin"} | COORDINATORS
+    assert allowed(people, "reports.view", {here}) == {"admin", "coordinator"}
+    assert allowed(people, "reports.view", [here, there]) == {"admin"}
+    assert allowed(people, "reports.view", ()) == {"admin"} | COORDINATORS
+    enrolled = people["enrolled"]
+    assert allowed(people, "privacy.export", enrolled) == {"admin", "enrolled"}
+    assert allowed(people, "privacy.export", None) == {"admin"}
+    assert allowed(people, "privacy.erase", enrolled) == {"admin"}

@@ -29,6 +29,8 @@ PROFILE_COLUMNS = ["full_name", "full_name_latin", "surname", "sort_name", "phon
 
 # The person who passed the password step and still owes the second factor.
 PENDING = "_second_factor"
+# A participant's limited test session (lms.assessments.take.SESSION_KEY): it acts as her.
+TAKE_SESSION_KEY = "test_pass"
 
 
 def _client_address() -> str:
@@ -39,6 +41,7 @@ def _finish_sign_in(user: User, remember: bool):
     signin.complete_sign_in(user, remember=remember, ip=_client_address())
     # Signed in before the commit expires the person's attributes (no reload needed).
     login_user(user, remember=remember)
+    session.pop(TAKE_SESSION_KEY, None)  # a test pass left by someone else on this browser acts as her
     session["lang"] = user.locale
     db.session.commit()
     return redirect(_safe_next(request.args.get("next")) or url_for("core.index"))
@@ -123,6 +126,7 @@ def logout():
         db.session.commit()
     logout_user()
     session.pop(PENDING, None)
+    session.pop(TAKE_SESSION_KEY, None)  # her test pass (take.mine) ends with her session
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.login"))
 

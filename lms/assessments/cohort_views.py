@@ -4,6 +4,8 @@ started and submitted, extra time, paper entry in a keyboard grid, slips, and re
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lms.assessments import access, analytics, delivery, paper, room
 from lms.assessments.charts import pre_post_svg
@@ -85,7 +87,9 @@ def release_results(cohort_id: int, phase: str):
 @bp.post("/<int:cohort_id>/attempts/<int:attempt_id>/extend")
 def extend_time(cohort_id: int, attempt_id: int):
     cohort = get_cohort(cohort_id, by=current_user, action="test.manage")
-    attempt = db.session.get(Attempt, attempt_id)
+    attempt = db.session.scalar(
+        select(Attempt).where(Attempt.id == attempt_id).options(joinedload(Attempt.test))
+    )
     if attempt is None or attempt.test.cohort_id != cohort.id:
         raise NotFound()
     minutes = request.form.get("minutes", "")

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.assessments.models import Attempt, CohortTest
-from lms.cohorts.attendance import attendance_percents
+from lms.cohorts.attendance import attendance_percents, attendance_rule_met
 from lms.cohorts.models import Cohort, Enrollment
 from lms.extensions import db
 
@@ -66,7 +66,7 @@ def _decide(enrollment: Enrollment, course, attended: float, post: float | None)
     reasons: list[tuple[str, str]] = []
     if enrollment.status != "enrolled":
         reasons.append(("not_enrolled", str(_l("Not enrolled in the training."))))
-    if attended < course.min_attendance_percent:
+    if not attendance_rule_met(attended, course.min_attendance_percent):  # the summary's rule too
         reasons.append(
             (
                 "attendance_below_minimum",

@@ -7,7 +7,7 @@ from flask_login import current_user
 from lms.certificates import closing, credential, issuance, services
 from lms.cohorts import lookup
 from lms.core.errors import DomainError
-from lms.core.permissions import public
+from lms.core.permissions import public, require
 from lms.extensions import db
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
@@ -74,6 +74,7 @@ def pdf(serial: str):
 @bp.post("/certificates/<serial>/revoke")
 def revoke(serial: str):
     certificate = services.by_serial(serial, by=current_user)
+    require(current_user, "certificate.revoke", certificate)  # 403 to the holder, not a message
     try:
         services.revoke(certificate, by=current_user, reason=request.form.get("reason", ""))
     except DomainError as error:
@@ -88,6 +89,7 @@ def revoke(serial: str):
 @bp.post("/certificates/<serial>/reissue")
 def reissue(serial: str):
     certificate = services.by_serial(serial, by=current_user)
+    require(current_user, "certificate.revoke", certificate)  # 403 to the holder, not a message
     try:
         new = services.reissue(certificate, by=current_user)
     except DomainError as error:

@@ -354,12 +354,15 @@ def cohort_attendance_summary(cohort: Cohort) -> CohortAttendance:
     minimum = cohort.course.min_attendance_percent
     today = local_today()
     marked_sessions = {session_id for session_id, _enrollment_id in marks}
-    held = [s for s in sessions if s.date < today or s.id in marked_sessions]
+    # As for the completion rule (``_counted_sessions``): a session without a register counts
+    # neither way.
+    counted = [s for s in sessions if not s.attendance_not_taken]
+    held = [s for s in counted if s.date < today or s.id in marked_sessions]
     summary = CohortAttendance(cohort, list(sessions), today, held=held)
     for number, enrollment in enumerate(people, start=1):
         statuses = [marks.get((s.id, enrollment.id)) for s in sessions]
         attended = {s.id for s, status in zip(sessions, statuses, strict=True) if status in ATTENDED}
-        percent = share_of_session_time(sessions, attended)
+        percent = share_of_session_time(counted, attended)
         so_far = share_of_session_time(held, attended) if held else None
         meets = attendance_rule_met(percent, minimum)
         # The same rule for the sessions held so far (asked again only when that differs).
