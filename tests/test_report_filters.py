@@ -1,5 +1,5 @@
 """What a report covers: the period by a cohort's last day, regions limited to the viewer's,
-draft and cancelled cohorts never counted, bad filters answered with clear errors."""
+draft, scheduled and cancelled cohorts never counted, bad filters answered with clear errors."""
 
 from datetime import date
 
@@ -60,17 +60,22 @@ def test_bad_filters_are_refused_with_the_field_named(db, args, field):
     assert field in refused.value.fields
 
 
-def test_a_cohort_counts_in_the_period_of_its_last_day_and_never_as_draft_or_cancelled(db):
+def test_a_cohort_counts_in_the_period_of_its_last_day_and_never_as_draft_scheduled_or_cancelled(db):
     cohort = factories.CohortFactory(start_date=date(2026, 3, 30), end_date=date(2026, 4, 1), status="closed")
     factories.CohortFactory(end_date=date(2026, 4, 1), start_date=date(2026, 4, 1), status="draft")
     factories.CohortFactory(end_date=date(2026, 4, 1), start_date=date(2026, 4, 1), status="cancelled")
+    factories.CohortFactory(end_date=date(2026, 4, 1), start_date=date(2026, 4, 1), status="scheduled")
+    under_way = factories.CohortFactory(
+        end_date=date(2026, 4, 2), start_date=date(2026, 4, 1), status="in_progress"
+    )
     april = ReportFilters(start=date(2026, 4, 1), end=date(2026, 4, 30))
     march = ReportFilters(start=date(2026, 3, 1), end=date(2026, 3, 31))
-    assert cohort.id in _in_scope(april) and cohort.id not in _in_scope(march)
-    assert _in_scope(ReportFilters(start=date(2026, 4, 2))) == set()
+    assert _in_scope(april) == {cohort.id, under_way.id} and cohort.id not in _in_scope(march)
+    assert _in_scope(ReportFilters(start=date(2026, 4, 3))) == set()
     assert _in_scope(ReportFilters(end=date(2026, 3, 31))) == set()
     assert _in_scope(ReportFilters(region_ids=(cohort.district.region_id,))) == {cohort.id}
     assert _in_scope(ReportFilters(course_ids=(cohort.course_id,))) == {cohort.id}
+    assert _in_scope(ReportFilters(end=date(2026, 4, 1))) == {cohort.id}
     assert _in_scope(ReportFilters(course_ids=(cohort.course_id + 1000,))) == set()
 
 

@@ -1,8 +1,8 @@
 """What a report covers: a period, regions and courses, limited to what the viewer may see.
 
 A cohort belongs to the period in which it *ended* (its last day, which is also the date its
-certificates carry), to the region of its district and to its course. Draft and cancelled
-cohorts are never counted."""
+certificates carry), to the region of its district and to its course. Only trainings held
+count: under way or closed; drafts, scheduled and cancelled ones never."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +16,8 @@ from lms.core.errors import ValidationError
 from lms.core.permissions import require
 from lms.org.models import District
 
-COUNTED_STATUSES = ("scheduled", "in_progress", "closed")
+# Held: under way or closed. A scheduled training has not been held, whatever its dates say.
+COUNTED_STATUSES = ("in_progress", "closed")
 MAX_IDS = 100
 
 

@@ -20,8 +20,8 @@ DEFINITIONS = {
         "she completed. Revoked and replaced certificates do not count."
     ),
     "cohort": _l(
-        "Training (cohort): one delivery of a course, counted in the period that holds its last day; "
-        "drafts and cancelled trainings are not counted."
+        "Training (cohort): one delivery of a course, under way or closed, counted in the period that "
+        "holds its last day; drafts, scheduled and cancelled trainings are not counted."
     ),
     "participants": _l("Participants: people enrolled in a training and not withdrawn."),
     "trainers_trained": _l("Trainers trained: people trained in a training-of-trainers course."),
