@@ -71,6 +71,20 @@ RULE_MODULES = [
     "lms.reports.rules",
 ]
 
+# Each feature plugs into another's extension points (how its actions read in the audit trail,
+# report tables, the invitation's and the session kit's extra parts) from these modules, so
+# that the feature it extends imports nothing of it.
+HOOK_MODULES = [
+    "lms.accounts.audit_texts",
+    "lms.org.audit_texts",
+    "lms.courses.audit_texts",
+    "lms.cohorts.audit_texts",
+    "lms.cascade.audit_texts",
+    "lms.reports.exports.audit_texts",
+    "lms.reports.results_tables",
+    "lms.reports.exports.rows",
+]
+
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the web application; ``config`` overrides settings read from the environment."""
@@ -104,7 +118,7 @@ def register_extensions(app: Flask) -> None:
     from lms.core.permissions import register_access_control
     from lms.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 
-    for module in MODEL_MODULES + RULE_MODULES:
+    for module in MODEL_MODULES + RULE_MODULES + HOOK_MODULES:
         __import__(module)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))

@@ -7,7 +7,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts import (
-    audit_texts,  # noqa: F401 - registers how this feature's actions read
     names,
     onboarding,
     services,

@@ -13,7 +13,6 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 
 from lms.accounts.models import User
 from lms.cascade import (
-    audit_texts,  # noqa: F401 - registers how this feature's actions read
     charts,
     export,
     home,

@@ -12,12 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from lms.accounts.models import User, UserRole
+from lms.cohorts import calendar as calendars
 from lms.cohorts import (
-    audit_texts,  # noqa: F401 - registers how this feature's actions read
     lookup,
     services,
 )
-from lms.cohorts import calendar as calendars
 from lms.cohorts.calendar import VIEWS, calendar_weeks, period
 from lms.cohorts.forms import NO_COMMUNITY, CancelForm, CohortForm, SessionForm
 from lms.cohorts.models import COHORT_STATUSES, Cohort

@@ -11,7 +11,6 @@ from lms.core.errors import DomainError
 from lms.core.forms import show_error_on_form
 from lms.core.permissions import permission_required, require
 from lms.courses import (
-    audit_texts,  # noqa: F401 - registers how this feature's actions read
     services,
 )
 from lms.courses.forms import (

@@ -10,7 +10,6 @@ from lms.core.forms import show_error_on_form
 from lms.core.permissions import permission_required, require
 from lms.extensions import db
 from lms.org import (
-    audit_texts,  # noqa: F401 - registers how this feature's actions read
     services,
 )
 from lms.org.forms import (

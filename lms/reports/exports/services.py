@@ -30,7 +30,6 @@ from lms.core.permissions import can
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.org.models import Region
-from lms.reports.exports import rows  # noqa: F401 - registers the "People trained" table
 from lms.reports.exports.writers import PDF_MAX_ROWS, WRITERS, Counter, Cover
 from lms.reports.filters import ReportFilters, filters_from_args
 from lms.reports.tables import DEFINITIONS, report_tables

@@ -13,7 +13,6 @@ from lms.core.models import Job
 from lms.core.permissions import can, require
 from lms.extensions import db
 from lms.reports.exports import (
-    audit_texts,  # noqa: F401 - registers how exports read in the audit trail
     services,
 )
 
