@@ -83,6 +83,7 @@ HOOK_MODULES = [
     "lms.reports.exports.audit_texts",
     "lms.reports.results_tables",
     "lms.reports.exports.rows",
+    "lms.assessments.hooks",
 ]
 
 

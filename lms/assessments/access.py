@@ -23,23 +23,30 @@ MAX_FAILURES_PER_PERSON = 5
 MAX_FAILURES_PER_ADDRESS = 30
 
 
-def pass_for(enrollment: Enrollment) -> AccessPass:
-    """Her pass, made on first use: a 32-character random token and a six-digit code."""
-    existing = db.session.get(AccessPass, enrollment.id)
-    if existing is not None:
-        return existing
+def _new_pass(enrollment: Enrollment) -> AccessPass:
+    """A 32-character random token and a six-digit code, added to the session."""
     access = AccessPass(
         enrollment_id=enrollment.id,
         token=secrets.token_urlsafe(24),
         code=f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}",
     )
     db.session.add(access)
+    return access
+
+
+def pass_for(enrollment: Enrollment) -> AccessPass:
+    """Her pass, made on first use."""
+    existing = db.session.get(AccessPass, enrollment.id)
+    if existing is not None:
+        return existing
+    access = _new_pass(enrollment)
     db.session.flush()
     return access
 
 
 def passes_for(enrollments: list[Enrollment]) -> tuple[dict[int, AccessPass], bool]:
-    """Passes for many people in one query, making the missing ones; and whether any was made."""
+    """Passes for many people in one query, making the missing ones in one more; and whether
+    any was made."""
     ids = [e.id for e in enrollments]
     found = {
         p.enrollment_id: p
@@ -47,7 +54,9 @@ def passes_for(enrollments: list[Enrollment]) -> tuple[dict[int, AccessPass], bo
     }
     missing = [e for e in enrollments if e.id not in found]
     for enrollment in missing:
-        found[enrollment.id] = pass_for(enrollment)
+        found[enrollment.id] = _new_pass(enrollment)
+    if missing:
+        db.session.flush()
     return found, bool(missing)
 
 

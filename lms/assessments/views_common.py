@@ -1,19 +1,17 @@
 """Helpers shared by the pages and the API: public links and QR codes."""
 
 import segno
-from flask import current_app, url_for
 
-
-def absolute(path: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + path
+from lms.core.links import external_url
 
 
 def room_url(test) -> str:
-    return absolute(url_for("take.room", room_code=test.room_code))
+    return external_url("take.room", room_code=test.room_code)
 
 
 def personal_url(access) -> str:
-    return absolute(url_for("take.personal_link", token=access.token))
+    """Her link on the public address; works in a job as in a request (the invitation)."""
+    return external_url("take.personal_link", token=access.token)
 
 
 def qr_svg(text: str) -> str:

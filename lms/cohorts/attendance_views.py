@@ -162,6 +162,7 @@ def cohort_attendance(cohort_id: int):
 def session_kit(cohort_id: int):
     cohort = attendance.cohort_for(cohort_id, by=current_user, action="cohort.manage")
     response = make_response(kit.session_kit_pdf(cohort))
+    db.session.commit()  # the kit may have made personal passes for its slips
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="cohort-{cohort.id}-session-kit.pdf"'
     return response

@@ -19,6 +19,7 @@ from lms.accounts.onboarding import access_lines, queue_welcome
 from lms.accounts.services import create_user, find_user_by_email, normalize_email
 from lms.cohorts import people
 from lms.cohorts.calendar import cohort_ics
+from lms.cohorts.hooks import extra_invitation_lines
 from lms.cohorts.lookup import ACCESS, get_cohort
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit
@@ -289,9 +290,11 @@ def fill_from_waitlist(cohort: Cohort, *, by, send_invitation: bool = True) -> l
         enrollment.status = "enrolled"
         enrollment.waitlisted_at = None
         audit.record(by, "enrollment.promote", enrollment, user_id=enrollment.user_id)
-        if send_invitation:
-            queue_invitation(enrollment, moved_up=True)
     db.session.flush()
+    if send_invitation:
+        extras = extra_invitation_lines(cohort, moved)
+        for enrollment in moved:
+            queue_invitation(enrollment, moved_up=True, extras=extras)
     return moved
 
 
@@ -341,17 +344,27 @@ def _already_in(enrollment: Enrollment) -> Conflict:
     return Conflict(message, fields={"user_id": [message]})
 
 
-def queue_invitation(enrollment: Enrollment, *, moved_up: bool = False, ics: bytes | None = None):
+def queue_invitation(
+    enrollment: Enrollment,
+    *,
+    moved_up: bool = False,
+    ics: bytes | None = None,
+    extras: dict[int, list] | None = None,
+):
     """Email the person the training's dates, sessions, venue and trainers in her language,
-    with the sessions as an .ics attachment (pass ``ics`` to reuse one for many people)."""
+    with the sessions as an .ics attachment (pass ``ics`` to reuse one for many people), and
+    what other features add (her personal link to the tests). For a batch, pass ``extras``
+    from ``extra_invitation_lines`` made once for all of them."""
     user, cohort = enrollment.user, enrollment.cohort
-    subject, body = invitation_text(cohort, user, moved_up=moved_up)
+    if extras is None:
+        extras = extra_invitation_lines(cohort, [enrollment])
+    subject, body = invitation_text(cohort, user, moved_up=moved_up, extras=extras.get(enrollment.id, ()))
     attachment = ("training.ics", "text/calendar", ics if ics is not None else cohort_ics(cohort))
     return queue_email(user.email, subject, body, attachments=[attachment])
 
 
-def invitation_text(cohort: Cohort, user: User, *, moved_up: bool = False) -> tuple[str, str]:
-    """Subject and body of the invitation, in ``user.locale``."""
+def invitation_text(cohort: Cohort, user: User, *, moved_up: bool = False, extras=()) -> tuple[str, str]:
+    """Subject and body of the invitation, in ``user.locale``; ``extras`` make more lines."""
     with force_locale(user.locale or "uk"):
         course = cohort.course.display_title
         subject = (
@@ -393,8 +406,10 @@ def invitation_text(cohort: Cohort, user: User, *, moved_up: bool = False) -> tu
             "",
             _("If you cannot come, please tell your trainer so that someone else can take the place."),
             "",
-            *access_lines(user),
         ]
+        for make_lines in extras:
+            lines += [*make_lines(), ""]
+        lines += access_lines(user)
         return str(subject), "\n".join(str(line) for line in lines)
 
 

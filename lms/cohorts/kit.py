@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.cohorts.attendance import roster
+from lms.cohorts.hooks import add_kit_pages
 from lms.cohorts.models import Cohort, Enrollment, TrainingSession
 from lms.core.i18n import current_language
 from lms.extensions import db
@@ -273,7 +274,9 @@ def _sign_in_sheet(
 
 def session_kit_pdf(cohort: Cohort) -> bytes:
     """The kit as PDF bytes: a cover page, then a sign-in sheet for each session listing the
-    enrolled people in the attendance grid's order, then empty rows for walk-ins."""
+    enrolled people in the attendance grid's order, then empty rows for walk-ins, then what
+    other features add (the personal slips for the tests). Those may make rows (a missing
+    pass): the caller commits."""
     sessions = db.session.scalars(
         select(TrainingSession)
         .where(TrainingSession.cohort_id == cohort.id)
@@ -285,4 +288,5 @@ def session_kit_pdf(cohort: Cohort) -> bytes:
     _cover(pdf, cohort, sessions, len(people))
     for day, session in enumerate(sessions, start=1):
         _sign_in_sheet(pdf, cohort, session, day, len(sessions), people)
+    add_kit_pages(pdf, cohort, people)
     return bytes(pdf.output())

@@ -18,6 +18,7 @@ from lms.cohorts.enrolment import (
     lock_seats,
     queue_invitation,
 )
+from lms.cohorts.hooks import extra_invitation_lines
 from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.roster.checks import RosterRow, checked_batches
 from lms.core import audit
@@ -221,6 +222,8 @@ def _enrol_rows(
         free -= 1
         enrollments.append(enrollment)
     _flush_all(enrollments)
+    invited = [e for e in enrollments if e.status == "enrolled"] if ics is not None else []
+    extras = extra_invitation_lines(cohort, invited)
     for row, enrollment in zip(rows, enrollments, strict=True):
         report.matched += row.matched_by is not None
         report.enrolled += enrollment.status == "enrolled"
@@ -229,7 +232,7 @@ def _enrol_rows(
         audit.record(by, action, enrollment, user_id=row.user_id, source="roster", row=row.number)
         if ics is not None and enrollment.status == "enrolled":
             enrollment.user = people[row.user_id]
-            queue_invitation(enrollment, ics=ics)
+            queue_invitation(enrollment, ics=ics, extras=extras)
         elif ics is not None and row.matched_by is None:
             # A new account on the waitlist: the welcome tells her how to get in meanwhile.
             queue_welcome(people[row.user_id], by=by)
