@@ -162,7 +162,7 @@ def test_results_appear_after_the_trainer_releases_them(client, open_pre, admin)
     test.results_released = True
     page = client.get("/t/results")
     assert page.status_code == 200
-    assert "33.3 %" in page.text
+    assert "33,3 %" in page.text
 
 
 def test_trainer_page_shows_who_started_and_the_room_qr(client, open_pre):

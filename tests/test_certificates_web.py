@@ -291,3 +291,16 @@ def test_the_holder_and_the_trainer_are_refused_revoking_or_reissuing_in_the_pag
     assert answer.status_code == 302
     _db.session.expire_all()
     assert _db.session.get(Certificate, certificate.id).status != "valid"
+
+
+def test_a_trainings_certificates_are_listed_surname_first_in_ukrainian_order(client, db):
+    cohort, enrollments, _certificates = _closed(scores=(90, 90, 90))
+    names = [("Ірина Яковенко", "Яковенко"), ("Алла Шевчук", "Шевчук"), ("Євген Ґудзь", "Ґудзь")]
+    for enrollment, (full_name, surname) in zip(enrollments, names, strict=True):
+        enrollment.user.full_name, enrollment.user.surname = full_name, surname
+    _db.session.commit()
+    sign_in(client, factories.UserFactory(roles=["admin"]))
+    html = client.get(f"/cohorts/{cohort.id}/certificates").get_data(as_text=True)
+    table = html[html.index('data-testid="certificates"') :]
+    found = [table.index(name) for name in ("Ґудзь Євген", "Шевчук Алла", "Яковенко Ірина")]
+    assert found == sorted(found)  # Ґ after Г, Є after Е, Я last: not code-point order

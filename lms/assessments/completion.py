@@ -3,6 +3,7 @@ Certificates are issued from this answer."""
 
 from dataclasses import dataclass, field
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -88,7 +89,7 @@ def _decide(enrollment: Enrollment, course, attended: float, post: float | None)
                 str(
                     _l(
                         "Post-test %(score)s%% is below the pass mark of %(mark)s%%.",
-                        score=post,
+                        score=format_decimal(post, format="#,##0.#"),
                         mark=course.pass_mark_percent,
                     )
                 ),

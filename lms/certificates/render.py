@@ -138,7 +138,8 @@ def render_pdf(certificate: Certificate) -> bytes:
     credits = f"{certificate.ects_credits:g}"
     _centred(
         canvas,
-        f"{period}, {certificate.district_name} · {_hours(certificate.hours)} год. · {credits_uk(certificate.ects_credits)}",
+        f"{period}, {certificate.district_name} · {_hours(certificate.hours).replace('.', ',')} год. · "
+        f"{credits_uk(certificate.ects_credits)}",
         height - 135 * mm,
         REGULAR,
         11,

@@ -3,9 +3,12 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from lms.certificates import closing, credential, issuance, services
+from lms.certificates.models import Certificate
 from lms.cohorts import lookup
+from lms.core.collation import sort_key
 from lms.core.errors import DomainError
 from lms.core.permissions import public, require
 from lms.extensions import db
@@ -142,7 +145,15 @@ def attendance_not_taken(cohort_id: int, session_id: int):
 def cohort_certificates(cohort_id: int):
     cohort = lookup.get_cohort(cohort_id, by=current_user, action="cohort.manage")
     job = closing.issuance_job(cohort)
-    certificates = list(db.session.scalars(services.certificates_query(current_user, cohort_id=cohort.id)))
+    # The training's list reads like its roster: surname first, in alphabetical order.
+    certificates = sorted(
+        db.session.scalars(
+            services.certificates_query(current_user, cohort_id=cohort.id).options(
+                joinedload(Certificate.user)
+            )
+        ).unique(),
+        key=lambda c: (sort_key(c.user.sort_name), c.id),
+    )
     flags = services.open_flags(cohort.id)
     running = job is not None and job.status in ("queued", "running")
     response = Response(

@@ -15,7 +15,7 @@ def test_the_participant_sees_her_training_result_and_certificate_on_a_phone(pho
     completed = phone.locator('[data-testid="my-training"][data-status="completed"]').first
     assert completed.is_visible()
     results = completed.get_by_test_id("results").inner_text()
-    assert "Пост-тест" in results and "%" in results  # released: her scores, not "not released yet"
+    assert "Підсумковий тест" in results and "%" in results  # released: her scores, not "not released yet"
     certificate = completed.get_by_test_id("certificate")
     assert certificate.is_visible()
     link = certificate.locator("a").first
