@@ -191,7 +191,7 @@ def outbox_relay():
     click.echo(f"Published {relay()} message(s).")
 
 
-@click.group("keys", help="The key that signs certificates' digital credentials.")
+@click.group("keys", help="The keys: certificates' signing key, the key of secrets at rest.")
 def keys_group():
     pass
 
@@ -202,6 +202,17 @@ def keys_rotate():
     from lms.certificates.credential import rotate_key
 
     click.echo(f"New signing key: {rotate_key()}")
+
+
+@keys_group.command("reencrypt")
+def keys_reencrypt():
+    """Encrypt the secrets stored at rest (two-factor secrets) again with the first key of
+    LMS_ENCRYPTION_KEY; afterwards the old keys can leave the list."""
+    from lms.core.encryption import reencrypt_all
+
+    count = reencrypt_all(db.session, db.metadata)
+    db.session.commit()
+    click.echo(f"Encrypted {count} value(s) again with the first key.")
 
 
 @click.command("worker")

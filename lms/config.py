@@ -6,6 +6,7 @@ from pathlib import Path
 
 from celery.schedules import crontab
 
+MIN_ENCRYPTION_KEY = 32  # characters of each key in LMS_ENCRYPTION_KEY (lms.core.encryption)
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused in production below  # nosec B105
 
 
@@ -30,6 +31,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config = {
         "ENV_NAME": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET),
+        # Encrypts secrets at rest (two-factor secrets; lms.core.encryption). Production sets
+        # LMS_ENCRYPTION_KEY to a random string of 32 or more characters, kept apart from the
+        # database and its backups (`python -c "import secrets; print(secrets.token_urlsafe(32))"`).
+        # Rotation: "new,old" (comma-separated; the first encrypts, every one decrypts), then
+        # `lms keys reencrypt`, then drop "old". Unset, the key derives from SECRET_KEY (HKDF):
+        # development needs nothing, but then changing SECRET_KEY needs the old one listed here.
+        "ENCRYPTION_KEY": os.environ.get("LMS_ENCRYPTION_KEY", ""),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'lms.sqlite3'}"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BASE_URL": os.environ.get("LMS_BASE_URL", "http://127.0.0.1:5000"),
@@ -152,4 +160,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=config["REMEMBER_DAYS"]))
     if config["ENV_NAME"] == "production" and config["SECRET_KEY"] == DEV_SECRET:
         raise RuntimeError("Refusing to start in production with the default SECRET_KEY: set SECRET_KEY.")
+    short = [key for key in config["ENCRYPTION_KEY"].split(",") if 0 < len(key.strip()) < MIN_ENCRYPTION_KEY]
+    if short:
+        raise RuntimeError(
+            f"Each key in LMS_ENCRYPTION_KEY needs {MIN_ENCRYPTION_KEY} characters or more "
+            f"({len(short)} key(s) are shorter)."
+        )
     return config

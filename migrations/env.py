@@ -47,9 +47,12 @@ def get_metadata():
 def render_item(type_, obj, autogen_context):
     """Write the app's column types as plain SQLAlchemy ones, so migrations never import lms."""
     from lms.core.db import UTCDateTime
+    from lms.core.encryption import EncryptedString
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, EncryptedString):
+        return "sa.Text()"
     return False
 
 
@@ -97,14 +100,38 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
         # SQLite cannot ALTER most things: batch mode rebuilds the table instead.
-        conf_args.setdefault("render_as_batch", connection.dialect.name == "sqlite")
+        conf_args.setdefault("render_as_batch", sqlite)
         conf_args.setdefault("compare_type", True)
         conf_args.setdefault("render_item", render_item)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+        if sqlite:
+            _sqlite_foreign_keys(connection, enforced=False)
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                _check_sqlite_references(connection)
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, enforced=True)
+
+
+def _sqlite_foreign_keys(connection, *, enforced):
+    """A batch rebuild copies a table, drops it and renames the copy. With foreign keys enforced,
+    the drop deletes the rows that refer to it (ON DELETE CASCADE: a person's tokens, roles,
+    enrolments) or fails. SQLite ignores this pragma inside a transaction, so it is set on the
+    driver's connection before SQLAlchemy begins one (the app's connections set it on)."""
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+
+
+def _check_sqlite_references(connection):
+    """What enforcement would have refused while it was off: refuse it now."""
+    broken = connection.connection.driver_connection.execute("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"The migration left rows referring to missing rows: {broken[:10]}")
 
 
 if context.is_offline_mode():

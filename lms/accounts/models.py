@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts import names, passwords
 from lms.core.db import TimestampMixin, in_values, utcnow
+from lms.core.encryption import EncryptedString
 from lms.extensions import db
 from lms.org.models import Institution, Region
 
@@ -53,8 +54,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Changing it signs the person out everywhere (password change, deactivation).
     session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(8))
     last_login_at: Mapped[datetime | None]
-    # Base32 TOTP secret once two-factor sign-in is set up; the last time step used stops replays.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Base32 TOTP secret once two-factor sign-in is set up, encrypted at rest (a database dump
+    # alone cannot make codes); the last time step used stops replays.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedString)
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0)
     # Set when the person's data was erased (pseudonymised) on request or by the retention rule.

@@ -253,6 +253,18 @@ def by_code(code: str) -> Certificate | None:
     )
 
 
+def certificates_of(user_id: int) -> list[Certificate]:
+    """Every certificate of a person, valid, revoked and superseded, oldest first, in one query."""
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user_id)
+            .options(joinedload(Certificate.superseded_by))
+            .order_by(Certificate.id)
+        )
+    )
+
+
 def _may_see(by, certificate) -> bool:
     from lms.core.permissions import can
 

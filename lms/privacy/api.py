@@ -27,6 +27,39 @@ EXPORT_DOC = {
                                 "description": "Each table holding her data: a list of its rows.",
                                 "additionalProperties": {"type": "array", "items": {"type": "object"}},
                             },
+                            "certificates": {
+                                "type": "array",
+                                "description": "Her certificates, valid, revoked and superseded, oldest first.",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "serial": {"type": "string", "example": "CAS-2026-000042"},
+                                        "kind": {"type": "string", "enum": ["participation", "trainer"]},
+                                        "status": {
+                                            "type": "string",
+                                            "enum": ["valid", "revoked", "superseded"],
+                                        },
+                                        "course_title": {"type": "string"},
+                                        "issued_on": {"type": "string", "format": "date"},
+                                        "revoked_reason": {"type": "string", "nullable": True},
+                                        "superseded_by": {
+                                            "type": "string",
+                                            "nullable": True,
+                                            "description": "The serial of the certificate that replaced it.",
+                                        },
+                                        "pdf_url": {
+                                            "type": "string",
+                                            "format": "uri",
+                                            "description": "GET /api/v1/certificates/{serial}/pdf",
+                                        },
+                                        "verification_url": {
+                                            "type": "string",
+                                            "format": "uri",
+                                            "description": "The public verification page.",
+                                        },
+                                    },
+                                },
+                            },
                         },
                     }
                 }
@@ -40,7 +73,8 @@ EXPORT_DOC = {
 @blp.response(200, description="Everything held about the person")
 @blp.doc(**EXPORT_DOC)
 def export_my_data():
-    """Everything the platform holds about you, as JSON."""
+    """Everything the platform holds about you, as JSON, with the list of your certificates (the
+    page /account/data gives a ZIP with their PDFs too)."""
     data = services.export_person(current_user._get_current_object(), by=current_user)
     db.session.commit()
     return data

@@ -1,10 +1,13 @@
 """A person's data export, her erasure (pseudonymisation) and the retention rule."""
 
+import io
+import json
 import secrets
+import zipfile
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Table, delete, func, or_, select, update
+from sqlalchemy import Table, delete, false, func, or_, select, update
 
 from lms.accounts import sessions
 from lms.accounts.models import ApiToken, RecoveryCode, User
@@ -12,6 +15,7 @@ from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit
 from lms.core.db import utcnow
 from lms.core.errors import NotFound
+from lms.core.links import external_url
 from lms.core.permissions import can, require
 from lms.extensions import db
 from lms.privacy.registry import REGISTRY, PersonalData
@@ -46,7 +50,7 @@ def _rows(entry: PersonalData, person: User, owned: dict[str, set[int]]) -> list
             return []
         condition = table.c[column].in_(sorted(ids))
     else:
-        condition = or_(*(table.c[name] == person.id for name in entry.subject))
+        condition = or_(false(), *(table.c[name] == person.id for name in entry.subject))
     columns = [c for c in table.c if c.name not in entry.secret]
     order = [table.c[name] for name in ("id",) if name in table.c] or list(table.primary_key.columns)
     result = db.session.execute(select(*columns).where(condition).order_by(*order)).mappings().all()
@@ -54,7 +58,44 @@ def _rows(entry: PersonalData, person: User, owned: dict[str, set[int]]) -> list
 
 
 def export_person(person: User, *, by) -> dict:
-    """Everything the registry says is hers, as plain JSON-ready data; the export is audited."""
+    """Everything the registry says is hers, as plain JSON-ready data, with a list of her
+    certificates; the export is audited."""
+    data, _certificates = _export(person, by=by)
+    return data
+
+
+def export_archive(person: User, *, by) -> bytes:
+    """Her data as a ZIP: ``personal-data-<id>.json`` (what ``export_person`` gives) and each of
+    her certificates as its PDF and its Open Badges credential. Revoked and superseded ones are
+    included, marked so in the JSON: they are her data too. An erased person's documents are
+    not rebuilt: they named her, and erasure deleted them."""
+    from lms.certificates import credential
+    from lms.certificates.services import pdf_of
+
+    data, certificates = _export(person, by=by)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"personal-data-{person.id}.json", as_json(data))
+        if person.erased_at is None:
+            for certificate in certificates:
+                folder = f"certificates/{certificate.serial}"
+                archive.writestr(f"{folder}.pdf", pdf_of(certificate), compress_type=zipfile.ZIP_STORED)
+                badge = {
+                    "credential": credential.credential_of(certificate),
+                    "jwt": credential.signed_credential(certificate),
+                    "jwks_url": external_url("certificates.jwks"),
+                }
+                archive.writestr(f"{folder}.credential.json", as_json(badge))
+    return buffer.getvalue()
+
+
+def as_json(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def _export(person: User, *, by) -> tuple[dict, list]:
+    from lms.certificates.services import certificates_of
+
     require(by, "privacy.export", person)
     tables: dict[str, list[dict]] = {}
     owned: dict[str, set[int]] = {}
@@ -62,12 +103,29 @@ def export_person(person: User, *, by) -> dict:
         rows = _rows(entry, person, owned)
         tables[name] = rows
         owned[name] = {row["id"] for row in rows if "id" in row}
-    audit.record(by, "privacy.export", person)
-    return {
+    certificates = certificates_of(person.id)
+    audit.record(by, "privacy.export", person, certificates=len(certificates))
+    data = {
         "format": "cascade-lms-personal-data/1",
         "generated_at": utcnow().isoformat(),
         "person_id": person.id,
         "tables": tables,
+        "certificates": [_certificate_summary(certificate) for certificate in certificates],
+    }
+    return data, certificates
+
+
+def _certificate_summary(certificate) -> dict:
+    return {
+        "serial": certificate.serial,
+        "kind": certificate.kind,
+        "status": certificate.status,
+        "course_title": certificate.course_title,
+        "issued_on": certificate.issued_on.isoformat(),
+        "revoked_reason": certificate.revoked_reason if certificate.status == "revoked" else None,
+        "superseded_by": certificate.superseded_by.serial if certificate.superseded_by else None,
+        "pdf_url": external_url("certificates_api.get_pdf", serial=certificate.serial),
+        "verification_url": certificate.verification_url,
     }
 
 

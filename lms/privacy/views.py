@@ -1,7 +1,5 @@
 """Pages: download my data; an admin downloads or erases a person's data."""
 
-import json
-
 from flask import Blueprint, Response, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,13 +11,16 @@ from lms.privacy import services
 bp = Blueprint("privacy", __name__)
 
 
-def _download(data: dict, person_id: int) -> Response:
-    body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+def _download(person) -> Response:
+    """Her data and certificates as a ZIP, built before the commit that records the export."""
+    person_id = person.id  # read now: the commit expires her
+    body = services.export_archive(person, by=current_user)
+    db.session.commit()
     return Response(
         body,
-        mimetype="application/json",
+        mimetype="application/zip",
         headers={
-            "Content-Disposition": f'attachment; filename="personal-data-{person_id}.json"',
+            "Content-Disposition": f'attachment; filename="personal-data-{person_id}.zip"',
             "Cache-Control": "no-store",
         },
     )
@@ -27,18 +28,13 @@ def _download(data: dict, person_id: int) -> Response:
 
 @bp.get("/account/data")
 def my_data():
-    data = services.export_person(current_user._get_current_object(), by=current_user)
-    db.session.commit()
-    return _download(data, data["person_id"])  # not current_user.id: the commit expired her
+    return _download(current_user._get_current_object())
 
 
 @bp.get("/admin/users/<int:user_id>/data")
 @permission_required("user.manage")
 def person_data(user_id: int):
-    person = services.get_person(user_id, by=current_user)
-    data = services.export_person(person, by=current_user)
-    db.session.commit()
-    return _download(data, data["person_id"])
+    return _download(services.get_person(user_id, by=current_user))
 
 
 @bp.post("/admin/users/<int:user_id>/erase")
