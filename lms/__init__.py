@@ -22,6 +22,7 @@ BLUEPRINTS = [
     "lms.privacy.views:bp",
     "lms.assessments.views:bp",
     "lms.assessments.cohort_views:bp",
+    "lms.assessments.paper_views:bp",
     "lms.assessments.take:bp",
     "lms.certificates.views:bp",
     "lms.cascade.views:bp",

@@ -11,6 +11,7 @@ TASK_MODULES = [
     "lms.core.tasks",
     "lms.accounts.tasks",
     "lms.cohorts.tasks",
+    "lms.assessments.tasks",
     "lms.privacy.tasks",
     "lms.certificates.tasks",
     "lms.cascade.tasks",

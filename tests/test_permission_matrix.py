@@ -14,6 +14,7 @@ from sqlalchemy import select
 from lms.accounts.services import create_token
 from lms.assessments.access import pass_for
 from lms.assessments.delivery import open_test, start_attempt
+from lms.assessments.paper_upload import IMPORT_KIND as PAPER_JOB
 from lms.cascade.lineage import refresh_lineage
 from lms.certificates.issuance import zip_path
 from lms.certificates.services import issue_certificate
@@ -168,6 +169,9 @@ ACCESS = {
     "cohort_tests.open_test": COHORT_MANAGE,
     "cohort_tests.paper_grid": COHORT_MANAGE,
     "cohort_tests.paper_pdf": COHORT_MANAGE,
+    "paper_upload.template": COHORT_MANAGE,
+    "paper_upload.upload": COHORT_MANAGE,
+    "paper_upload.saving": COHORT_MANAGE,
     "cohort_tests.release_results": COHORT_MANAGE,
     "cohort_tests.results_page": COHORT_MANAGE,
     "cohort_tests.results_xlsx": COHORT_MANAGE,
@@ -246,6 +250,7 @@ EXCLUDED = {
     "attendance.checkin": "a code signed for the current minute of a session under way (the clock, "
     "not an id): tests/test_attendance_checkin.py, tests/test_rule_boundaries.py",
     "enrolment.roster_preview": "an upload's random token: tests/test_roster_pages.py",
+    "paper_upload.preview": "an upload's random token: tests/test_paper_upload.py",
     "calendar_feed.feed": "public, a person's secret address: tests/test_calendar.py",
     "swagger_assets.swagger_asset": "public files",
     "static": "public files",
@@ -371,6 +376,16 @@ def world(db):
         created_by_id=cohort.lead_trainer_id,
     )
     database.session.add(zip_job)
+    # A file of paper answers saved by the lead trainer.
+    paper_job = Job(
+        kind=PAPER_JOB,
+        status="done",
+        total=1,
+        params={"cohort_id": cohort.id, "phase": "pre", "form": "A", "filename": "answers.xlsx"},
+        result={"answer_sheets": 1, "percents": 0, "skipped": 0, "skipped_rows": []},
+        created_by_id=cohort.lead_trainer_id,
+    )
+    database.session.add(paper_job)
     database.session.flush()
     zip_path(zip_job).write_bytes(b"PK\x05\x06" + bytes(18))  # an empty ZIP archive
     ids = {
@@ -396,6 +411,7 @@ def world(db):
         "serial": certificate.serial,
         "code": certificate.verification_code,
         "zip_job_id": zip_job.id,
+        "paper_job_id": paper_job.id,
         "bank_fmt": "csv",
         "tree_fmt": "csv",
         "kind": "booklet",
@@ -412,6 +428,8 @@ NAMES = {
     "assessments.export_bank": {"fmt": "bank_fmt"},
     "certificates.zip_status": {"job_id": "zip_job_id"},
     "certificates.zip_download": {"job_id": "zip_job_id"},
+    "paper_upload.saving": {"job_id": "paper_job_id"},
+    "paper_upload.template": {"fmt": "bank_fmt"},
     "take.personal_link": {"token": "pass_token"},
 }
 

@@ -1,6 +1,7 @@
 """Paper tests: answers typed in by the trainer (per item, or in a keyboard grid) and scored
 exactly like an online attempt, or only the total percent. Invalid input saves nothing."""
 
+import re
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -16,8 +17,29 @@ from lms.core.errors import Conflict, NotFound, ValidationError
 from lms.core.permissions import require
 from lms.extensions import db
 
-# Keys a trainer may type for options 1–4 (Ukrainian letters А–Г, and the Latin look-alikes).
-KEY_POSITIONS = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "А": 1, "Б": 2, "В": 3, "Г": 4}
+# The letters the booklet and the answer sheets print for options 1–6.
+LETTERS = "АБВГҐДЕ"
+# Keys a trainer may type for an option: its number, its printed letter, or the Latin letter of
+# that place (A–F), as a spreadsheet typed in English would have it.
+KEY_POSITIONS = (
+    {str(n): n for n in range(1, 7)}
+    | {letter: n for n, letter in enumerate(LETTERS[:6], start=1)}
+    | {letter: n for n, letter in enumerate("ABCDEF", start=1)}
+)
+# What may stand between the keys of a multiple-choice item: "1,3", "А В", "1+3"; Excel turns
+# "1,3" typed in a Ukrainian locale into the number 1.3.
+KEY_SEPARATORS = re.compile(r"[\s,;.+/]")
+
+
+def choice_ids(question, key: str) -> list[int] | None:
+    """The choices of ``question`` that ``key`` names (``"2"``, ``"Б"``, ``"13"`` for a
+    multiple-choice item); an empty list for an empty key, None when a key names no option."""
+    keys = KEY_SEPARATORS.sub("", key or "").upper()
+    choices = {c.position: c.id for c in question.current.choices}
+    positions = [KEY_POSITIONS.get(k) for k in keys]
+    if any(p not in choices for p in positions):
+        return None
+    return [choices[p] for p in positions]
 
 
 def enrollment_for(enrollment_id: int, *, by) -> Enrollment:
@@ -157,15 +179,13 @@ def enter_grid(
             continue
         answers = {}
         for question, key in zip(columns, keys, strict=False):
-            key = (key or "").strip().upper()
-            if not key:
-                continue
-            positions = [KEY_POSITIONS.get(k) for k in key]
-            choices = {c.position: c.id for c in question.current.choices}
-            if None in positions or any(p not in choices for p in positions):
-                problems[f"{enrollment_id}-{question.id}"] = [_l("Unknown answer “%(key)s”.", key=key)]
-                continue
-            answers[question.id] = [choices[p] for p in positions]
+            chosen = choice_ids(question, key)
+            if chosen is None:
+                problems[f"{enrollment_id}-{question.id}"] = [
+                    _l("Unknown answer “%(key)s”.", key=(key or "").strip())
+                ]
+            elif chosen:
+                answers[question.id] = chosen
         parsed[enrollment_id] = answers
     if problems:
         raise ValidationError(_l("Some answers are not valid; nothing was saved."), fields=problems)

@@ -16,7 +16,7 @@ from lms.core.i18n import current_language
 
 MARGIN = 15
 BOX = 6
-LETTERS = "АБВГҐДЕ"
+LETTERS = paper.LETTERS
 
 
 class PaperDocument(FPDF):

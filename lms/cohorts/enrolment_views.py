@@ -13,9 +13,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from lms.accounts import names
 from lms.cohorts import enrolment, roster
 from lms.cohorts.models import ENROLLMENT_STATUSES
-from lms.core import jobs
 from lms.core.errors import DomainError
 from lms.core.forms import show_error_on_form
+from lms.core.job_pages import job_page
 from lms.core.permissions import can
 from lms.extensions import db
 
@@ -27,7 +27,6 @@ STATUS_LABELS = {
     "withdrawn": _l("Withdrawn"),
 }
 SEARCH_LIMIT = 20
-JOB_REFRESH_SECONDS = 2
 
 
 class NewPersonForm(FlaskForm):
@@ -277,42 +276,21 @@ def roster_preview(cohort_id: int, token: str):
 def _checking_page(cohort, upload: dict):
     """The roster is still being checked in the worker: its progress, or why it was refused."""
     job = roster.import_job(cohort, upload["job_id"], by=current_user, kind=roster.uploads.PREVIEW_KIND)
-    return _job_response(
-        render_template(
-            "enrolment/roster_checking.html",
-            cohort=cohort,
-            upload=upload,
-            job=job,
-            late=jobs.is_late(job),
-            refresh=JOB_REFRESH_SECONDS,
-        ),
-        job,
-    )
-
-
-def _job_response(page: str, job) -> Response:
-    response = Response(page)
-    if job.status in ("queued", "running"):
-        # Browsers reload the page by this header: progress without any script.
-        response.headers["Refresh"] = str(JOB_REFRESH_SECONDS)
-    return response
+    return job_page("enrolment/roster_checking.html", job, cohort=cohort, upload=upload)
 
 
 @bp.get("/<int:cohort_id>/roster/jobs/<int:job_id>")
 def roster_job(cohort_id: int, job_id: int):
     cohort = enrolment.cohort_for(current_user, cohort_id)
     job = roster.import_job(cohort, job_id, by=current_user)
-    page = render_template(
+    return job_page(
         "enrolment/roster_job.html",
+        job,
         cohort=cohort,
-        job=job,
         running=job.status in ("queued", "running"),
-        late=jobs.is_late(job),
         may_retry=can(current_user, "job.retry", job),
-        refresh=JOB_REFRESH_SECONDS,
         describe=roster.describe,
     )
-    return _job_response(page, job)
 
 
 @bp.post("/<int:cohort_id>/roster/jobs/<int:job_id>/retry")

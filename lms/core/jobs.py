@@ -21,11 +21,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import and_, func, or_, select, update
 
 from lms.core.db import utcnow
-from lms.core.errors import DomainError
+from lms.core.errors import DomainError, NotFound
 from lms.core.models import Job
 from lms.core.outbox import enqueue
 from lms.extensions import db
@@ -60,6 +61,24 @@ def start_job(kind: str, task: str, *, by, total: int = 0, **params) -> Job:
     db.session.flush()
     enqueue(task, job_id=job.id)
     return job
+
+
+def job_for(kind: str, job_id: int, **params) -> Job:
+    """Job ``job_id`` if it is of ``kind`` and was started with ``params`` (e.g. the cohort of
+    the page asking); else NotFound, so that a job id reveals nothing."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.kind != kind or any(job.params.get(k) != v for k, v in params.items()):
+        raise NotFound(_l("No such job."))
+    return job
+
+
+def started_job(kind: str, **params) -> Job | None:
+    """The latest job of ``kind`` started with ``params`` that did not fail (among the recent
+    ones): a second click on a button shows the same job instead of starting a twin."""
+    recent = db.session.scalars(
+        select(Job).where(Job.kind == kind, Job.status != "failed").order_by(Job.id.desc()).limit(200)
+    )
+    return next((job for job in recent if all(job.params.get(k) == v for k, v in params.items())), None)
 
 
 def is_late(job: Job, now: datetime | None = None) -> bool:

@@ -1,4 +1,4 @@
-"""Limits on uploaded spreadsheets (rosters now, question banks next), checked before parsing.
+"""Limits on uploaded spreadsheets (rosters, paper answers), checked before parsing.
 
 A small file can stand for an enormous one: an XLSX is a zip, and 176 KB can declare 20 million
 rows or unpack to gigabytes. ``check_file`` refuses such files from the zip directory and the
@@ -47,7 +47,7 @@ class UploadLimits:
 
 
 def limits_for(kind: str) -> UploadLimits:
-    """The limits for uploads of ``kind`` (``"roster"``, ``"question_bank"``…) from the config;
+    """The limits for uploads of ``kind`` (``"roster"``, ``"paper"``…) from the config;
     the defaults outside an app (a script reading a file)."""
     if not has_app_context():
         return UploadLimits()

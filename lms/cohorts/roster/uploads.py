@@ -1,14 +1,8 @@
 """Roster files people upload: kept under the instance's upload folder with a random name until
 imported, the import job that reads them, and the synchronous import of the API."""
 
-import json
-import re
-import secrets
-import time
-from pathlib import Path
 from typing import BinaryIO
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -16,73 +10,21 @@ from lms.accounts.services import person
 from lms.cohorts import lookup
 from lms.cohorts.enrolment import check_open_for_enrolment
 from lms.cohorts.models import Cohort
-from lms.cohorts.roster.files import bad_file
 from lms.cohorts.roster.importer import import_roster, preview_roster
 from lms.core.db import utcnow
 from lms.core.errors import NotFound, ValidationError
-from lms.core.jobs import retry_job, start_job
+from lms.core.jobs import job_for, retry_job, start_job, started_job
+from lms.core.kept_uploads import KeptUploads
 from lms.core.models import Job
 from lms.core.permissions import require
-from lms.core.upload_limits import check_file, limits_for
 from lms.extensions import db
 
 JOB_KIND = "roster_import"
 PREVIEW_KIND = "roster_check"
-TOKEN = re.compile(r"^[0-9a-f]{32}$")
-CHUNK = 64 * 1024
-# Lists of people checked but never imported are not kept longer than this.
-KEEP_SECONDS = 24 * 60 * 60
-
-
-def _paths(token: str) -> tuple[Path, Path]:
-    """The uploaded file and the note about it (who, which cohort, the preview)."""
-    folder = Path(current_app.config["UPLOAD_DIR"]) / "rosters"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{token}.roster", folder / f"{token}.json"
-
-
-def max_bytes() -> int:
-    return limits_for("roster").max_bytes
-
-
-def save_file(stream: BinaryIO) -> tuple[str, Path]:
-    """Copy an upload to disk in chunks under a random name; refuse it empty or too large."""
-    remove_stale_uploads()
-    token = secrets.token_hex(16)
-    path, _note = _paths(token)
-    size = 0
-    with open(path, "wb") as out:
-        while chunk := stream.read(CHUNK):
-            size += len(chunk)
-            if size > max_bytes():
-                break
-            out.write(chunk)
-    if size > max_bytes() or size == 0:
-        discard(token)
-        if size == 0:
-            raise bad_file(_l("The file is empty."))
-        raise bad_file(_l("The file is larger than %(mb)d MB: split it.", mb=max_bytes() // (1024 * 1024)))
-    return token, path
-
-
-def remove_stale_uploads() -> int:
-    """Delete uploads older than ``KEEP_SECONDS``; returns how many files went."""
-    folder = _paths("x")[0].parent
-    cutoff = time.time() - KEEP_SECONDS
-    removed = 0
-    for path in folder.iterdir():
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:  # another request removed it first
-            continue
-    return removed
-
-
-def discard(token: str) -> None:
-    for path in _paths(token):
-        path.unlink(missing_ok=True)
+ROSTERS = KeptUploads("rosters", ".roster", "roster")
+_paths = ROSTERS.paths
+max_bytes = ROSTERS.max_bytes
+discard = ROSTERS.discard
 
 
 def receive_roster(cohort: Cohort, stream: BinaryIO, filename: str, *, by) -> tuple[str, Job]:
@@ -91,12 +33,7 @@ def receive_roster(cohort: Cohort, stream: BinaryIO, filename: str, *, by) -> tu
     counting lines: no parsing), so a hostile file never ties up the web request."""
     require(by, "enrollment.manage", cohort)
     check_open_for_enrolment(cohort)
-    token, path = save_file(stream)
-    try:
-        estimated_rows = check_file(path, limits_for("roster"))
-    except ValidationError:
-        discard(token)
-        raise
+    token, estimated_rows = ROSTERS.receive(stream)
     job = start_job(
         PREVIEW_KIND,
         "lms.cohorts.preview_roster",
@@ -113,7 +50,7 @@ def receive_roster(cohort: Cohort, stream: BinaryIO, filename: str, *, by) -> tu
         "preview": None,
         "job_id": job.id,
     }
-    _paths(token)[1].write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
+    ROSTERS.write_note(token, note)
     return token, job
 
 
@@ -129,22 +66,14 @@ def run_preview_job(job: Job, report_progress) -> dict:
     except ValidationError:
         path.unlink(missing_ok=True)
         raise
-    note = json.loads(note_path.read_text(encoding="utf-8"))
-    note["preview"] = preview.to_dict()
-    note_path.write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
+    ROSTERS.keep_preview(job.params["token"], preview.to_dict())
     return {"rows": preview.rows, "ready": preview.ready, "problems": preview.problems}
 
 
 def load_upload(cohort: Cohort, token: str, *, by) -> dict:
     """The note of a roster uploaded for ``cohort`` (with its stored preview)."""
     require(by, "enrollment.manage", cohort)
-    note = _paths(token)[1] if TOKEN.match(token or "") else None
-    if note is None or not note.exists():
-        raise NotFound(_l("This file is no longer here: upload it again."))
-    upload = json.loads(note.read_text(encoding="utf-8"))
-    if upload["cohort_id"] != cohort.id:
-        raise NotFound(_l("This file is no longer here: upload it again."))
-    return upload | {"token": token}
+    return ROSTERS.note(token, cohort_id=cohort.id)
 
 
 def start_import(cohort: Cohort, token: str, *, by, skip_invalid: bool, send_invitations: bool) -> Job:
@@ -177,17 +106,7 @@ def start_import(cohort: Cohort, token: str, *, by, skip_invalid: bool, send_inv
 
 
 def job_for_upload(cohort: Cohort, token: str) -> Job | None:
-    recent = db.session.scalars(
-        select(Job).where(Job.kind == JOB_KIND, Job.status != "failed").order_by(Job.id.desc()).limit(200)
-    )
-    return next(
-        (
-            job
-            for job in recent
-            if job.params.get("token") == token and job.params.get("cohort_id") == cohort.id
-        ),
-        None,
-    )
+    return started_job(JOB_KIND, token=token, cohort_id=cohort.id)
 
 
 def run_import_job(job: Job, report_progress) -> dict:
@@ -221,10 +140,7 @@ def run_import_job(job: Job, report_progress) -> dict:
 def import_job(cohort: Cohort, job_id: int, *, by, kind: str = JOB_KIND) -> Job:
     """A roster import (or check) job of ``cohort``, for the people who manage it."""
     require(by, "enrollment.manage", cohort)
-    job = db.session.get(Job, job_id)
-    if job is None or job.kind != kind or job.params.get("cohort_id") != cohort.id:
-        raise NotFound(_l("No such import."))
-    return job
+    return job_for(kind, job_id, cohort_id=cohort.id)
 
 
 def retry_import(cohort: Cohort, job_id: int, *, by) -> Job:
@@ -239,7 +155,7 @@ def import_now(cohort: Cohort, stream: BinaryIO, *, by, skip_invalid: bool, send
     """Import an uploaded roster at once (the API): the report, or RosterHasProblems."""
     require(by, "enrollment.manage", cohort)
     check_open_for_enrolment(cohort)
-    token, path = save_file(stream)
+    token, path = ROSTERS.save(stream)
     try:
         return import_roster(
             cohort, path, by=by, skip_invalid=skip_invalid, send_invitations=send_invitations
