@@ -100,7 +100,7 @@ def test_an_xlsx_of_answers_is_checked_then_saved_and_scored_like_the_grid(clien
     )
     # The same answers for the others through a file, written the ways people write them.
     page, saved = check_then_save(
-        client, cohort, answers_file(people[1:], [["Б", "1,3", 1], ["b", "А В", "a"]])
+        client, cohort, answers_file(people[1:], [["Б", "1,3", 1], ["б", "А В", "а"]])
     )
     assert "Save and score 2 rows" in page and 'data-testid="problems"' not in page
     assert saved.status_code == 302
@@ -404,7 +404,7 @@ def test_the_preview_page_runs_the_same_queries_for_1_and_30_rows(client, db, ad
 
 @pytest.mark.parametrize(
     ("key", "positions"),
-    [("2", [2]), ("Б", [2]), ("б", [2]), ("B", [2]), ("13", [1, 3]), ("1,3", [1, 3]), ("А В", [1, 3]),
+    [("2", [2]), ("Б", [2]), ("б", [2]), ("B", None), ("A", None), ("13", [1, 3]), ("1,3", [1, 3]), ("А В", [1, 3]),
      ("1.3", [1, 3]), ("", []), ("5", None), ("Ж", None), ("0", None)],
 )  # fmt: skip
 def test_the_keys_a_cell_may_hold(db, sheet, key, positions):

@@ -19,13 +19,12 @@ from lms.extensions import db
 
 # The letters the booklet and the answer sheets print for options 1–6.
 LETTERS = "АБВГҐДЕ"
-# Keys a trainer may type for an option: its number, its printed letter, or the Latin letter of
-# that place (A–F), as a spreadsheet typed in English would have it.
-KEY_POSITIONS = (
-    {str(n): n for n in range(1, 7)}
-    | {letter: n for n, letter in enumerate(LETTERS[:6], start=1)}
-    | {letter: n for n, letter in enumerate("ABCDEF", start=1)}
-)
+# Keys a trainer may type for an option: its number or its printed (Ukrainian) letter. Latin
+# letters are refused, not guessed: a Latin "B" typed for the printed "В" (option 3) would read
+# as option 2 and score the sheet wrongly without a word.
+KEY_POSITIONS = {str(n): n for n in range(1, 7)} | {
+    letter: n for n, letter in enumerate(LETTERS[:6], start=1)
+}
 # What may stand between the keys of a multiple-choice item: "1,3", "А В", "1+3"; Excel turns
 # "1,3" typed in a Ukrainian locale into the number 1.3.
 KEY_SEPARATORS = re.compile(r"[\s,;.+/]")
