@@ -307,6 +307,14 @@ def test_the_reports_menu_item_is_shown_to_admins_and_coordinators(client, progr
         assert 'href="/reports/"' in client.get("/").text
 
 
+@pytest.mark.parametrize("path", ["/reports/", "/reports/dashboard", "/reports/coverage", "/reports/exports"])
+def test_every_report_page_lights_the_reports_menu_item(client, programme, path):
+    sign_in(client, programme.admin)
+    html = client.get(path).text
+    assert '<a class="nav-link active" href="/reports/" aria-current="page">' in html
+    assert html.count('aria-current="page"') == 2  # the menu's entry and the report tabs' own
+
+
 def test_the_report_tables_are_registered_for_the_exports(programme):
     tables = {table.key: table for table in report_tables(programme.filters())}
     assert {"results_summary", "results_trainings", "results_districts", "results_cascade"} <= set(tables)

@@ -31,6 +31,23 @@ NAVIGATION = [
 NAV_MORE = {"courses.accreditations", "org.regions", "audit.index"}
 
 
+# Pages whose blueprint is not their menu entry's: the section they belong to.
+SECTION_OF = {
+    "dashboard": "reports",
+    "reports_exports": "reports",
+    "cascade_nudges": "cascade",
+    "cohort_tests": "cohorts",
+    "paper_upload": "cohorts",
+    "attendance": "cohorts",
+    "enrolment": "cohorts",
+}
+
+
+def _section(endpoint: str) -> str:
+    blueprint = endpoint.split(".")[0]
+    return SECTION_OF.get(blueprint, blueprint)
+
+
 # Entries for those who run trainings (admins, coordinators, trainers), not for participants,
 # whose home page lists their own trainings and sessions.
 STAFF_ONLY = {"cohorts.index", "cohorts.calendar", "courses.index"}
@@ -64,7 +81,7 @@ def nav_items() -> list[dict]:
     ]
     current = request.endpoint or ""
     exact = [item for item in items if item["endpoint"] == current]
-    section = [item for item in items if item["endpoint"].split(".")[0] == current.split(".")[0]]
+    section = [item for item in items if _section(item["endpoint"]) == _section(current)]
     for item in (exact or section)[:1]:
         item["active"] = True
     return items
