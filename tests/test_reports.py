@@ -241,6 +241,19 @@ def test_the_trainings_behind_the_report(client, programme):
     assert [int(i) for i in re.findall(r'href="/cohorts/(\d+)"', only.text)] == [programme.cohorts["TT"].id]
 
 
+@pytest.mark.parametrize(
+    ("path", "extra"), [("/reports/people", {"figure": "trained"}), ("/reports/cohorts", {})]
+)
+def test_a_drill_down_names_the_regions_and_courses_it_was_narrowed_to(client, programme, path, extra):
+    sign_in(client, programme.admin)
+    wanted = programme.args() | extra | {"course_id": str(programme.course.id)}
+    narrowed = client.get(path, query_string=wanted).text
+    assert re.search(r'data-testid="scope-regions">Область: Рідна область<', narrowed)
+    assert re.search(r'data-testid="scope-courses">Курс: PTL-C Процедура встановлення статусу<', narrowed)
+    everything = client.get(path, query_string={"from": programme.args()["from"]} | extra).text
+    assert 'data-testid="scope-regions"' not in everything and 'data-testid="scope-courses"' not in everything
+
+
 @pytest.mark.parametrize("path", ["/reports/", "/reports/people", "/reports/cohorts"])
 def test_a_bad_drill_down_argument_is_refused(client, programme, path):
     sign_in(client, programme.admin)

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from lms.core.collation import sort_key
 from lms.core.errors import ValidationError
 from lms.core.permissions import permission_required
 from lms.courses.models import Course
@@ -38,6 +39,25 @@ def _filters():
         return filters_from_args(request.args, current_user), None
     except ValidationError as error:
         return filters_from_args(MultiDict(), current_user), error
+
+
+def _scope(filters) -> dict[str, list[str]]:
+    """The names of the regions and courses a drill-down's figures were narrowed to, in
+    alphabetical order (nothing when every one counts)."""
+    regions = (
+        db.session.scalars(select(Region).where(Region.id.in_(filters.region_ids))).all()
+        if filters.region_ids is not None
+        else []
+    )
+    courses = (
+        db.session.scalars(select(Course).where(Course.id.in_(filters.course_ids))).all()
+        if filters.course_ids is not None
+        else []
+    )
+    return {
+        "regions": sorted((r.display_name for r in regions), key=sort_key),
+        "courses": [f"{c.code} {c.display_title}" for c in sorted(courses, key=lambda c: c.code)],
+    }
 
 
 def _selected(name: str) -> set[int]:
@@ -86,6 +106,7 @@ def people():
         definitions=DEFINITIONS,
         institution_type_label=institution_type_label,
         institution_types=INSTITUTION_TYPES,
+        scope=_scope(filters),
     )
 
 
@@ -102,4 +123,5 @@ def cohorts():
         rows=rows,
         args=filters.as_args(),
         definitions=DEFINITIONS,
+        scope=_scope(filters),
     )
