@@ -172,6 +172,7 @@ def test_activation_over_time_counts_each_quarters_trainers(client, db):
     sign_in(client, factories.UserFactory(roles=["coordinator"], regions=[region]))
     html = client.get("/cascade/").get_data(as_text=True)
     assert 'data-testid="activation-chart"' in html and "<svg" in html
+    assert 'data-testid="activation-legend"' in html and "активувалися протягом 90 днів" in html
     assert f"/cascade/tree.csv?region_id={region.id}" in html
 
 

@@ -78,6 +78,11 @@ def activation_by_quarter(scope: metrics.Scope, today: date) -> list[Quarter]:
     return series[-MAX_QUARTERS:]
 
 
+def legend(days: int) -> tuple[str, str]:
+    """The two series' names (the page shows them beside the chart, which may scroll)."""
+    return _("accredited"), _("activated within %(days)s days", days=days)
+
+
 def activation_svg(series: list[Quarter], *, title: str, days: int) -> Markup:
     """Grouped bars per quarter: accredited (grey) and activated (blue); open quarters hatched
     by a lighter blue, since their trainers may still activate."""
@@ -89,20 +94,16 @@ def activation_svg(series: list[Quarter], *, title: str, days: int) -> Markup:
     def y(value: int) -> float:
         return round(TOP + plot - plot * value / top, 1)
 
-    accredited, activated = _("accredited"), _("activated within %(days)s days", days=days)
+    accredited, activated = legend(days)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{escape(title)}" class="w-100" style="max-width:{WIDTH}px">',
         f"<title>{escape(title)}</title>",
-        f'<rect x="{LEFT}" y="8" width="10" height="10" fill="{ACCREDITED}"/>'
-        f'<text x="{LEFT + 14}" y="17" font-size="12">{escape(accredited)}</text>',
-        f'<rect x="{LEFT + 140}" y="8" width="10" height="10" fill="{ACTIVATED}"/>'
-        f'<text x="{LEFT + 154}" y="17" font-size="12">{escape(activated)}</text>',
     ]
     step = max(1, -(-top // 4))
     for tick in range(0, top + 1, step):
         parts.append(f'<line x1="{LEFT}" y1="{y(tick)}" x2="{WIDTH - 10}" y2="{y(tick)}" stroke="#e5e5e5"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y(tick) + 4}" font-size="11" text-anchor="end">{tick}</text>')
+        parts.append(f'<text x="{LEFT - 6}" y="{y(tick) + 4}" font-size="12" text-anchor="end">{tick}</text>')
     for index, row in enumerate(series):
         x = round(LEFT + slot * index + slot / 2, 1)
         fill = "#8fb8f7" if row.open else ACTIVATED
@@ -115,14 +116,19 @@ def activation_svg(series: list[Quarter], *, title: str, days: int) -> Markup:
                 f'height="{round(TOP + plot - y(value), 1)}" fill="{colour}">'
                 f"<title>{escape(row.label)}: {escape(name)} {value}</title></rect>"
             )
+            if value:  # the figure over its bar: readable without the axis, which scrolls away
+                parts.append(
+                    f'<text x="{round(x + offset + bar / 2, 1)}" y="{y(value) - 4}" font-size="12" '
+                    f'text-anchor="middle">{value}</text>'
+                )
         # The quarter under each pair, the year under its first quarter (and the first shown).
         parts.append(
-            f'<text x="{x}" y="{HEIGHT - BOTTOM + 15}" font-size="11" text-anchor="middle">'
+            f'<text x="{x}" y="{HEIGHT - BOTTOM + 15}" font-size="12" text-anchor="middle">'
             f"{escape(row.short_label)}</text>"
         )
         if row.quarter == 1 or index == 0:
             parts.append(
-                f'<text x="{x}" y="{HEIGHT - BOTTOM + 30}" font-size="11" text-anchor="middle" '
+                f'<text x="{x}" y="{HEIGHT - BOTTOM + 30}" font-size="12" text-anchor="middle" '
                 f'fill="#495057">{row.year}</text>'
             )
     parts.append("</svg>")

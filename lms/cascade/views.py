@@ -94,6 +94,7 @@ def index():
         )
         if quarters
         else None,
+        activation_legend=charts.legend(metrics.activation_days()),
         figures=figures,
         activation=activation,
         dormant=dormant,

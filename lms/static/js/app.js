@@ -19,3 +19,8 @@ document.addEventListener("click", function (event) {
     event.target.select();
   }
 });
+
+// A sideways-scrolling chart of periods opens on the latest: <div data-scroll-end>.
+document.querySelectorAll("[data-scroll-end]").forEach(function (box) {
+  box.scrollLeft = box.scrollWidth;
+});
