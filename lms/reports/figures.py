@@ -242,8 +242,9 @@ def _by_course(filters: ReportFilters, scoped) -> list[CourseRow]:
     ]
 
 
-def _totals(filters: ReportFilters) -> tuple[int, int, int, int]:
-    """(participants, people trained, trainers trained, certificates issued), each person once."""
+def totals(filters: ReportFilters) -> tuple[int, int, int, int]:
+    """(participants, people trained, trainers trained, certificates issued), each person once.
+    The one definition of these figures: the report and the dashboard both show it."""
     enrolled = _enrolled(filters).subquery()
     trained = filters.trained().subquery()
     row = db.session.execute(
@@ -319,8 +320,9 @@ def _coverage(filters: ReportFilters, scoped) -> list[RegionCoverage]:
     return list(coverage.values())
 
 
-def _scores(filters: ReportFilters) -> tuple[float | None, float | None, float | None, int]:
-    """Mean pre, mean post and mean normalized gain of the participants in scope."""
+def scores(filters: ReportFilters) -> tuple[float | None, float | None, float | None, int]:
+    """Mean pre, mean post and mean normalized gain of the participants in scope, and how many
+    the gain is averaged over. The one definition: the report and the dashboard both show it."""
 
     def phase(name: str):
         return (
@@ -408,8 +410,8 @@ def _cascade(filters: ReportFilters) -> list[GenerationRow]:
 def results_report(filters: ReportFilters) -> ResultsReport:
     """Every figure of the results report for ``filters`` (eight statements whatever the size)."""
     scoped = _scoped_cohorts(filters)
-    participants, people_trained, trainers_trained, certificates = _totals(filters)
-    mean_pre, mean_post, gain, gain_participants = _scores(filters)
+    participants, people_trained, trainers_trained, certificates = totals(filters)
+    mean_pre, mean_post, gain, gain_participants = scores(filters)
     return ResultsReport(
         filters=filters,
         by_course=_by_course(filters, scoped),

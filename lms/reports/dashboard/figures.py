@@ -22,6 +22,7 @@ from lms.core.i18n import localized
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.org.models import District, Region
+from lms.reports import figures as report_figures
 from lms.reports.filters import ReportFilters
 
 
@@ -43,7 +44,6 @@ class Headline:
     people_trained: int = 0
     trainers_trained: int = 0
     certificates: int = 0
-    tested: int = 0
     pre: float | None = None
     post: float | None = None
     gain: float | None = None
@@ -108,19 +108,6 @@ def trainings_by_month(filters: ReportFilters) -> list[tuple[date, int]]:
     return months
 
 
-def _trained_counts(filters: ReportFilters) -> tuple[int, int, int]:
-    """(people trained, trainers trained, certificates) in one statement."""
-    trained = filters.trained().subquery()
-    people, trainers, certificates = db.session.execute(
-        select(
-            func.count(func.distinct(trained.c.user_id)),
-            func.count(func.distinct(case((trained.c.kind == "trainer", trained.c.user_id)))),
-            func.count(trained.c.certificate_id),
-        )
-    ).one()
-    return people or 0, trainers or 0, certificates or 0
-
-
 def scores_by_course(filters: ReportFilters) -> list[CourseScores]:
     """Mean pre- and post-test and normalized gain per course, over enrolled (not withdrawn)
     participants with both tests submitted, in alphabetical order of the course's code."""
@@ -182,21 +169,6 @@ def _round(value) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
-def _weighted(rows: list[CourseScores], attribute: str, weight: str, digits: int) -> float | None:
-    total = sum(getattr(row, weight) for row in rows if getattr(row, attribute) is not None)
-    if not total:
-        return None
-    return round(
-        sum(
-            getattr(row, attribute) * getattr(row, weight)
-            for row in rows
-            if getattr(row, attribute) is not None
-        )
-        / total,
-        digits,
-    )
-
-
 def people_by_area(filters: ReportFilters, kind: str) -> list[Area]:
     """People trained (each once per area) by region or by district, alphabetical. Districts
     come with zeros (every district of the regions in scope); regions only where someone was
@@ -238,7 +210,8 @@ def area_kind(filters: ReportFilters, viewer) -> str:
 def dashboard(filters: ReportFilters, viewer, today: date) -> Dashboard:
     """Everything the dashboard shows, in a fixed number of statements."""
     months = trainings_by_month(filters)
-    people, trainers, certificates = _trained_counts(filters)
+    _participants, people, trainers, certificates = report_figures.totals(filters)
+    pre, post, gain, _gain_participants = report_figures.scores(filters)
     courses = scores_by_course(filters)
     scope = _scope(filters)
     activation = metrics.activation(scope, today)
@@ -247,10 +220,9 @@ def dashboard(filters: ReportFilters, viewer, today: date) -> Dashboard:
         people_trained=people,
         trainers_trained=trainers,
         certificates=certificates,
-        tested=sum(row.participants for row in courses),
-        pre=_weighted(courses, "pre", "participants", 1),
-        post=_weighted(courses, "post", "participants", 1),
-        gain=_weighted(courses, "gain", "gain_participants", 3),
+        pre=pre,
+        post=post,
+        gain=gain,
         trainers_accredited=activation["trainers_accredited"],
         active_trainers=activation["active_trainers"],
         eligible_trainers=activation["eligible"],
