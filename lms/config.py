@@ -89,6 +89,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "CERTIFICATE_ORGANISATION": os.environ.get("LMS_ORGANISATION", "Cascade LMS"),
         "CERTIFICATE_ORGANISATION_EN": os.environ.get("LMS_ORGANISATION_EN", ""),
         "CASCADE_ACTIVATION_DAYS": int(os.environ.get("LMS_ACTIVATION_DAYS", "90")),
+        # Weekly reminders a dormant trainer gets before they stop (until she delivers again).
+        "CASCADE_REMINDERS_MAX": int(os.environ.get("LMS_REMINDERS_MAX", "4")),
         # Report exports (lms.reports.exports) are deleted this many days after they were written.
         "EXPORT_KEEP_DAYS": int(os.environ.get("LMS_EXPORT_KEEP_DAYS", "7")),
         "API_TOKEN_DAYS": int(os.environ.get("LMS_API_TOKEN_DAYS", "365")),

@@ -310,3 +310,28 @@ def test_a_coordinator_of_a_region_without_trainers_gets_no_digest(db):
     coordinator = factories.UserFactory(roles=["coordinator"], regions=[factories.RegionFactory()])
     _run()
     assert _nudges(coordinator, "coordinator_digest") == []
+
+
+def test_reminders_stop_after_the_limit_and_start_again_once_she_delivers(app, db, monkeypatch):
+    monkeypatch.setitem(app.config, "CASCADE_REMINDERS_MAX", 3)
+    region = factories.RegionFactory()
+    trainer = _trainer(region, accredited_days_ago=600)
+    coordinator = factories.UserFactory(roles=["coordinator"], regions=[region])
+    start = TODAY - timedelta(days=200)
+    for week in range(5):
+        _run(start + timedelta(days=7 * week))
+    assert len(_nudges(trainer, "trainer_dormant")) == 3  # one below the limit, the limit, no more
+    # Her coordinator's weekly list still names her every week.
+    assert len(_nudges(coordinator, "coordinator_dormant")) == 5
+    # She holds an event, then goes quiet again for more than N days: a new spell, new reminders.
+    _deliver_event(trainer, days_ago=150)
+    _run(TODAY)
+    _run(TODAY + timedelta(days=7))
+    assert len(_nudges(trainer, "trainer_dormant")) == 5
+
+
+def test_the_reminder_says_how_many_times_it_comes(db, mail_dir):
+    trainer = _trainer(factories.RegionFactory(), locale="en")
+    _run()
+    (nudge,) = _nudges(trainer, "trainer_dormant")
+    assert "4 times at most" in _mail(mail_dir, nudge).get_content()

@@ -10,12 +10,16 @@ by the worker in the person's language from the figures at that moment, and name
 nudge's id, so a redelivered task rewrites the same message rather than sending another.
 
 *Dormant* is ``lms.cascade.metrics``'s definition: accredited at least N days ago
-(``CASCADE_ACTIVATION_DAYS``) and no training or step-down event in the last N days.
+(``CASCADE_ACTIVATION_DAYS``) and no training or step-down event in the last N days. A dormant
+trainer is reminded at most ``CASCADE_REMINDERS_MAX`` times after her last delivery (or her
+accreditation): then the reminders stop until she delivers again, and her coordinator's weekly
+list still names her.
 """
 
 from collections import defaultdict
 from datetime import date, timedelta
 
+from flask import current_app
 from flask_babel import force_locale, format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -147,6 +151,56 @@ def dormant_by_region(today: date) -> tuple[list[int], dict[int, list[int]]]:
     return dormant, by_region
 
 
+def reminders_max() -> int:
+    return int(current_app.config["CASCADE_REMINDERS_MAX"])
+
+
+def _last_deliveries(ids) -> dict[int, date]:
+    """Each trainer's latest training (led) or step-down event, in one statement."""
+    ids = sorted(ids)
+    if not ids:
+        return {}
+    delivered = (
+        select(Cohort.lead_trainer_id.label("user_id"), Cohort.start_date.label("day"))
+        .where(Cohort.lead_trainer_id.in_(ids), Cohort.status.in_(metrics.DELIVERED))
+        .union_all(
+            select(StepDownEvent.trainer_id, StepDownEvent.date).where(StepDownEvent.trainer_id.in_(ids))
+        )
+        .subquery()
+    )
+    return dict(
+        db.session.execute(
+            select(delivered.c.user_id, func.max(delivered.c.day)).group_by(delivered.c.user_id)
+        ).all()
+    )
+
+
+def reminded_enough(ids) -> set[int]:
+    """Of the trainers ``ids``, those already reminded ``reminders_max()`` times since their last
+    delivery (or accreditation): three statements, whatever their number."""
+    ids = set(ids)
+    if not ids:
+        return set()
+    since = dict(
+        db.session.execute(
+            select(TrainerLineage.user_id, TrainerLineage.accredited_on).where(
+                TrainerLineage.user_id.in_(sorted(ids))
+            )
+        ).all()
+    )
+    for user_id, day in _last_deliveries(ids).items():
+        since[user_id] = max(since.get(user_id) or day, day)
+    counts: dict[int, int] = defaultdict(int)
+    for user_id, period in db.session.execute(
+        select(Nudge.user_id, Nudge.period_start).where(
+            Nudge.kind == "trainer_dormant", Nudge.user_id.in_(sorted(ids)), Nudge.status != "skipped"
+        )
+    ):
+        if since.get(user_id) is None or period >= week_start(since[user_id]):
+            counts[user_id] += 1
+    return {user_id for user_id, count in counts.items() if count >= reminders_max()}
+
+
 def send_due(today: date | None = None) -> dict[str, int]:
     """Queue every reminder due in the current week and month that is not queued yet."""
     today = today or local_today()
@@ -160,7 +214,8 @@ def send_due(today: date | None = None) -> dict[str, int]:
         week = week_start(today)
         dormant, by_region = dormant_by_region(today)
         done = _already("trainer_dormant", week)
-        for trainer in _reachable(set(dormant) - done):
+        waiting = set(dormant) - done
+        for trainer in _reachable(waiting - reminded_enough(waiting)):
             queued["trainer_dormant"] += bool(_claim(trainer.id, "trainer_dormant", week, {"days": days}))
         done = _already("coordinator_dormant", week)
         for coordinator in coordinators:
@@ -227,12 +282,7 @@ def _greeting(user: User) -> str:
 
 
 def _last_delivery(user_id: int) -> date | None:
-    cohorts = select(func.max(Cohort.start_date)).where(
-        Cohort.lead_trainer_id == user_id, Cohort.status.in_(metrics.DELIVERED)
-    )
-    events = select(func.max(StepDownEvent.date)).where(StepDownEvent.trainer_id == user_id)
-    days = [d for d in (db.session.scalar(cohorts), db.session.scalar(events)) if d is not None]
-    return max(days) if days else None
+    return _last_deliveries([user_id]).get(user_id)
 
 
 def _trainer_dormant(nudge: Nudge, today: date) -> tuple[str, str] | None:
@@ -276,9 +326,12 @@ def _trainer_dormant(nudge: Nudge, today: date) -> tuple[str, str] | None:
         external_url("cascade.trainer", user_id=person.id),
         "",
         ngettext(
-            "You get this reminder once a week while you have delivered nothing for %(num)d day.",
-            "You get this reminder once a week while you have delivered nothing for %(num)d days.",
+            "You get this reminder once a week while you have delivered nothing for %(num)d day, "
+            "%(times)s times at most.",
+            "You get this reminder once a week while you have delivered nothing for %(num)d days, "
+            "%(times)s times at most.",
             days,
+            times=reminders_max(),
         ),
     ]
     return str(_("Your cascade: time for a new training?")), "\n".join(str(line) for line in lines)

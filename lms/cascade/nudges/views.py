@@ -53,6 +53,7 @@ def index():
         status=status,
         kinds=services.KIND_LABELS,
         statuses=services.STATUS_LABELS,
+        reminders_max=services.reminders_max(),
     )
 
 
