@@ -335,3 +335,26 @@ def test_the_reminder_says_how_many_times_it_comes(db, mail_dir):
     _run()
     (nudge,) = _nudges(trainer, "trainer_dormant")
     assert "4 times at most" in _mail(mail_dir, nudge).get_content()
+
+
+def test_the_api_lists_the_reminders_the_admins_page_shows(client, db):
+    from tests.conftest import api_headers
+
+    region = factories.RegionFactory()
+    trainers = [_trainer(region, name=f"Тренерка Номер{i}") for i in range(3)]
+    factories.UserFactory(roles=["coordinator"], regions=[region])
+    _run()
+    admin = factories.UserFactory(roles=["admin"])
+    answer = client.get("/api/v1/cascade/nudges?kind=trainer_dormant", headers=api_headers(admin))
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["total"] == 3 and {item["user_id"] for item in body["items"]} == {t.id for t in trainers}
+    assert {item["status"] for item in body["items"]} == {"sent"}
+    lists = client.get(
+        "/api/v1/cascade/nudges?kind=coordinator_dormant", headers=api_headers(admin)
+    ).get_json()
+    assert [item["trainers"] for item in lists["items"]] == [3]
+    assert client.get("/api/v1/cascade/nudges?status=nonsense", headers=api_headers(admin)).status_code == 422
+    for role in ("coordinator", "trainer", "participant"):
+        person = factories.UserFactory(roles=[role], regions=[region] if role == "coordinator" else [])
+        assert client.get("/api/v1/cascade/nudges", headers=api_headers(person)).status_code == 403

@@ -588,6 +588,11 @@ def cascade_nudges_page(n):
     return _admin(), "/cascade/nudges/"
 
 
+def cascade_nudges_api(n):
+    admin, _page = cascade_nudges_page(n)
+    return admin, "/api/v1/cascade/nudges"
+
+
 def _export_job(person, n: int, **params) -> Job:
     job = Job(
         kind="reports.export",
@@ -687,6 +692,7 @@ ROUTES = [
     Route("cascade region tree", cascade_region_tree),
     Route("home of a trainer in the cascade", cascade_home),
     Route("cascade reminders page", cascade_nudges_page),
+    Route("cascade reminders API", cascade_nudges_api),
     Route("report exports page", exports_page),
     Route("report export page", export_page),
 ]

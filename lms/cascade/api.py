@@ -7,7 +7,9 @@ from flask_smorest import Blueprint
 from lms.api.common import PageArgs, page_of, paginate
 from lms.cascade import metrics, services
 from lms.cascade.models import AUDIENCES
+from lms.cascade.nudges import services as nudges
 from lms.core.i18n import local_today
+from lms.core.permissions import require
 from lms.extensions import db
 
 blp = Blueprint(
@@ -130,3 +132,36 @@ def log_event(data):
     event = services.log_event(by=current_user, **data)
     db.session.commit()
     return event
+
+
+class NudgeArgs(PageArgs):
+    kind = ma.fields.String(validate=ma.validate.OneOf(list(nudges.KIND_LABELS)))
+    status = ma.fields.String(validate=ma.validate.OneOf(list(nudges.STATUS_LABELS)))
+
+
+class NudgeSchema(ma.Schema):
+    id = ma.fields.Integer()
+    user_id = ma.fields.Integer()
+    person = ma.fields.Function(lambda nudge: nudge.user.sort_name or nudge.user.full_name)
+    email = ma.fields.Function(lambda nudge: nudge.user.email)
+    kind = ma.fields.String(metadata={"enum": list(nudges.KIND_LABELS)})
+    period_start = ma.fields.Date()
+    status = ma.fields.String(metadata={"enum": list(nudges.STATUS_LABELS)})
+    trainers = ma.fields.Function(
+        lambda nudge: nudge.details.get("count"),
+        allow_none=True,
+        metadata={"description": "Dormant trainers named in a coordinator's weekly list."},
+    )
+    error = ma.fields.String(allow_none=True)
+    created_at = ma.fields.DateTime()
+    sent_at = ma.fields.DateTime(allow_none=True)
+
+
+@blp.route("/cascade/nudges", methods=["GET"])
+@blp.arguments(NudgeArgs, location="query")
+@blp.response(200, page_of(NudgeSchema))
+def list_nudges(args):
+    """Reminders to dormant trainers and their coordinators, newest first (admins: the page
+    /cascade/nudges/ shows the same)."""
+    require(current_user, "cascade.nudges")
+    return paginate(nudges.nudges_query(args.pop("kind", None), args.pop("status", None)), args)
