@@ -120,7 +120,7 @@ class AnswerSheetCheck:
         attempts = (
             select(Attempt.enrollment_id, Attempt.source).where(Attempt.test_id == test.id) if test else None
         )
-        self.sources = dict(db.session.execute(attempts).tuples().all()) if attempts is not None else {}
+        self.sources = dict(db.session.execute(attempts).all()) if attempts is not None else {}
         self.seen: dict[int, int] = {}  # enrolment id -> the first row naming her
 
     def check(self, written: AnswerRow) -> CheckedRow:
