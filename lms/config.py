@@ -73,6 +73,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "UPLOAD_LIMITS_ROSTER": {},
         # A cohort's paper answers: a row per participant, a column per item (up to 200).
         "UPLOAD_LIMITS_PAPER": {"max_bytes": 2 * 1024 * 1024, "max_rows": 2000, "max_columns": 210},
+        # A course's question bank: a row per question, the twelve columns of the export.
+        "UPLOAD_LIMITS_BANK": {"max_bytes": 2 * 1024 * 1024, "max_rows": 2000, "max_columns": 30},
         "LOGIN_THROTTLE_MAX_FAILURES": int(os.environ.get("LMS_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_THROTTLE_WINDOW_SECONDS": int(os.environ.get("LMS_LOGIN_WINDOW_MINUTES", "15")) * 60,
         "LOGIN_THROTTLE_MAX_PER_IP": int(os.environ.get("LMS_LOGIN_MAX_FAILURES_PER_ADDRESS", "30")),

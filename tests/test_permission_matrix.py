@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from lms.accounts.services import create_token
 from lms.assessments.access import pass_for
+from lms.assessments.bank_upload import IMPORT_KIND as BANK_JOB
 from lms.assessments.delivery import open_test, start_attempt
 from lms.assessments.paper_upload import IMPORT_KIND as PAPER_JOB
 from lms.cascade.lineage import refresh_lineage
@@ -192,6 +193,7 @@ ACCESS = {
     "assessments_api.get_question": QUESTION_READ,
     "assessments.new_question": BANK_WRITE,
     "assessments.import_bank": BANK_WRITE,
+    "assessments.import_job": BANK_WRITE,
     "assessments_api.create_question": BANK_WRITE,
     "assessments.edit_question": QUESTION_WRITE,
     "assessments_api.update_question": QUESTION_WRITE,
@@ -245,8 +247,7 @@ EXCLUDED = {
     # Routes named by a secret or a moment rather than an object the shared world can hold.
     "accounts.set_password": "public, an emailed single-use token: tests/test_onboarding.py",
     "accounts.reset_password": "public, an emailed token: tests/test_auth.py",
-    "assessments.confirm_import": "an uploaded file's random token, kept in the uploader's session: "
-    "tests/test_assessment_pages.py, tests/test_assessment_bank.py",
+    "assessments.import_preview": "an upload's random token: tests/test_assessment_files.py",
     "attendance.checkin": "a code signed for the current minute of a session under way (the clock, "
     "not an id): tests/test_attendance_checkin.py, tests/test_rule_boundaries.py",
     "enrolment.roster_preview": "an upload's random token: tests/test_roster_pages.py",
@@ -386,6 +387,16 @@ def world(db):
         created_by_id=cohort.lead_trainer_id,
     )
     database.session.add(paper_job)
+    # A question bank imported into the course by the lead trainer (accredited for it).
+    bank_job = Job(
+        kind=BANK_JOB,
+        status="done",
+        total=1,
+        params={"course_id": cohort.course_id, "filename": "bank.xlsx", "skip_invalid": False},
+        result={"created": 1, "skipped": 0, "skipped_rows": []},
+        created_by_id=cohort.lead_trainer_id,
+    )
+    database.session.add(bank_job)
     database.session.flush()
     zip_path(zip_job).write_bytes(b"PK\x05\x06" + bytes(18))  # an empty ZIP archive
     ids = {
@@ -412,6 +423,7 @@ def world(db):
         "code": certificate.verification_code,
         "zip_job_id": zip_job.id,
         "paper_job_id": paper_job.id,
+        "bank_job_id": bank_job.id,
         "bank_fmt": "csv",
         "tree_fmt": "csv",
         "kind": "booklet",
@@ -429,6 +441,7 @@ NAMES = {
     "certificates.zip_status": {"job_id": "zip_job_id"},
     "certificates.zip_download": {"job_id": "zip_job_id"},
     "paper_upload.saving": {"job_id": "paper_job_id"},
+    "assessments.import_job": {"job_id": "bank_job_id"},
     "paper_upload.template": {"fmt": "bank_fmt"},
     "take.personal_link": {"token": "pass_token"},
 }

@@ -56,25 +56,27 @@ def questions_of(course: Course, *, form: str | None = None) -> list[Question]:
     return list(db.session.scalars(bank_query(course, form=form)).all())
 
 
-def _clean(data: dict, course: Course) -> dict:
-    """Check a question's fields; raises ValidationError naming every field at fault."""
-    problems: dict[str, list] = {}
-    kind = data.get("kind")
-    text = (data.get("text") or "").strip()
-    form = data.get("form") or "both"
-    choices = data.get("choices") or []
-    if kind not in QUESTION_KINDS:
-        problems["kind"] = [_l("Choose single, multiple or true/false.")]
-    if not text:
-        problems["text"] = [_l("Write the question.")]
-    elif len(text) > 2000:
-        problems["text"] = [_l("The question is too long (2,000 characters at most).")]
-    if form not in QUESTION_FORMS:
-        problems["form"] = [_l("The form is A, B or both.")]
+# The bank's rules, by code: a form shows the messages, a file's preview stores the codes.
+RULES = {
+    "kind": _l("Choose single, multiple or true/false."),
+    "no_text": _l("Write the question."),
+    "long_text": _l("The question is too long (2,000 characters at most)."),
+    "form": _l("The form is A, B or both."),
+    "option_count": _l("Give between 2 and 8 answer options."),
+    "true_false_options": _l("A true/false question has exactly two options."),
+    "long_option": _l("An answer option is too long (500 characters at most)."),
+    "one_correct": _l("Mark exactly one correct option."),
+    "some_correct": _l("Mark at least one correct option."),
+    "other_module": _l("This module is not part of the course."),
+}
+
+
+def _choices(kind, choices: list, answer) -> list[dict]:
+    """The options as kept: trimmed, empty ones dropped; a true/false without written options
+    gets the two standard ones, ``answer`` saying whether "true" is correct."""
     if kind == "true_false" and not choices:
-        correct = data.get("answer", True)
         choices = [
-            {"text": uk, "text_en": en, "correct": (index == 0) == bool(correct)}
+            {"text": uk, "text_en": en, "correct": (index == 0) == bool(answer)}
             for index, (uk, en) in enumerate(TRUE_FALSE_TEXTS)
         ]
     cleaned = [
@@ -85,34 +87,58 @@ def _clean(data: dict, course: Course) -> dict:
         }
         for c in choices
     ]
-    cleaned = [c for c in cleaned if c["text"]]
+    return [c for c in cleaned if c["text"]]
+
+
+def _choices_rule(kind, cleaned: list[dict]) -> str | None:
     right = sum(c["correct"] for c in cleaned)
-    if kind in QUESTION_KINDS:
-        if len(cleaned) < 2 or len(cleaned) > MAX_CHOICES:
-            problems["choices"] = [_l("Give between 2 and 8 answer options.")]
-        elif kind == "true_false" and len(cleaned) != 2:
-            problems["choices"] = [_l("A true/false question has exactly two options.")]
-        elif any(len(c["text"]) > 500 or len(c["text_en"]) > 500 for c in cleaned):
-            problems["choices"] = [_l("An answer option is too long (500 characters at most).")]
-        elif kind in ("single", "true_false") and right != 1:
-            problems["choices"] = [_l("Mark exactly one correct option.")]
-        elif kind == "multiple" and right < 1:
-            problems["choices"] = [_l("Mark at least one correct option.")]
+    if kind not in QUESTION_KINDS:
+        return None
+    if len(cleaned) < 2 or len(cleaned) > MAX_CHOICES:
+        return "option_count"
+    if kind == "true_false" and len(cleaned) != 2:
+        return "true_false_options"
+    if any(len(c["text"]) > 500 or len(c["text_en"]) > 500 for c in cleaned):
+        return "long_option"
+    if kind in ("single", "true_false") and right != 1:
+        return "one_correct"
+    if kind == "multiple" and right < 1:
+        return "some_correct"
+    return None
+
+
+def broken_rules(data: dict, course: Course) -> dict[str, str]:
+    """The rules a question's fields break: field name -> the code in ``RULES``."""
+    kind, form = data.get("kind"), data.get("form") or "both"
+    text = (data.get("text") or "").strip()
+    broken = {
+        "kind": None if kind in QUESTION_KINDS else "kind",
+        "text": "long_text" if len(text) > 2000 else None if text else "no_text",
+        "form": None if form in QUESTION_FORMS else "form",
+        "choices": _choices_rule(kind, _choices(kind, data.get("choices") or [], data.get("answer", True))),
+    }
     module_id = data.get("module_id")
     if module_id is not None:
         module = db.session.get(CourseModule, module_id)
         if module is None or module.course_id != course.id:
-            problems["module_id"] = [_l("This module is not part of the course.")]
-    if problems:
-        raise ValidationError(fields=problems)
+            broken["module_id"] = "other_module"
+    return {name: code for name, code in broken.items() if code is not None}
+
+
+def _clean(data: dict, course: Course) -> dict:
+    """Check a question's fields; raises ValidationError naming every field at fault."""
+    broken = broken_rules(data, course)
+    if broken:
+        raise ValidationError(fields={name: [RULES[code]] for name, code in broken.items()})
+    kind = data["kind"]
     return {
         "kind": kind,
-        "text": text,
+        "text": data["text"].strip(),
         "text_en": (data.get("text_en") or "").strip()[:2000],
-        "form": form,
+        "form": data.get("form") or "both",
         "topic": (data.get("topic") or "").strip()[:120],
-        "module_id": module_id,
-        "choices": cleaned,
+        "module_id": data.get("module_id"),
+        "choices": _choices(kind, data.get("choices") or [], data.get("answer", True)),
     }
 
 
@@ -133,22 +159,32 @@ def _new_version(question: Question, number: int, values: dict, by) -> QuestionV
 
 
 def create_question(course: Course, data: dict, *, by) -> Question:
+    return create_questions(course, [data], by=by)[0]
+
+
+def create_questions(course: Course, items: list[dict], *, by) -> list[Question]:
+    """Add questions at the end of the course's bank, in the order given, each audited; a
+    question breaking a rule raises ValidationError (the caller rolls back)."""
     require(by, "question.manage", course)
-    values = _clean(data, course)
-    last = db.session.scalar(select(func.max(Question.position)).where(Question.course_id == course.id))
-    question = Question(
-        course=course,
-        form=values["form"],
-        topic=values["topic"],
-        module_id=values["module_id"],
-        position=(last or 0) + 1,
-        version=1,
-    )
-    _new_version(question, 1, values, by)
-    db.session.add(question)
+    cleaned = [_clean(data, course) for data in items]
+    last = db.session.scalar(select(func.max(Question.position)).where(Question.course_id == course.id)) or 0
+    questions = []
+    for offset, values in enumerate(cleaned, start=1):
+        question = Question(
+            course=course,
+            form=values["form"],
+            topic=values["topic"],
+            module_id=values["module_id"],
+            position=last + offset,
+            version=1,
+        )
+        _new_version(question, 1, values, by)
+        questions.append(question)
+    db.session.add_all(questions)
     db.session.flush()
-    audit.record(by, "question.create", question, course_id=course.id)
-    return question
+    for question in questions:
+        audit.record(by, "question.create", question, course_id=course.id)
+    return questions
 
 
 def version_is_answered(version: QuestionVersion) -> bool:

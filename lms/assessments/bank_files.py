@@ -1,26 +1,27 @@
-"""Question bank files: export to CSV or XLSX, and import from them with a preview of every
-problem row. One row per question: topic, form, kind, text, text_en, option 1–6, correct
-(option numbers such as ``1`` or ``1,3``; Ukrainian letters А–Е also work).
+"""Question bank files: export to CSV or XLSX, and the reading of an uploaded one. One row per
+question under a header row: topic, form, kind, text, text_en, option 1–6, correct (option
+numbers such as ``1`` or ``1,3``; Ukrainian letters А–Е also work).
 
-Uploads are bounded: a byte cap, a row cap, and for XLSX the zip's uncompressed sizes are
-checked before openpyxl parses it (a small file must not unpack into gigabytes)."""
+``read_bank`` reads a file lazily within the ``bank`` upload limits (lms.core.upload_limits)
+and gives each row with the problems the file alone shows; ``lms.assessments.bank_upload``
+adds the bank's own rules, in a job."""
 
 import csv
 import io
-import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import openpyxl
 from flask_babel import lazy_gettext as _l
 
 from lms.assessments import bank
-from lms.assessments.models import QUESTION_FORMS, QUESTION_KINDS, Question
-from lms.core.errors import ValidationError
+from lms.assessments.models import QUESTION_FORMS, QUESTION_KINDS
+from lms.core.spreadsheets import read_records
+from lms.core.upload_limits import limits_for
 from lms.courses.models import Course
 
-MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 2000
-MAX_UNCOMPRESSED = 30 * 1024 * 1024
+LIMITS_KIND = "bank"
 MAX_OPTIONS = 6
 COLUMNS = (
     ["topic", "form", "kind", "text", "text_en"]
@@ -77,56 +78,37 @@ def xlsx_bytes(header: list, rows: list[list]) -> bytes:
     return out.getvalue()
 
 
-def _bad(message) -> ValidationError:
-    return ValidationError.on("file", message)
-
-
-def _xlsx_rows(data: bytes) -> list[tuple]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise _bad(_l("The Excel file could not be opened. Save it again as .xlsx.")) from None
-    if unpacked > MAX_UNCOMPRESSED:
-        raise _bad(_l("The Excel file unpacks to more than %(mb)d MB.", mb=MAX_UNCOMPRESSED // (1024 * 1024)))
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        rows = []
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            rows.append(row)
-            if len(rows) > MAX_ROWS + 1:
-                break
-        workbook.close()
-        return rows
-    except Exception:
-        # openpyxl raises many kinds of errors for a damaged workbook; all mean "cannot read it".
-        raise _bad(_l("The Excel file is damaged. Save it again as .xlsx.")) from None
-
-
-def _csv_rows(data: bytes) -> list[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1251")
-    delimiter = ";" if text.split("\n", 1)[0].count(";") >= text.split("\n", 1)[0].count(",") else ","
-    rows = []
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
-        rows.append(row)
-        if len(rows) > MAX_ROWS + 1:
-            break
-    return rows
-
-
 @dataclass
 class BankRow:
+    """A question as written in row ``number``, and its problems as ``[code, params]``."""
+
     number: int
     data: dict
-    problems: list[str] = field(default_factory=list)
+    problems: list = field(default_factory=list)
+
+    def problem(self, code: str, **params) -> None:
+        self.problems.append([code, params])
+
+
+# What the file alone can show wrong in a row; the bank's own rules are ``bank.RULES``.
+PROBLEMS = {
+    "unknown_kind": _l("Unknown kind “%(kind)s”: single, multiple or true_false."),
+    "no_correct": _l("Name the correct option(s) in the “correct” column."),
+    "bad_correct": _l("The correct answer names an option that is not there."),
+} | bank.RULES
+
+
+def describe(reason: list | tuple) -> str:
+    """The message for a stored ``[code, params]`` problem, in the current language."""
+    code, params = reason
+    message = PROBLEMS.get(code, code)
+    return str(message) % params if params else str(message)
 
 
 def _positions(text: str) -> list[int]:
     positions = []
-    for part in str(text or "").replace(";", ",").replace(" ", ",").split(","):
+    # A dot too: Excel in a Ukrainian locale keeps "1,3" as the number 1.3.
+    for part in str(text or "").replace(";", ",").replace(".", ",").replace(" ", ",").split(","):
         part = part.strip().upper()
         if not part:
             continue
@@ -139,60 +121,67 @@ def _positions(text: str) -> list[int]:
     return positions
 
 
-def parse_bank(data: bytes) -> list[BankRow]:
-    """Every row with its problems (an empty list: ready to import). Raises for a file that
-    cannot be read at all, is too large, or has more than ``MAX_ROWS`` rows."""
-    if not data:
-        raise _bad(_l("The file is empty."))
-    if len(data) > MAX_BYTES:
-        raise _bad(_l("The file is larger than %(mb)d MB: split it.", mb=MAX_BYTES // (1024 * 1024)))
-    rows = _xlsx_rows(data) if data.startswith(b"PK\x03\x04") else _csv_rows(data)
-    if len(rows) > MAX_ROWS + 1:
-        raise _bad(_l("The file has more than %(n)d questions: split it.", n=MAX_ROWS))
-    parsed = []
-    for number, cells in enumerate(rows[1:], start=2):
-        values = ["" if v is None else str(v).strip() for v in cells] + [""] * len(COLUMNS)
-        if not any(values):
-            continue
-        row = dict(zip(COLUMNS, values, strict=False))
-        options = [row[f"option_{i}"] for i in range(1, MAX_OPTIONS + 1) if row[f"option_{i}"]]
-        correct = _positions(row["correct"])
-        problems = []
-        kind = row["kind"].lower() or "single"
-        form = row["form"] or "both"
-        if kind not in QUESTION_KINDS:
-            problems.append(str(_l("Unknown kind “%(kind)s”: single, multiple or true_false.", kind=kind)))
-        if form not in QUESTION_FORMS:
-            problems.append(str(_l("The form is A, B or both.")))
-        if not row["text"]:
-            problems.append(str(_l("Write the question.")))
-        if any(p < 1 or p > len(options) for p in correct):
-            problems.append(str(_l("The correct answer names an option that is not there.")))
-        elif not correct:
-            problems.append(str(_l("Name the correct option(s) in the “correct” column.")))
-        data_row = {
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an option number Excel kept as 2.0
+    return str(value).strip()
+
+
+def header_score(cells) -> int:
+    """How well a row reads as the header: the columns it fills (a CSV's delimiter is the one
+    that splits the header into the most)."""
+    return sum(1 for cell in cells if _text(cell))
+
+
+def bank_row(number: int, cells) -> BankRow | None:
+    """The question of a row, with the problems the row alone shows; None for an empty row."""
+    values = [_text(v) for v in cells] + [""] * len(COLUMNS)
+    if not any(values):
+        return None
+    row = dict(zip(COLUMNS, values, strict=False))
+    options = [row[f"option_{i}"] for i in range(1, MAX_OPTIONS + 1) if row[f"option_{i}"]]
+    correct = _positions(row["correct"])
+    kind = row["kind"].lower() or "single"
+    form = row["form"] or "both"
+    parsed = BankRow(
+        number,
+        {
             "kind": kind,
             "form": form,
             "topic": row["topic"],
             "text": row["text"],
             "text_en": row["text_en"],
             "choices": [{"text": o, "correct": i + 1 in correct} for i, o in enumerate(options)],
-        }
-        parsed.append(BankRow(number, data_row, problems))
+        },
+    )
+    if kind not in QUESTION_KINDS:
+        parsed.problem("unknown_kind", kind=kind)
+    if form not in QUESTION_FORMS:
+        parsed.problem("form")
+    if not row["text"]:
+        parsed.problem("no_text")
+    if any(p < 1 or p > len(options) for p in correct):
+        parsed.problem("bad_correct")
+    elif not correct:
+        parsed.problem("no_correct")
     return parsed
 
 
-def check_rows(course: Course, rows: list[BankRow]) -> None:
-    """Add the bank's own rules (number of options, one correct for single choice) to each row."""
-    for row in rows:
-        if row.problems:
-            continue
-        try:
-            bank._clean(row.data, course)
-        except ValidationError as error:
-            row.problems.extend(str(m) for messages in error.fields.values() for m in messages)
+def read_bank(path: Path) -> Iterator[BankRow]:
+    """Every question row of the file (the first row is the header), lazily. Raises for a
+    file that cannot be read or is over the ``bank`` upload limits."""
+    for number, cells in read_records(path, limits_for(LIMITS_KIND), header_score):
+        row = bank_row(number, cells) if number > 1 else None
+        if row is not None:
+            yield row
 
 
-def import_rows(course: Course, rows: list[BankRow], *, by) -> list[Question]:
-    """Create the questions of the rows without problems."""
-    return [bank.create_question(course, row.data, by=by) for row in rows if not row.problems]
+def check_row(course: Course, row: BankRow) -> BankRow:
+    """Add the bank's own rules (number of options, one correct for single choice) to a row
+    the file alone shows nothing wrong with."""
+    if not row.problems:
+        for code in bank.broken_rules(row.data, course).values():
+            row.problem(code)
+    return row

@@ -21,7 +21,6 @@ from lms.assessments.paper_files import LIMITS_KIND, AnswerRow, read_answers
 from lms.cohorts.lookup import ACCESS
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit
-from lms.core.db import utcnow
 from lms.core.errors import NotFound, ValidationError
 from lms.core.jobs import job_for, start_job, started_job
 from lms.core.kept_uploads import KeptUploads
@@ -326,25 +325,10 @@ def receive_answers(
     delivery.check_phase(phase)
     if form not in TEST_FORMS:
         raise ValidationError.on("form", _l("The form is A or B."))
-    token, estimated_rows = PAPERS.receive(stream)
-    job = start_job(
-        CHECK_KIND, "lms.assessments.check_paper_answers", by=by, total=estimated_rows,
-        cohort_id=cohort.id, phase=phase, token=token,
+    return PAPERS.receive_for_check(
+        stream, filename, by=by, kind=CHECK_KIND, task="lms.assessments.check_paper_answers",
+        cohort_id=cohort.id, phase=phase, form=form,
     )  # fmt: skip
-    PAPERS.write_note(
-        token,
-        {
-            "cohort_id": cohort.id,
-            "phase": phase,
-            "form": form,
-            "user_id": by.id,
-            "filename": (filename or "")[:200],
-            "uploaded_at": utcnow().isoformat(),
-            "preview": None,
-            "job_id": job.id,
-        },
-    )
-    return token, job
 
 
 def load_upload(cohort: Cohort, phase: str, token: str, *, by) -> dict:
@@ -360,24 +344,17 @@ def _job_cohort(job: Job) -> Cohort:
         .unique()
         .one_or_none()
     )
-    path, note = PAPERS.paths(job.params["token"])
-    if cohort is None or not path.exists() or not note.exists():
+    if cohort is None or not PAPERS.is_kept(job.params["token"]):
         raise NotFound(_l("The training or the uploaded file is no longer there: upload the file again."))
     return cohort
 
 
 def run_check_job(job: Job, report_progress) -> dict:
-    """The work of a check job: the preview, kept in the upload's note for the page. A file
-    refused is removed at once (the note stays, to say why)."""
+    """The work of a check job: the preview, kept in the upload's note for the page."""
     cohort = _job_cohort(job)
-    upload = PAPERS.note(job.params["token"])
-    try:
-        preview = preview_answers(upload, cohort, progress=report_progress)
-    except ValidationError:
-        PAPERS.paths(upload["token"])[0].unlink(missing_ok=True)
-        raise
-    PAPERS.keep_preview(upload["token"], preview.to_dict())
-    return {"rows": preview.rows, "ready": preview.ready, "problems": preview.problems}
+    return PAPERS.run_check(
+        job.params["token"], lambda upload: preview_answers(upload, cohort, report_progress)
+    )
 
 
 def start_saving(cohort: Cohort, phase: str, token: str, *, by, skip_invalid: bool) -> Job:
@@ -386,10 +363,7 @@ def start_saving(cohort: Cohort, phase: str, token: str, *, by, skip_invalid: bo
     started = saving_job_for(cohort, token)
     if started is not None:
         return started  # a second click shows the same job instead of saving twice
-    upload = load_upload(cohort, phase, token, by=by)
-    preview = upload["preview"]
-    if preview is None or not PAPERS.paths(token)[0].exists():
-        raise NotFound(_l("This file is no longer here: upload it again."))
+    upload, preview = PAPERS.checked(token, cohort_id=cohort.id, phase=phase)
     if not preview["ready"]:
         raise ValidationError.on("skip_invalid", _l("No row can be saved. Fix the file and upload it again."))
     if preview["problems"] and not skip_invalid:

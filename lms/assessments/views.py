@@ -1,20 +1,23 @@
 """Pages: a course's question bank (list, add, edit) and its import and export."""
 
-import secrets
-from pathlib import Path
-
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms import BooleanField
 
-from lms.assessments import analytics, bank, bank_files
+from lms.assessments import analytics, bank, bank_files, bank_upload
 from lms.assessments.models import QUESTION_FORMS, QUESTION_KINDS
 from lms.assessments.scoring import __doc__ as scoring_rule
 from lms.cohorts.models import Cohort
 from lms.cohorts.rules import visible_cohorts
 from lms.core.errors import NotFound, ValidationError
+from lms.core.forms import run_form
+from lms.core.job_pages import job_page
 from lms.core.permissions import can
 from lms.extensions import db
 
@@ -118,14 +121,6 @@ def _form_page(course, question, values, errors):
     )
 
 
-def _upload_path(token: str) -> Path:
-    folder = Path(current_app.config["UPLOAD_DIR"]) / "question-banks"
-    folder.mkdir(parents=True, exist_ok=True)
-    if not token.isalnum():
-        raise NotFound()
-    return folder / f"{token}.bank"
-
-
 @bp.get("/courses/<int:course_id>/questions/export.<fmt>")
 def export_bank(course_id: int, fmt: str):
     course = bank.course_for(course_id, by=current_user)
@@ -142,44 +137,71 @@ def export_bank(course_id: int, fmt: str):
     return response
 
 
-@bp.route("/courses/<int:course_id>/questions/import", methods=["GET", "POST"])
-def import_bank(course_id: int):
-    """Upload a file and see every row's problems before anything is imported."""
-    course = bank.course_for(course_id, by=current_user, action="question.manage")
-    rows, token, error = None, None, None
-    if request.method == "POST":
-        upload = request.files.get("file")
-        data = upload.stream.read(bank_files.MAX_BYTES + 1) if upload else b""
-        try:
-            rows = bank_files.parse_bank(data)
-            bank_files.check_rows(course, rows)
-        except ValidationError as problem:
-            error, rows = str(problem.message), None
-        else:
-            token = secrets.token_hex(16)
-            _upload_path(token).write_bytes(data)
-    return (
-        render_template("assessments/bank_import.html", course=course, rows=rows, token=token, error=error),
-        422 if error else 200,
+class BankUploadForm(FlaskForm):
+    file = FileField(
+        _l("File of questions (CSV or XLSX)"), validators=[FileRequired(_l("Choose the file to upload."))]
     )
 
 
-@bp.post("/courses/<int:course_id>/questions/import/<token>")
-def confirm_import(course_id: int, token: str):
+class ImportQuestionsForm(FlaskForm):
+    skip_invalid = BooleanField(_l("Skip the rows with problems and import the others"))
+
+
+@bp.route("/courses/<int:course_id>/questions/import", methods=["GET", "POST"])
+def import_bank(course_id: int):
+    """Upload a file; a job checks it and the preview lists every row's problems."""
     course = bank.course_for(course_id, by=current_user, action="question.manage")
-    path = _upload_path(token)
-    if not path.exists():
-        raise NotFound()
-    rows = bank_files.parse_bank(path.read_bytes())
-    bank_files.check_rows(course, rows)
-    if any(row.problems for row in rows) and request.form.get("skip_invalid") != "1":
-        flash(_("Some rows have problems: correct the file, or import only the good rows."), "danger")
-        return redirect(url_for("assessments.import_bank", course_id=course.id))
-    created = bank_files.import_rows(course, rows, by=current_user)
-    db.session.commit()
-    path.unlink(missing_ok=True)
-    flash(_("Questions imported: %(n)s.", n=len(created)), "success")
-    return redirect(url_for("assessments.bank_page", course_id=course.id))
+    form = BankUploadForm()
+    token, status = run_form(
+        form,
+        lambda: bank_upload.receive_bank(
+            course, form.file.data.stream, form.file.data.filename, by=current_user
+        )[0],
+    )
+    if token is not None:
+        return redirect(url_for(".import_preview", course_id=course.id, token=token))
+    max_mb = bank_upload.BANKS.max_bytes() // (1024 * 1024)
+    return render_template("assessments/bank_import.html", course=course, form=form, max_mb=max_mb), status
+
+
+@bp.route("/courses/<int:course_id>/questions/import/<token>", methods=["GET", "POST"])
+def import_preview(course_id: int, token: str):
+    course = bank.course_for(course_id, by=current_user, action="question.manage")
+    started = bank_upload.importing_job_for(course, token)
+    if started is not None:  # imported already (a second click, or the back button): show the job
+        return redirect(url_for(".import_job", course_id=course.id, job_id=started.id))
+    upload = bank_upload.load_upload(course, token, by=current_user)
+    if upload["preview"] is None:
+        job = bank_upload.upload_job(course, upload["job_id"], by=current_user, kind=bank_upload.CHECK_KIND)
+        return job_page("assessments/bank_checking.html", job, course=course, upload=upload)
+    form = ImportQuestionsForm()
+    job, status = run_form(
+        form,
+        lambda: bank_upload.start_import(course, token, by=current_user, skip_invalid=form.skip_invalid.data),
+    )
+    if job is not None:
+        return redirect(url_for(".import_job", course_id=course.id, job_id=job.id))
+    return render_template(
+        "assessments/bank_preview.html",
+        course=course,
+        upload=upload,
+        preview=upload["preview"],
+        form=form,
+        describe=bank_files.describe,
+    ), status
+
+
+@bp.get("/courses/<int:course_id>/questions/import/jobs/<int:job_id>")
+def import_job(course_id: int, job_id: int):
+    course = bank.course_for(course_id, by=current_user, action="question.manage")
+    job = bank_upload.upload_job(course, job_id, by=current_user, kind=bank_upload.IMPORT_KIND)
+    return job_page(
+        "assessments/bank_importing.html",
+        job,
+        course=course,
+        running=job.status in ("queued", "running"),
+        describe=bank_files.describe,
+    )
 
 
 @bp.get("/courses/<int:course_id>/results")

@@ -1,6 +1,7 @@
-"""Files people upload to be checked by a job and used later (a roster, paper answers): kept
-under the instance's upload folder with a random name, beside a JSON note about them (who,
-for what, the job checking them, its preview), until they are used or grow stale.
+"""Files people upload to be checked by a job and used later (a roster, paper answers, a
+question bank): kept under the instance's upload folder with a random name, beside a JSON note
+about them (who, for what, the job checking them, its preview), until they are used or grow
+stale.
 
 The web request only copies the file to disk in chunks and checks the upload limits that need
 no parsing; a job reads it (see ``lms.core.spreadsheets``) and writes its preview in the note.
@@ -10,13 +11,17 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from lms.core.db import utcnow
 from lms.core.errors import NotFound, ValidationError
+from lms.core.jobs import start_job
+from lms.core.models import Job
 from lms.core.upload_limits import MB, check_file, limits_for
 
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -27,6 +32,16 @@ KEEP_SECONDS = 24 * 60 * 60
 
 def _refuse(message) -> ValidationError:
     return ValidationError.on("file", message)
+
+
+class Preview(Protocol):
+    """What a check job finds in a file: its rows, those ready, those with problems."""
+
+    rows: int
+    ready: int
+    problems: int
+
+    def to_dict(self) -> dict: ...
 
 
 class KeptUploads:
@@ -111,3 +126,42 @@ class KeptUploads:
         """Store a check job's preview in the upload's note, for the page to show."""
         note = json.loads(self.paths(token)[1].read_text(encoding="utf-8"))
         self.write_note(token, note | {"preview": preview})
+
+    def is_kept(self, token: str) -> bool:
+        """Whether the file and its note are both still here."""
+        return all(path.exists() for path in self.paths(token))
+
+    def receive_for_check(
+        self, stream: BinaryIO, filename: str, *, by, kind: str, task: str, **scope
+    ) -> tuple[str, Job]:
+        """Keep an upload (``receive``) and start the job ``kind`` that checks it in the worker.
+        The job's params and the note hold ``scope`` (what the file is for, e.g. its cohort) and
+        the token; the note also who sent it, the file's name and the job."""
+        token, estimated_rows = self.receive(stream)
+        job = start_job(kind, task, by=by, total=estimated_rows, token=token, **scope)
+        note = scope | {"user_id": by.id, "filename": (filename or "")[:200]}
+        self.write_note(
+            token, note | {"uploaded_at": utcnow().isoformat(), "preview": None, "job_id": job.id}
+        )
+        return token, job
+
+    def run_check(self, token: str, check: Callable[[dict], Preview]) -> dict:
+        """The work of a check job: ``check(note)`` reads the file and gives its preview, kept
+        in the note for the page. A file refused is removed at once (the note stays, to say
+        why). Returns the job's result."""
+        upload = self.note(token)
+        try:
+            preview = check(upload)
+        except ValidationError:
+            self.paths(token)[0].unlink(missing_ok=True)
+            raise
+        self.keep_preview(token, preview.to_dict())
+        return {"rows": preview.rows, "ready": preview.ready, "problems": preview.problems}
+
+    def checked(self, token: str, **expected) -> tuple[dict, dict]:
+        """The note of a file its check job has read, and the preview; NotFound when the
+        preview is not there yet or the file is gone."""
+        upload = self.note(token, **expected)
+        if upload["preview"] is None or not self.paths(token)[0].exists():
+            raise NotFound(_l("This file is no longer here: upload it again."))
+        return upload, upload["preview"]

@@ -1,4 +1,4 @@
-"""Limits on uploaded spreadsheets (rosters, paper answers), checked before parsing.
+"""Limits on uploaded spreadsheets (rosters, paper answers, question banks), checked before parsing.
 
 A small file can stand for an enormous one: an XLSX is a zip, and 176 KB can declare 20 million
 rows or unpack to gigabytes. ``check_file`` refuses such files from the zip directory and the
