@@ -297,14 +297,18 @@ def test_export_then_import_gives_the_same_bank(db, admin, tmp_path):
     course = factories.CourseFactory()
     question(course, kind="multiple", correct=(0, 2), topic="Права")
     question(course, kind="true_false", correct=(1,), form="B")
+    question(course, text="=СУМА(1;2) — чи це формула?", topic="-Мінус")
+    assert "'=СУМА" in bank_files.export_csv(course).decode("utf-8-sig")
     for data in (bank_files.export_csv(course), bank_files.export_xlsx(course)):
         path = tmp_path / "bank"
         path.write_bytes(data)
         other = factories.CourseFactory()
         rows = [bank_files.check_row(other, row) for row in bank_files.read_bank(path)]
         assert not any(row.problems for row in rows)
-        assert [r.data["kind"] for r in rows] == ["multiple", "true_false"]
+        assert [r.data["kind"] for r in rows] == ["multiple", "true_false", "single"]
         assert [c["correct"] for c in rows[0].data["choices"]] == [True, False, True, False]
+        # Neutralised in the file, the same text again once imported: no apostrophe gained.
+        assert (rows[2].data["text"], rows[2].data["topic"]) == ("=СУМА(1;2) — чи це формула?", "-Мінус")
 
 
 @pytest.mark.parametrize(

@@ -15,10 +15,11 @@ from werkzeug.datastructures import MultiDict
 
 from lms.assessments.paper import enter_scores
 from lms.certificates.models import Certificate
+from lms.core import cells
 from lms.core.db import utcnow
 from lms.core.models import AuditEvent, Job
 from lms.extensions import db as _db
-from lms.reports.exports import cells, rows, services
+from lms.reports.exports import rows, services
 from lms.reports.exports.writers import Counter, Cover, write_csv_zip, write_pdf, write_xlsx
 from lms.reports.filters import ReportFilters
 from lms.reports.tables import Chart, Table, report_tables

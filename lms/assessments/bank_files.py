@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.assessments import bank
 from lms.assessments.models import QUESTION_FORMS, QUESTION_KINDS
+from lms.core.cells import restored, safe_cell
 from lms.core.spreadsheets import read_records
 from lms.core.upload_limits import limits_for
 from lms.courses.models import Course
@@ -29,14 +30,6 @@ COLUMNS = (
     + ["correct"]
 )
 LETTERS = "АБВГҐДЕ"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A cell a spreadsheet will not run as a formula (CSV/XLSX injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _bank_rows(course: Course) -> list[list]:
@@ -59,7 +52,7 @@ def export_csv(course: Course) -> bytes:
     writer = csv.writer(out, delimiter=";")
     writer.writerow(COLUMNS)
     for row in _bank_rows(course):
-        writer.writerow([neutralise(v) for v in row])
+        writer.writerow([safe_cell(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -72,7 +65,7 @@ def xlsx_bytes(header: list, rows: list[list]) -> bytes:
     sheet = workbook.create_sheet()
     sheet.append(header)
     for row in rows:
-        sheet.append([neutralise(v) for v in row])
+        sheet.append([safe_cell(v) for v in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -126,7 +119,7 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # an option number Excel kept as 2.0
-    return str(value).strip()
+    return restored(str(value).strip())
 
 
 def header_score(cells) -> int:

@@ -16,8 +16,9 @@ from pathlib import Path
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from lms.assessments.bank_files import neutralise, xlsx_bytes
+from lms.assessments.bank_files import xlsx_bytes
 from lms.cohorts.roster.files import HEADER_ALIASES, NAME_PARTS
+from lms.core.cells import safe_cell
 from lms.core.spreadsheets import HEADER_SEARCH_ROWS, bad_file, cell_text, header_key, read_records
 from lms.core.upload_limits import limits_for
 
@@ -131,5 +132,5 @@ def template_csv(people, items: int, *, totals: bool = False) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([neutralise(value) for value in row] for row in rows)
+    writer.writerows([safe_cell(value) for value in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")

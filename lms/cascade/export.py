@@ -21,20 +21,13 @@ from lms.cascade import metrics
 from lms.cascade.models import StepDownEvent, TrainerLineage
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort
+from lms.core.cells import safe_cell
 from lms.core.collation import sort_key
 from lms.courses.models import Accreditation, Course
 from lms.extensions import db
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_SVG_NODES = 250
 INDENT, ROW, BOX_WIDTH, BOX_HEIGHT, MARGIN = 26, 44, 340, 36, 12
-
-
-def neutralise(value):
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 @dataclass
@@ -144,10 +137,10 @@ def csv_bytes(nodes: list[Node]) -> bytes:
     for node in nodes:
         writer.writerow(
             [
-                neutralise(node.name),
+                safe_cell(node.name),
                 node.generation,
-                neutralise(node.parent_name),
-                neutralise(", ".join(node.courses)),
+                safe_cell(node.parent_name),
+                safe_cell(", ".join(node.courses)),
                 node.cohorts,
                 node.people,
                 node.headcount,

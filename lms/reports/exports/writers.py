@@ -22,7 +22,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from lms.reports.exports.cells import csv_cell, safe_cell
+from lms.core.cells import csv_cell, safe_cell
 from lms.reports.tables import Table
 
 XLSX_MAX_ROWS = 1_048_576 - 1  # a sheet's rows in Excel, less the header

@@ -3,7 +3,9 @@
 A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, also after
 leading spaces (spreadsheets skip them), gets a leading apostrophe: the person reads the text,
 the spreadsheet computes nothing. Numbers, dates and empty cells are left as they are, so that
-sums and charts still work. Control characters that XML cannot hold are dropped."""
+sums and charts still work. Control characters that XML cannot hold are dropped. Every export
+of the platform (reports, results, question banks, answer templates) writes its cells through
+here, and an import of such a file reads its text back through ``restored``."""
 
 import re
 from datetime import date, datetime
@@ -21,6 +23,14 @@ def safe_text(text: str) -> str:
     """``text`` as a spreadsheet will show it, never evaluate it."""
     text = _CONTROL.sub("", text)
     return "'" + text if is_formula_like(text) else text
+
+
+def restored(text: str) -> str:
+    """The text a neutralised cell stood for: an export read back (a question bank exported,
+    edited and imported again) does not gain an apostrophe."""
+    if text.startswith("'") and is_formula_like(text[1:]):
+        return text[1:]
+    return text
 
 
 def safe_cell(value):
