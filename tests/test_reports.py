@@ -241,6 +241,28 @@ def test_the_trainings_behind_the_report(client, programme):
     assert [int(i) for i in re.findall(r'href="/cohorts/(\d+)"', only.text)] == [programme.cohorts["TT"].id]
 
 
+def test_the_cascade_rows_drill_down_to_the_people_and_trainings_of_each_generation(client, programme):
+    sign_in(client, programme.admin)
+    html = client.get("/reports/", query_string=programme.args()).text
+    assert "generation=0" in html and "generation=1" not in html  # nobody trained by generation 1
+    people = client.get(
+        "/reports/people", query_string=programme.args() | {"figure": "trained", "generation": "0"}
+    )
+    shown = re.findall(r'data-testid="person">([^<]+)<', people.text)
+    assert len(shown) == 5 and 'data-testid="generation"' in people.text  # the report's row: 5
+    nobody = client.get(
+        "/reports/people", query_string=programme.args() | {"figure": "trained", "generation": "1"}
+    )
+    assert re.findall(r'data-testid="person">([^<]+)<', nobody.text) == []
+    cohorts = client.get("/reports/cohorts", query_string=programme.args() | {"generation": "0"})
+    ids = {int(i) for i in re.findall(r'href="/cohorts/(\d+)"', cohorts.text)}
+    assert ids == {programme.cohorts[k].id for k in ("TT", "B", "A")}  # the report's row: 3
+    none = client.get("/reports/cohorts", query_string=programme.args() | {"generation": "1"}).text
+    assert re.findall(r'href="/cohorts/(\d+)"', none) == []
+    for bad in ("-1", "x", "100"):
+        assert client.get("/reports/cohorts", query_string={"generation": bad}).status_code == 422
+
+
 @pytest.mark.parametrize(
     ("path", "extra"), [("/reports/people", {"figure": "trained"}), ("/reports/cohorts", {})]
 )

@@ -10,6 +10,7 @@ from sqlalchemy import Integer, Select, cast, func, null, select
 from sqlalchemy.orm import joinedload, undefer
 
 from lms.accounts.models import User
+from lms.cascade.models import TrainerLineage
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core.collation import by_name
@@ -23,6 +24,7 @@ from lms.reports.filters import ReportFilters
 FIGURES = ("trained", "trainers", "certificates", "participants")
 NOT_STATED = "none"
 PER_PAGE = 50
+MAX_GENERATION = 99
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class PeopleQuery:
     institution_type: str | None = None  # a type, or NOT_STATED
     position: str | None = None  # a position, or "" for not stated
     q: str = ""
+    generation: int | None = None  # trained in trainings led by a trainer of this generation
 
     def as_args(self) -> dict:
         args = {"figure": self.figure}
@@ -44,6 +47,8 @@ class PeopleQuery:
             args["institution_type"] = self.institution_type
         if self.position is not None:
             args["position"] = self.position
+        if self.generation is not None:
+            args["generation"] = self.generation
         return args
 
 
@@ -65,7 +70,33 @@ def people_query_from_args(args) -> PeopleQuery:
     position = args.get("position")
     if position is not None and len(position) > 200:
         raise ValidationError.on("position", _l("Choose from the list."))
-    return PeopleQuery(figure, district_id, institution_type, position, (args.get("q") or "").strip()[:100])
+    return PeopleQuery(
+        figure,
+        district_id,
+        institution_type,
+        position,
+        (args.get("q") or "").strip()[:100],
+        generation_from_args(args),
+    )
+
+
+def generation_from_args(args) -> int | None:
+    """``generation``: 0 for the master trainers, 1 for those they certified, and so on."""
+    raw = args.get("generation")
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit() or int(raw) > MAX_GENERATION:
+        raise ValidationError.on("generation", _l("Choose from the list."))
+    return int(raw)
+
+
+def led_by_generation(generation: int) -> Select:
+    """Ids of the trainings whose lead trainer is of ``generation`` (the report's rows)."""
+    return (
+        select(Cohort.id)
+        .join(TrainerLineage, TrainerLineage.user_id == Cohort.lead_trainer_id)
+        .where(TrainerLineage.generation == generation)
+    )
 
 
 def _rows(filters: ReportFilters, figure: str) -> Select:
@@ -110,6 +141,8 @@ def _narrowed(filters: ReportFilters, wanted: PeopleQuery):
         )
     if wanted.q:
         query = query.where(User.search_text.contains(wanted.q.casefold(), autoescape=True))
+    if wanted.generation is not None:
+        query = query.where(rows.c.cohort_id.in_(led_by_generation(wanted.generation)))
     return query.subquery("narrowed")
 
 
@@ -191,18 +224,23 @@ class CohortRow:
     trained: int
 
 
-def cohorts_page(filters: ReportFilters, page: int):
-    """A page of the trainings in scope, latest first, each with its participants and trained."""
+def cohorts_page(filters: ReportFilters, page: int, generation: int | None = None):
+    """A page of the trainings in scope, latest first, each with its participants and trained.
+    With ``generation``: those of the report's cascade row, led by a trainer of that generation
+    and with someone trained."""
+    query = select(Cohort).where(Cohort.id.in_(filters.cohort_ids()))
+    if generation is not None:
+        trained_in = filters.trained().subquery()
+        query = query.where(
+            Cohort.id.in_(led_by_generation(generation)), Cohort.id.in_(select(trained_in.c.cohort_id))
+        )
     pagination = db.paginate(
-        select(Cohort)
-        .where(Cohort.id.in_(filters.cohort_ids()))
-        .options(
+        query.options(
             joinedload(Cohort.course),
             joinedload(Cohort.district).joinedload(District.region),
             joinedload(Cohort.lead_trainer),
             undefer(Cohort.enrolled_count),
-        )
-        .order_by(Cohort.end_date.desc(), Cohort.id.desc()),
+        ).order_by(Cohort.end_date.desc(), Cohort.id.desc()),
         page=page,
         per_page=PER_PAGE,
         error_out=False,

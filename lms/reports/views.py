@@ -114,11 +114,13 @@ def people():
 @permission_required("reports.view")
 def cohorts():
     filters = filters_from_args(request.args, current_user)
+    generation = drilldown.generation_from_args(request.args)
     page = request.args.get("page", 1, type=int)
-    pagination, rows = drilldown.cohorts_page(filters, max(page, 1))
+    pagination, rows = drilldown.cohorts_page(filters, max(page, 1), generation)
     return render_template(
         "reports/cohorts.html",
         filters=filters,
+        generation=generation,
         pagination=pagination,
         rows=rows,
         args=filters.as_args(),
