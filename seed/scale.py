@@ -34,6 +34,7 @@ import secrets
 import time
 from bisect import bisect_left
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -136,6 +137,17 @@ EVENT_NOTES = {
 }
 REVOKE_REASON = "Виявлено, що учасниця не була присутня на всіх заняттях (повідомлення тренера)"
 CANCEL_REASON = "Перенесено через повітряну тривогу та відключення електроенергії"
+# The cascade's shape: trainers are this share of the people, spread over generations 0-6 by
+# these shares (masters 2 %: 2,000 roots for 100,000 trainers nationally). Each generation's ToT
+# cohorts run in a wave of WAVE_LENGTH days, WAVE_EVERY days after the one above, so every lead
+# trainer is accredited before the ToT she leads; six waves end in the programme's fifth year.
+TRAINER_SHARE = 0.10
+GENERATION_SHARES = (0.02, 0.06, 0.12, 0.20, 0.24, 0.20, 0.16)
+WAVE_START, WAVE_EVERY, WAVE_LENGTH = 30, 270, 200
+# Per-item test responses: for every attempt, one in RESPONSE_SAMPLE, or none.
+RESPONSE_CHOICES = ("all", "sample", "none")
+RESPONSE_SAMPLE = 20
+RESPONSES_ALL_UP_TO = 100_000
 
 
 def _stem(district_name: str) -> str:
@@ -157,6 +169,10 @@ def _copy_text(value) -> str:
             return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
         return value
     return str(value)
+
+
+def _copy_line(row: tuple) -> str:
+    return "\t".join(map(_copy_text, row)) + "\n"
 
 
 # Tables that take many rows: on PostgreSQL their foreign keys, unique constraints and indexes
@@ -188,6 +204,8 @@ class Writer:
         self.written = 0
         self.last_report = 0.0
         self.set_aside: list[tuple[str, str]] = []  # (table, SQL that makes it again)
+        self.sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy")
+        self.sending: Future | None = None
         if self.postgres:
             self._set_aside()
 
@@ -231,16 +249,30 @@ class Writer:
         if sum(len(rows) for rows in self.buffers.values()) >= self.chunk:
             self.flush()
 
-    def flush(self) -> None:
+    def flush(self, wait: bool = False) -> None:
+        """Write what is buffered. On PostgreSQL the COPY text is made here and sent by a second
+        thread while this one goes on making rows (the server's work on a chunk took about as
+        long as making it); ``wait``: until it is written (before using the connection here)."""
+        batches = []
         for name, rows in self.buffers.items():
             if rows:
-                began = time.perf_counter()
-                self._write(name, self.columns[name], rows)
-                self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
+                if self.postgres:
+                    text = "".join(rows) if isinstance(rows[0], str) else "".join(map(_copy_line, rows))
+                    batches.append((name, self.columns[name], text))
+                else:
+                    began = time.perf_counter()
+                    self._insert(name, self.columns[name], rows)
+                    self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
                 self.counts[name] += len(rows)
                 self.written += len(rows)
                 rows.clear()
-        if not self.postgres:
+        if self.postgres:
+            self._wait()  # one chunk in flight at most: memory stays bounded
+            if batches:
+                self.sending = self.sender.submit(self._copy, batches)
+            if wait:
+                self._wait()
+        else:
             db.session.commit()
             self.connection = db.session.connection()
         now = time.perf_counter() - self.started
@@ -250,18 +282,22 @@ class Writer:
                 f"  {self.written:,} rows in {now:.0f} s ({self.written / max(now, 1e-9):,.0f} rows/s)"
             )
 
-    def _write(self, name: str, columns: list[str], rows: list) -> None:
-        if self.postgres:
-            # COPY's text format, built here: several times faster than adapting value by value.
-            lines = (
-                rows if isinstance(rows[0], str) else ["\t".join(map(_copy_text, row)) + "\n" for row in rows]
-            )
-            raw = self.connection.connection.driver_connection
+    def _wait(self) -> None:
+        if self.sending is not None:
+            sending, self.sending = self.sending, None
+            sending.result()  # a failed COPY is raised here
+
+    def _copy(self, batches: list[tuple[str, list[str], str]]) -> None:
+        raw = self.connection.connection.driver_connection
+        for name, columns, text in batches:
+            began = time.perf_counter()
             with raw.cursor() as cursor:
                 with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for start in range(0, len(lines), 10_000):
-                        copy.write("".join(lines[start : start + 10_000]))
-            return
+                    for start in range(0, len(text), 1 << 20):
+                        copy.write(text[start : start + (1 << 20)])
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
+
+    def _insert(self, name: str, columns: list[str], rows: list) -> None:
         model = db.metadata.tables[name]
         # JSON values are given already encoded: insert them as text.
         table = sa.table(
@@ -277,8 +313,9 @@ class Writer:
             )
 
     def finish(self) -> None:
-        self.flush()
+        self.flush(wait=True)
         if self.postgres:
+            self.sender.shutdown()
             started = time.perf_counter()
             for _table, statement in self.set_aside:
                 self.connection.exec_driver_sql(statement)
@@ -441,13 +478,22 @@ def load_scale(
     people: int,
     *,
     responses_per_attempt: int = 11,
+    responses: str | None = None,
     seed: int = 2026,
     chunk: int = 50_000,
     progress: Callable[[str], None] = print,
 ) -> dict[str, int]:
-    """Load a programme of ``people`` people; returns the rows written per table."""
+    """Load a programme of ``people`` people; returns the rows written per table.
+
+    ``responses``: which attempts get their per-item responses: ``all``, ``sample`` (one attempt
+    in RESPONSE_SAMPLE) or ``none``; by default all up to RESPONSES_ALL_UP_TO people, a sample
+    above. Scores and item lists are on every attempt either way, so every figure but item
+    analysis is the same; the responses are most of the rows (40 per person with all)."""
     if people < 100:
         raise ValueError("At least 100 people: the cascade needs a dozen trainers.")
+    answers = responses or ("all" if people <= RESPONSES_ALL_UP_TO else "sample")
+    if answers not in RESPONSE_CHOICES:
+        raise ValueError(f"responses: one of {', '.join(RESPONSE_CHOICES)}")
     started = time.perf_counter()
     rng = random.Random(seed)  # reproducible data, not security  # nosec B311
     today = local_today()
@@ -562,15 +608,12 @@ def load_scale(
             coordinator_regions.append((coordinators[code], regions[code].id))
     progress(f"{people:,} people in {len(region_codes)} regions")
 
-    # The cascade's trainers: generation 0 accredited by the admin before the programme starts,
-    # each later generation certified by ToT cohorts the generation above leads.
-    trainer_total = max(12, round(people * 0.008))
-    masters = max(2, round(trainer_total * 0.03))
-    generation_1 = max(2, round(trainer_total * 0.15))
-    generation_2 = max(3, round(trainer_total * 0.32))
-    sizes = [masters, generation_1, generation_2, trainer_total - masters - generation_1 - generation_2]
-    # ToT waves, in days from the programme's start.
-    waves = [None, (0, 200), (240, 560), (600, 1150)]
+    # The cascade's trainers (about a tenth of the people, as nationally: 100,000 of 1,000,000):
+    # generation 0 accredited by the admin before the programme starts, each later generation
+    # certified by ToT cohorts the generation above leads, down to generation 6.
+    trainer_total = max(len(GENERATION_SHARES) * 2, round(people * TRAINER_SHARE))
+    masters = max(2, round(trainer_total * GENERATION_SHARES[0]))
+    sizes = [masters] + [max(1, n) for n in _split(trainer_total - masters, list(GENERATION_SHARES[1:]))]
     region_weights = [REGION_WEIGHTS[c] for c in region_codes]
     chosen: set[int] = set()
 
@@ -616,30 +659,36 @@ def load_scale(
         size: int = 0
 
     plans: list[Plan] = []
-    for generation in (1, 2, 3):
+    for generation in range(1, len(sizes)):
         count = sizes[generation]
         waves_needed = max(1, math.ceil(count / 14))
         pending = []
-        # Only a track the generation above can teach (masters teach every track).
-        above = {t.track for t in by_generation[generation - 1]}
-        tracks = [t for t in track_names if "ALL" in above or t in above]
+        # Only a track the generation above can teach (masters teach every track); who may lead
+        # a track's ToT, in all and by region, worked out once per generation.
+        above: dict[tuple[str, int | None], list[Trainer]] = {}
+        for t in by_generation[generation - 1]:
+            for track in track_names if t.track == "ALL" else [t.track]:
+                above.setdefault((track, None), []).append(t)
+                above.setdefault((track, t.region_id), []).append(t)
+        tracks = [t for t in track_names if (t, None) in above]
         weights = [TRACKS[t][2] for t in tracks]
         for _ in range(count):
             code = pick_region()
             pending.append((code, rng.choices(tracks, weights=weights)[0]))
-        # Group by track: each ToT cohort trains one track's trainers.
+        # Group by track and region: each ToT cohort trains one track's trainers, mostly of one
+        # region (the group's first), so the ToTs and their leads spread over the country.
         pending.sort(key=lambda item: (item[1], item[0]))
-        groups = [pending[i::waves_needed] for i in range(waves_needed)]
-        lo, hi = waves[generation]
+        size = math.ceil(count / waves_needed)
+        groups = [pending[i : i + size] for i in range(0, count, size)]
+        lo = WAVE_START + (generation - 1) * WAVE_EVERY
+        hi = lo + WAVE_LENGTH
         for group in groups:
             if not group:
                 continue
             track = group[0][1]
             group = [(code, track) for code, _t in group]
             code = group[0][0]
-            leads = [t for t in by_generation[generation - 1] if t.track in (track, "ALL")]
-            local = [t for t in leads if t.region_id == regions[code].id]
-            lead = rng.choice(local or leads)
+            lead = rng.choice(above.get((track, regions[code].id)) or above[(track, None)])
             tot = course_by_track[track][1]
             start = programme_start + timedelta(days=rng.randint(lo, hi))
             district = rng.choice(districts[code])
@@ -911,6 +960,8 @@ def load_scale(
                     (attempt_id, test_id, enrolment_id, "online", form, rng.getrandbits(31), item_json, began,
                      submitted, score)
                 )  # fmt: skip
+                if not (answers == "all" or (answers == "sample" and attempt_id % RESPONSE_SAMPLE == 0)):
+                    continue
                 correct = set(rng.sample(range(count), right))
                 first_response = ids["responses"]
                 ids["responses"] += count
@@ -953,7 +1004,7 @@ def load_scale(
 
     # Serial counters continue after the certificates written here.
     counters = writer.table("certificate_serials", ["prefix", "year", "last_number"])
-    writer.flush()
+    writer.flush(wait=True)
     for year, number in serials.items():
         updated = writer.connection.execute(
             sa.update(SerialCounter.__table__)
