@@ -165,6 +165,28 @@ def test_dormant_means_nothing_delivered_in_the_last_n_days(db, last_delivery_da
     )
     ids = metrics.activation(metrics.Scope(trainer_id=trainer.id), TODAY)["dormant_ids"]
     assert (trainer.id in ids) is dormant
+    # Her own page decides it for her alone, the same way.
+    assert metrics.trainer_figures(trainer.id, TODAY)["dormant"] is dormant
+
+
+def test_a_trainer_page_says_dormant_for_her_alone_not_her_subtree(db):
+    tot = _tot()
+    master = _master(tot)
+    cohort, (child,) = _certify(tot, master, 1)
+    cohort.start_date, cohort.end_date = TODAY - timedelta(days=200), TODAY - timedelta(days=199)
+    _lineage(child).accredited_on = TODAY - timedelta(days=199)
+    services.log_event(
+        by=child, date=TODAY - timedelta(days=3), district_id=factories.DistrictFactory().id,
+        audience="pupils", headcount=20,
+    )  # fmt: skip
+    _db.session.flush()
+    # The master delivered her ToT 200 days ago and nothing since: dormant; her trainee is not.
+    assert metrics.trainer_figures(master.id, TODAY)["dormant"] is True
+    assert metrics.trainer_figures(child.id, TODAY)["dormant"] is False
+    assert metrics.activation(metrics.Scope(trainer_id=master.id), TODAY)["dormant_ids"] == [master.id]
+    # A suspended trainer (every accreditation revoked) is not called dormant.
+    _lineage(master).active = False
+    assert metrics.trainer_figures(master.id, TODAY)["dormant"] is False
 
 
 def test_a_newly_accredited_trainer_is_neither_dormant_nor_counted_in_the_rate(db):

@@ -348,9 +348,24 @@ def trainer_figures(trainer_id: int, today: date) -> dict:
             }
             for g in total.by_generation
         ],
-        "dormant": row is not None
-        and trainer_id in activation(Scope(trainer_id=trainer_id), today)["dormant_ids"],
+        "dormant": row is not None and is_dormant(row, today),
     }
+
+
+def is_dormant(row: TrainerLineage, today: date) -> bool:
+    """Whether she herself is dormant, as ``activation`` decides it for everyone in a scope
+    (in force, accredited at least N days ago, nothing delivered in the last N days), in one
+    statement rather than over her whole subtree."""
+    horizon = today - timedelta(days=activation_days())
+    if not row.active or row.accredited_on > horizon:
+        return False
+    delivered = select(Cohort.id).where(
+        Cohort.lead_trainer_id == row.user_id, Cohort.status.in_(DELIVERED), Cohort.start_date >= horizon
+    )
+    logged = select(StepDownEvent.id).where(
+        StepDownEvent.trainer_id == row.user_id, StepDownEvent.date >= horizon
+    )
+    return not db.session.scalar(select(delivered.exists() | logged.exists()))
 
 
 def children(trainer_id: int) -> list[TrainerLineage]:
