@@ -129,7 +129,7 @@ def test_an_edge_that_would_make_a_cycle_is_refused(db):
         lineage.refresh_lineage(master.id)
 
 
-@pytest.mark.parametrize(("delivered_after", "active"), [(90, True), (91, False)])
+@pytest.mark.parametrize(("delivered_after", "active"), [(-1, False), (0, True), (90, True), (91, False)])
 def test_activation_counts_delivery_within_n_days_and_not_one_after(db, delivered_after, active):
     tot = _tot()
     admin = factories.UserFactory(roles=["admin"])
