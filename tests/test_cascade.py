@@ -326,3 +326,19 @@ def test_the_demo_builds_three_generations_through_the_real_path(db):
     before = _db.session.scalar(select(func.count(Certificate.id)))
     load_demo()
     assert _db.session.scalar(select(func.count(Certificate.id))) == before
+
+
+def test_activation_is_one_statement_however_many_trainers(db):
+    """Nationally 100,000 trainers: their ids must not travel back to the database as a list
+    (PostgreSQL takes at most 65,535 parameters in a statement)."""
+    from tests.queries import count_queries
+
+    tot = _tot()
+    master = _master(tot)
+    _certify(tot, master, 3)
+    _db.session.flush()
+    for scope in (metrics.Scope(), metrics.Scope(trainer_id=master.id)):
+        with count_queries() as statements:
+            figures = metrics.activation(scope, TODAY)
+        assert len(statements) == 1
+        assert figures["trainers_accredited"] == 4
