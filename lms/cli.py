@@ -76,12 +76,19 @@ def seed_demo(if_empty: bool):
     show_default=True,
     help="Test items answered per attempt; fewer loads faster (11 gives about 40 responses per person).",
 )
+@click.option(
+    "--responses",
+    type=click.Choice(["all", "sample", "none"]),
+    default=None,
+    help="Which test attempts get per-item responses: all, one in 20 (sample) or none. "
+    "Default: all up to 100,000 people, a sample above (scores are on every attempt either way).",
+)
 @click.option("--seed", "random_seed", type=int, default=2026, show_default=True, help="Random seed.")
 @click.option(
     "--force", is_flag=True, help="Load even though the database already has people (adds to them)."
 )
 @with_appcontext
-def seed_scale(people: int, responses_per_attempt: int, random_seed: int, force: bool):
+def seed_scale(people: int, responses_per_attempt: int, responses: str | None, random_seed: int, force: bool):
     """Load a national-size programme proportional to PEOPLE, for measuring (bench/README.md)."""
     import time
 
@@ -95,7 +102,11 @@ def seed_scale(people: int, responses_per_attempt: int, random_seed: int, force:
         )
     started = time.perf_counter()
     counts = load_scale(
-        people, responses_per_attempt=responses_per_attempt, seed=random_seed, progress=click.echo
+        people,
+        responses_per_attempt=responses_per_attempt,
+        responses=responses,
+        seed=random_seed,
+        progress=click.echo,
     )
     elapsed = time.perf_counter() - started
     if db.engine.dialect.name == "postgresql":

@@ -1,9 +1,10 @@
 """A national-size programme for measuring: ``lms seed scale --people N``.
 
-The national five-year shape is 1,000,000 people, 60,000 trainings (cohorts), 2,000,000
-enrolments and 40,000,000 test responses; every count here is proportional to ``people``
-(per 1,000 people: about 60 cohorts, 2,000 enrolments and 40,000 responses at the default
-``responses_per_attempt``).
+The national five-year shape is 1,000,000 people, 100,000 of them trainers, 60,000 trainings
+(cohorts), 2,000,000 enrolments and 40,000,000 test responses; every count here is
+proportional to ``people`` (per 1,000 people: 100 trainers, about 60 cohorts, 2,000 enrolments
+and, with every attempt's responses, 40,000 responses at the default ``responses_per_attempt``;
+above 100,000 people only one attempt in 20 gets its responses unless ``responses="all"``).
 
 What is loaded, all over the 24 oblasts and Kyiv (occupied Crimea and Sevastopol have none):
 
@@ -12,8 +13,8 @@ What is loaded, all over the 24 oblasts and Kyiv (occupied Crimea and Sevastopol
   their course and themselves, as in the demo) and a common question bank for every course;
 - people with Ukrainian names, positions and institutions, a coordinator per region and one admin
   (``admin@scale.cascade.demo``, the demo password) — nobody else can sign in;
-- a four-generation cascade (0: master trainers accredited by the admin; 1–3: certified by the
-  ToT cohorts the generation above led), with accreditations and ``TrainerLineage`` rows as
+- a cascade down to generation 6 (0: master trainers accredited by the admin; 1–6: certified by
+  the ToT cohorts the generation above led), with accreditations and ``TrainerLineage`` rows as
   ``lms.cascade.lineage`` would compute them;
 - cohorts over five years up to about two months ahead (closed, a few cancelled, running,
   scheduled and draft), their sessions, enrolments (some withdrawn), attendance, pre/post tests
@@ -136,6 +137,17 @@ EVENT_NOTES = {
 }
 REVOKE_REASON = "Виявлено, що учасниця не була присутня на всіх заняттях (повідомлення тренера)"
 CANCEL_REASON = "Перенесено через повітряну тривогу та відключення електроенергії"
+# The cascade's shape: trainers are this share of the people, spread over generations 0-6 by
+# these shares (masters 2 %: 2,000 roots for 100,000 trainers nationally). Each generation's ToT
+# cohorts run in a wave of WAVE_LENGTH days, WAVE_EVERY days after the one above, so every lead
+# trainer is accredited before the ToT she leads; six waves end in the programme's fifth year.
+TRAINER_SHARE = 0.10
+GENERATION_SHARES = (0.02, 0.06, 0.12, 0.20, 0.24, 0.20, 0.16)
+WAVE_START, WAVE_EVERY, WAVE_LENGTH = 30, 270, 200
+# Per-item test responses: for every attempt, one in RESPONSE_SAMPLE, or none.
+RESPONSE_CHOICES = ("all", "sample", "none")
+RESPONSE_SAMPLE = 20
+RESPONSES_ALL_UP_TO = 100_000
 
 
 def _stem(district_name: str) -> str:
@@ -441,13 +453,22 @@ def load_scale(
     people: int,
     *,
     responses_per_attempt: int = 11,
+    responses: str | None = None,
     seed: int = 2026,
     chunk: int = 50_000,
     progress: Callable[[str], None] = print,
 ) -> dict[str, int]:
-    """Load a programme of ``people`` people; returns the rows written per table."""
+    """Load a programme of ``people`` people; returns the rows written per table.
+
+    ``responses``: which attempts get their per-item responses: ``all``, ``sample`` (one attempt
+    in RESPONSE_SAMPLE) or ``none``; by default all up to RESPONSES_ALL_UP_TO people, a sample
+    above. Scores and item lists are on every attempt either way, so every figure but item
+    analysis is the same; the responses are most of the rows (40 per person with all)."""
     if people < 100:
         raise ValueError("At least 100 people: the cascade needs a dozen trainers.")
+    answers = responses or ("all" if people <= RESPONSES_ALL_UP_TO else "sample")
+    if answers not in RESPONSE_CHOICES:
+        raise ValueError(f"responses: one of {', '.join(RESPONSE_CHOICES)}")
     started = time.perf_counter()
     rng = random.Random(seed)  # reproducible data, not security  # nosec B311
     today = local_today()
@@ -562,15 +583,12 @@ def load_scale(
             coordinator_regions.append((coordinators[code], regions[code].id))
     progress(f"{people:,} people in {len(region_codes)} regions")
 
-    # The cascade's trainers: generation 0 accredited by the admin before the programme starts,
-    # each later generation certified by ToT cohorts the generation above leads.
-    trainer_total = max(12, round(people * 0.008))
-    masters = max(2, round(trainer_total * 0.03))
-    generation_1 = max(2, round(trainer_total * 0.15))
-    generation_2 = max(3, round(trainer_total * 0.32))
-    sizes = [masters, generation_1, generation_2, trainer_total - masters - generation_1 - generation_2]
-    # ToT waves, in days from the programme's start.
-    waves = [None, (0, 200), (240, 560), (600, 1150)]
+    # The cascade's trainers (about a tenth of the people, as nationally: 100,000 of 1,000,000):
+    # generation 0 accredited by the admin before the programme starts, each later generation
+    # certified by ToT cohorts the generation above leads, down to generation 6.
+    trainer_total = max(len(GENERATION_SHARES) * 2, round(people * TRAINER_SHARE))
+    masters = max(2, round(trainer_total * GENERATION_SHARES[0]))
+    sizes = [masters] + [max(1, n) for n in _split(trainer_total - masters, list(GENERATION_SHARES[1:]))]
     region_weights = [REGION_WEIGHTS[c] for c in region_codes]
     chosen: set[int] = set()
 
@@ -616,30 +634,36 @@ def load_scale(
         size: int = 0
 
     plans: list[Plan] = []
-    for generation in (1, 2, 3):
+    for generation in range(1, len(sizes)):
         count = sizes[generation]
         waves_needed = max(1, math.ceil(count / 14))
         pending = []
-        # Only a track the generation above can teach (masters teach every track).
-        above = {t.track for t in by_generation[generation - 1]}
-        tracks = [t for t in track_names if "ALL" in above or t in above]
+        # Only a track the generation above can teach (masters teach every track); who may lead
+        # a track's ToT, in all and by region, worked out once per generation.
+        above: dict[tuple[str, int | None], list[Trainer]] = {}
+        for t in by_generation[generation - 1]:
+            for track in track_names if t.track == "ALL" else [t.track]:
+                above.setdefault((track, None), []).append(t)
+                above.setdefault((track, t.region_id), []).append(t)
+        tracks = [t for t in track_names if (t, None) in above]
         weights = [TRACKS[t][2] for t in tracks]
         for _ in range(count):
             code = pick_region()
             pending.append((code, rng.choices(tracks, weights=weights)[0]))
-        # Group by track: each ToT cohort trains one track's trainers.
+        # Group by track and region: each ToT cohort trains one track's trainers, mostly of one
+        # region (the group's first), so the ToTs and their leads spread over the country.
         pending.sort(key=lambda item: (item[1], item[0]))
-        groups = [pending[i::waves_needed] for i in range(waves_needed)]
-        lo, hi = waves[generation]
+        size = math.ceil(count / waves_needed)
+        groups = [pending[i : i + size] for i in range(0, count, size)]
+        lo = WAVE_START + (generation - 1) * WAVE_EVERY
+        hi = lo + WAVE_LENGTH
         for group in groups:
             if not group:
                 continue
             track = group[0][1]
             group = [(code, track) for code, _t in group]
             code = group[0][0]
-            leads = [t for t in by_generation[generation - 1] if t.track in (track, "ALL")]
-            local = [t for t in leads if t.region_id == regions[code].id]
-            lead = rng.choice(local or leads)
+            lead = rng.choice(above.get((track, regions[code].id)) or above[(track, None)])
             tot = course_by_track[track][1]
             start = programme_start + timedelta(days=rng.randint(lo, hi))
             district = rng.choice(districts[code])
@@ -911,6 +935,8 @@ def load_scale(
                     (attempt_id, test_id, enrolment_id, "online", form, rng.getrandbits(31), item_json, began,
                      submitted, score)
                 )  # fmt: skip
+                if not (answers == "all" or (answers == "sample" and attempt_id % RESPONSE_SAMPLE == 0)):
+                    continue
                 correct = set(rng.sample(range(count), right))
                 first_response = ids["responses"]
                 ids["responses"] += count

@@ -129,7 +129,7 @@ def test_an_edge_that_would_make_a_cycle_is_refused(db):
         lineage.refresh_lineage(master.id)
 
 
-@pytest.mark.parametrize(("delivered_after", "active"), [(90, True), (91, False)])
+@pytest.mark.parametrize(("delivered_after", "active"), [(-1, False), (0, True), (90, True), (91, False)])
 def test_activation_counts_delivery_within_n_days_and_not_one_after(db, delivered_after, active):
     tot = _tot()
     admin = factories.UserFactory(roles=["admin"])
@@ -165,6 +165,28 @@ def test_dormant_means_nothing_delivered_in_the_last_n_days(db, last_delivery_da
     )
     ids = metrics.activation(metrics.Scope(trainer_id=trainer.id), TODAY)["dormant_ids"]
     assert (trainer.id in ids) is dormant
+    # Her own page decides it for her alone, the same way.
+    assert metrics.trainer_figures(trainer.id, TODAY)["dormant"] is dormant
+
+
+def test_a_trainer_page_says_dormant_for_her_alone_not_her_subtree(db):
+    tot = _tot()
+    master = _master(tot)
+    cohort, (child,) = _certify(tot, master, 1)
+    cohort.start_date, cohort.end_date = TODAY - timedelta(days=200), TODAY - timedelta(days=199)
+    _lineage(child).accredited_on = TODAY - timedelta(days=199)
+    services.log_event(
+        by=child, date=TODAY - timedelta(days=3), district_id=factories.DistrictFactory().id,
+        audience="pupils", headcount=20,
+    )  # fmt: skip
+    _db.session.flush()
+    # The master delivered her ToT 200 days ago and nothing since: dormant; her trainee is not.
+    assert metrics.trainer_figures(master.id, TODAY)["dormant"] is True
+    assert metrics.trainer_figures(child.id, TODAY)["dormant"] is False
+    assert metrics.activation(metrics.Scope(trainer_id=master.id), TODAY)["dormant_ids"] == [master.id]
+    # A suspended trainer (every accreditation revoked) is not called dormant.
+    _lineage(master).active = False
+    assert metrics.trainer_figures(master.id, TODAY)["dormant"] is False
 
 
 def test_a_newly_accredited_trainer_is_neither_dormant_nor_counted_in_the_rate(db):
@@ -304,3 +326,19 @@ def test_the_demo_builds_three_generations_through_the_real_path(db):
     before = _db.session.scalar(select(func.count(Certificate.id)))
     load_demo()
     assert _db.session.scalar(select(func.count(Certificate.id))) == before
+
+
+def test_activation_is_one_statement_however_many_trainers(db):
+    """Nationally 100,000 trainers: their ids must not travel back to the database as a list
+    (PostgreSQL takes at most 65,535 parameters in a statement)."""
+    from tests.queries import count_queries
+
+    tot = _tot()
+    master = _master(tot)
+    _certify(tot, master, 3)
+    _db.session.flush()
+    for scope in (metrics.Scope(), metrics.Scope(trainer_id=master.id)):
+        with count_queries() as statements:
+            figures = metrics.activation(scope, TODAY)
+        assert len(statements) == 1
+        assert figures["trainers_accredited"] == 4

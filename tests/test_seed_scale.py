@@ -21,7 +21,7 @@ from seed.scale import ADMIN_EMAIL, load_scale
 from tests import factories
 from tests.conftest import api_headers, sign_in
 
-PEOPLE = 200
+PEOPLE = 500
 
 
 @pytest.fixture
@@ -102,7 +102,9 @@ def test_the_cascade_lineage_is_what_the_app_would_compute(scale):
     from lms.extensions import db
 
     rows = {row.user_id: row for row in db.session.scalars(select(TrainerLineage))}
-    assert {row.generation for row in rows.values()} == {0, 1, 2, 3}
+    # The national shape: trainers a tenth of the people, generations 0 to 6.
+    assert {row.generation for row in rows.values()} == set(range(7))
+    assert len(rows) == pytest.approx(PEOPLE * 0.10, abs=3)
     for row in rows.values():
         if row.parent_id is None:
             assert row.generation == 0 and row.root_id == row.user_id
@@ -137,7 +139,7 @@ def test_the_cascade_figures_and_pages_answer_on_scale_data(scale, client):
     )
     assert figures.reach_named == trained
     assert figures.reach_headcount == db.session.scalar(select(func.sum(StepDownEvent.headcount)))
-    assert [g.generation for g in figures.by_generation] == [0, 1, 2, 3]
+    assert [g.generation for g in figures.by_generation] == list(range(7))
     # Normalized gain by the lead trainer's generation, worked out here from every pair of tests.
     generation_of = dict(db.session.execute(select(TrainerLineage.user_id, TrainerLineage.generation)).all())
     scores: dict[tuple, dict] = {}
@@ -159,7 +161,7 @@ def test_the_cascade_figures_and_pages_answer_on_scale_data(scale, client):
     assert activation["trainers_accredited"] == count(TrainerLineage)
     assert activation["master_trainers"] >= 2
     region_id = db.session.scalar(
-        select(TrainerLineage.region_id).where(TrainerLineage.generation == 3).limit(1)
+        select(TrainerLineage.region_id).where(TrainerLineage.generation == 6).limit(1)
     )
     assert (
         metrics.reach(metrics.Scope(region_id=region_id, start=today - timedelta(days=365))).reach_total >= 0
@@ -178,6 +180,35 @@ def test_the_cascade_figures_and_pages_answer_on_scale_data(scale, client):
         assert client.get(url).status_code == 200, url
     attempts = db.session.scalar(select(func.count()).select_from(Attempt))
     assert attempts > PEOPLE
+
+
+@pytest.mark.parametrize("responses", ["sample", "none"])
+def test_responses_can_be_sampled_or_left_out_with_every_attempt_scored(db, responses):
+    from seed.scale import RESPONSE_SAMPLE
+
+    counts = load_scale(PEOPLE, responses=responses, progress=lambda _line: None)
+    attempts = db.session.execute(select(Attempt.id, Attempt.item_ids, Attempt.score_percent)).all()
+    assert len(attempts) > PEOPLE and all(score is not None for _id, _items, score in attempts)
+    answered = dict(
+        db.session.execute(select(Response.attempt_id, func.count()).group_by(Response.attempt_id)).all()
+    )
+    if responses == "none":
+        assert answered == {} and counts.get("responses", 0) == 0
+        return
+    sampled = {id_: len(items) for id_, items, _score in attempts if id_ % RESPONSE_SAMPLE == 0}
+    assert sampled and answered == sampled  # every item of each sampled attempt, no other attempt
+    for attempt_id, items, score in attempts:
+        if attempt_id in answered:
+            credit = db.session.scalar(
+                select(func.sum(Response.credit)).where(Response.attempt_id == attempt_id)
+            )
+            assert round(100 * credit / len(items), 1) == score
+
+
+def test_an_unknown_responses_choice_is_refused(db):
+    with pytest.raises(ValueError, match="responses"):
+        load_scale(PEOPLE, responses="some", progress=lambda _line: None)
+    assert count(Cohort) == 0
 
 
 def test_the_scale_command_refuses_a_database_with_people_unless_forced(app, db):
