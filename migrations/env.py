@@ -109,11 +109,12 @@ def run_migrations_online():
 
         if sqlite:
             _sqlite_foreign_keys(connection, enforced=False)
+            already = _broken_references(connection)
         try:
             with context.begin_transaction():
                 context.run_migrations()
             if sqlite:
-                _check_sqlite_references(connection)
+                _check_sqlite_references(connection, already)
         finally:
             if sqlite:
                 _sqlite_foreign_keys(connection, enforced=True)
@@ -127,11 +128,21 @@ def _sqlite_foreign_keys(connection, *, enforced):
     connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
 
 
-def _check_sqlite_references(connection):
-    """What enforcement would have refused while it was off: refuse it now."""
-    broken = connection.connection.driver_connection.execute("PRAGMA foreign_key_check").fetchall()
-    if broken:
-        raise RuntimeError(f"The migration left rows referring to missing rows: {broken[:10]}")
+def _broken_references(connection) -> set[tuple]:
+    rows = connection.connection.driver_connection.execute("PRAGMA foreign_key_check").fetchall()
+    return {tuple(row) for row in rows}
+
+
+def _check_sqlite_references(connection, already: set[tuple]):
+    """What enforcement would have refused while it was off, and only what this run made (rows
+    broken before it are not its doing). SQLite's DDL is not transactional here, so the
+    upgraded schema stays: the error says so and names the rows to mend."""
+    made = sorted(_broken_references(connection) - already)
+    if made:
+        raise RuntimeError(
+            "The schema is upgraded, but the migration left rows referring to missing rows "
+            f"(table, rowid, parent, key): {made[:10]}"
+        )
 
 
 if context.is_offline_mode():

@@ -156,6 +156,21 @@ def test_the_pdf_is_byte_identical_on_every_render_and_its_hash_is_stored(db):
     assert len(first) < 60 * 1024
 
 
+def test_the_printed_text_of_an_issued_certificate_never_changes(db):
+    """Its SHA-256 is published: a lost file must render byte-identical, so the wording and
+    number formats printed on issued certificates stay as they were (7.5, not 7,5)."""
+    import io
+
+    from pypdf import PdfReader
+
+    cohort, _ = finished_cohort(scores=(90,))
+    _close(cohort)
+    [certificate] = _certificates(cohort)
+    certificate.hours = 7.5
+    text = PdfReader(io.BytesIO(render_pdf(certificate))).pages[0].extract_text()
+    assert "7.5 год." in text and "7.5 hours · 0.25 ECTS credits" in text
+
+
 def test_a_tot_graduate_gets_a_trainer_certificate_that_accredits_her(db):
     target = factories.CourseFactory()
     tot = factories.CourseFactory(is_tot=True)

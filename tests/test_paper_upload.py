@@ -387,3 +387,28 @@ def test_the_keys_a_cell_may_hold(db, sheet, key, positions):
     chosen = paper.choice_ids(questions[1], key)
     by_id = {c.id: c.position for c in questions[1].current.choices}
     assert (None if chosen is None else [by_id[c] for c in chosen]) == positions
+
+
+def test_a_name_with_another_patronymic_is_not_her_and_a_fraction_is_not_a_percent(client, db, sheet):
+    cohort, people, _questions = sheet
+    petrivna = factories.EnrollmentFactory(
+        cohort=cohort, user=factories.UserFactory(full_name="Коваленко Олена Петрівна")
+    )
+    short = factories.EnrollmentFactory(cohort=cohort, user=factories.UserFactory(full_name="Бойко Марія"))
+    signed_in(client, cohort.lead_trainer)
+    rows = [
+        ["ПІБ", 1, 2, 3, "Відсоток"],
+        ["Коваленко Олена Іванівна", "1", "", "", ""],  # 2: a walk-in namesake, not Petrivna
+        ["Олена Коваленко", "", "", "", "60"],  # 3: no patronymic written: Petrivna
+        ["Бойко Марія Степанівна", "", "", "", "70"],  # 4: the roster left hers out: Бойко Марія
+        [people[0].user.full_name, "", "", "", 0.85],  # 5: Excel's 85 %
+        [people[1].user.full_name, "", "", "", "1"],  # 6: one per cent is a score
+    ]
+    page = client.get(upload(client, cohort, xlsx(rows)).headers["Location"]).text
+    problems = page[page.index('data-testid="problems"') :]
+    assert re.search(r"<td>2</td>.*?is not in this training", problems, re.S)
+    assert "“0.85” looks like a fraction" in problems and "write 85 for 85 %" in problems
+    ready = page[page.index('data-testid="ready"') :]
+    for name in (petrivna.user.full_name, short.user.full_name, people[1].user.full_name):
+        assert name in ready
+    assert "2 rows have problems" in page and "Save and score 3 rows" in page

@@ -259,7 +259,7 @@ def test_the_cascade_rows_drill_down_to_the_people_and_trainings_of_each_generat
     assert ids == {programme.cohorts[k].id for k in ("TT", "B", "A")}  # the report's row: 3
     none = client.get("/reports/cohorts", query_string=programme.args() | {"generation": "1"}).text
     assert re.findall(r'href="/cohorts/(\d+)"', none) == []
-    for bad in ("-1", "x", "100"):
+    for bad in ("-1", "x", "100", "²", "１"):
         assert client.get("/reports/cohorts", query_string={"generation": bad}).status_code == 422
 
 

@@ -50,6 +50,10 @@ PROBLEMS = {
     "both": _l("Fill in either the answers or the percent, not both."),
     "bad_percent": _l("“%(value)s” is not a percent."),
     "percent_range": _l("A percent is between 0 and 100, not %(value)s."),
+    "percent_fraction": _l(
+        "“%(value)s” looks like a fraction, as Excel keeps a cell typed as a percent: write %(percent)g "
+        "for %(percent)g %%, or 0 or 1 if that is the score."
+    ),
     "no_item": _l("There is no item %(item)d: form %(form)s has items 1 to %(count)d."),
     "unknown_choice": _l("Item %(item)d: unknown answer “%(key)s”."),
     "one_answer": _l("Item %(item)d takes one answer, not “%(key)s”."),
@@ -63,12 +67,11 @@ def describe(reason: list | tuple) -> str:
     return str(message) % params if params else str(message)
 
 
-def name_keys(full_name: str) -> set[str]:
+def name_keys(full_name: str) -> tuple[str, str]:
     """Keys a name matches by, whatever the order of its words and the apostrophe: all its
-    words, and its words without the patronymic (a roster may leave it out)."""
+    words, and its words without the patronymic (equal when it has none)."""
     words = sorted(header_key(full_name).split())
-    without = [word for word in words if not is_patronymic(word)]
-    return {" ".join(words), " ".join(without)} - {""}
+    return " ".join(words), " ".join(word for word in words if not is_patronymic(word))
 
 
 @dataclass
@@ -113,7 +116,7 @@ class AnswerSheetCheck:
         self.by_email = {e.user.email: e for e in people}
         self.by_name: dict[str, list[Enrollment]] = {}
         for enrollment in people:
-            for key in name_keys(enrollment.user.full_name):
+            for key in set(name_keys(enrollment.user.full_name)) - {""}:
                 self.by_name.setdefault(key, []).append(enrollment)
         test = delivery.test_of(cohort, phase, create=False)
         attempts = (
@@ -178,7 +181,18 @@ class AnswerSheetCheck:
         return enrollment
 
     def _by_name(self, row: CheckedRow, text: str) -> Enrollment | None:
-        found = {e.id: e for key in name_keys(text) for e in self.by_name.get(key, [])}
+        """A name with a patronymic matches the same name with that patronymic, or without one
+        (a roster may leave it out), never with another one: Коваленко Олена Іванівна is not
+        Коваленко Олена Петрівна. A name without one matches any."""
+        full, without = name_keys(text)
+        if full != without:
+            found = {e.id: e for e in self.by_name.get(full, [])} | {
+                e.id: e
+                for e in self.by_name.get(without, [])
+                if len(set(name_keys(e.user.full_name))) == 1  # hers has no patronymic
+            }
+        else:
+            found = {e.id: e for e in self.by_name.get(without, [])}
         enrolled = [e for e in found.values() if e.status == "enrolled"]
         if len(enrolled) > 1 or (not enrolled and len(found) > 1):
             row.problem("ambiguous_name", value=text)
@@ -209,6 +223,8 @@ class AnswerSheetCheck:
             return
         if not 0 <= value <= 100:
             row.problem("percent_range", value=text)
+        elif 0 < value < 1:  # Excel keeps a cell typed as 85 % as 0.85
+            row.problem("percent_fraction", value=text, percent=round(value * 100, 1))
         else:
             row.percent = round(value, 1)
 

@@ -43,6 +43,8 @@ def _date(value) -> str:
 
 
 def _hours(value: float) -> str:
+    # As printed on every certificate issued so far: a lost file must render byte-identical to
+    # its published SHA-256, so the printed text never changes for an issued certificate.
     return f"{value:g}"
 
 
@@ -138,7 +140,7 @@ def render_pdf(certificate: Certificate) -> bytes:
     credits = f"{certificate.ects_credits:g}"
     _centred(
         canvas,
-        f"{period}, {certificate.district_name} · {_hours(certificate.hours).replace('.', ',')} год. · "
+        f"{period}, {certificate.district_name} · {_hours(certificate.hours)} год. · "
         f"{credits_uk(certificate.ects_credits)}",
         height - 135 * mm,
         REGULAR,

@@ -85,7 +85,7 @@ def generation_from_args(args) -> int | None:
     raw = args.get("generation")
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or int(raw) > MAX_GENERATION:
+    if not (raw.isascii() and raw.isdecimal()) or int(raw) > MAX_GENERATION:
         raise ValidationError.on("generation", _l("Choose from the list."))
     return int(raw)
 
