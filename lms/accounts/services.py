@@ -272,6 +272,15 @@ def person(user_id: int) -> User | None:
     return db.session.scalars(query).unique().one_or_none()
 
 
+def job_starter(job) -> User:
+    """The person who started ``job``, as ``person`` loads her; NotFound once she is gone (a job
+    that acts on her behalf must not act for nobody)."""
+    by = person(job.created_by_id or 0)
+    if by is None:
+        raise NotFound(_l("The person who uploaded the file is no longer here."))
+    return by
+
+
 def signed_in_person(user_id: int) -> User | None:
     """The person behind a browser session, roles and regions included: one statement."""
     return db.session.scalars(with_person(select(User).where(User.id == user_id))).unique().one_or_none()

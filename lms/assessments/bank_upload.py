@@ -11,7 +11,7 @@ from typing import BinaryIO
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from lms.accounts.services import person
+from lms.accounts.services import job_starter
 from lms.assessments import bank
 from lms.assessments.bank_files import LIMITS_KIND, BankRow, check_row, read_bank
 from lms.core import audit
@@ -151,9 +151,7 @@ def run_import_job(job: Job, report_progress) -> dict:
     """The work of an import job, in one transaction (the job's end commits it); the task
     removes the file once it is done."""
     course = _job_course(job)
-    by = person(job.created_by_id or 0)
-    if by is None:
-        raise NotFound(_l("The person who uploaded the file is no longer here."))
+    by = job_starter(job)
     upload = BANKS.note(job.params["token"])
     return import_bank(upload, course, by=by, skip_invalid=job.params["skip_invalid"])
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.names import is_patronymic
-from lms.accounts.services import normalize_email, person
+from lms.accounts.services import job_starter, normalize_email
 from lms.assessments import delivery, paper
 from lms.assessments.models import TEST_FORMS, Attempt
 from lms.assessments.paper_files import LIMITS_KIND, AnswerRow, read_answers
@@ -406,9 +406,7 @@ def run_save_job(job: Job, report_progress) -> dict:
     """The work of a saving job, in one transaction (the job's end commits it); the task
     removes the file once it is done."""
     cohort = _job_cohort(job)
-    by = person(job.created_by_id or 0)
-    if by is None:
-        raise NotFound(_l("The person who uploaded the file is no longer here."))
+    by = job_starter(job)
     upload = PAPERS.note(job.params["token"])
     return save_answers(upload, cohort, by=by, skip_invalid=job.params["skip_invalid"])
 
