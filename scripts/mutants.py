@@ -90,12 +90,19 @@ GROUPS = [
     Group(
         "outbox-jobs",
         ("lms/core/outbox.py", "lms/core/jobs.py"),
-        ("tests/test_outbox.py", "tests/test_api_foundation.py"),
+        ("tests/test_outbox.py", "tests/test_jobs.py", "tests/test_api_foundation.py"),
     ),
     Group(
         "signin",
         ("lms/accounts/signin.py", "lms/accounts/throttle.py"),
-        ("tests/test_auth.py", "tests/test_auth_throttle.py", "tests/test_rule_boundaries.py"),
+        (
+            "tests/test_auth.py",
+            "tests/test_auth_throttle.py",
+            "tests/test_auth_audit.py",
+            "tests/test_auth_tokens.py",
+            "tests/test_two_factor.py",
+            "tests/test_rule_boundaries.py",
+        ),
     ),
     Group(
         "certificates",
