@@ -26,8 +26,7 @@ def a_job(status="queued", *, silent_for=0, attempts=0, owner=None, by=None, **v
         lease_owner=owner,
         heartbeat_at=utcnow() - timedelta(seconds=silent_for),
         created_by_id=getattr(by, "id", None),
-        params={},
-        **values,
+        **({"params": {}} | values),
     )
     _db.session.add(job)
     _db.session.flush()
@@ -272,3 +271,101 @@ def test_the_lease_migration_keeps_the_jobs_there_and_names_their_task(backend, 
     finally:
         if backend == "postgresql":
             drop_postgres_database(url)
+
+
+def test_a_job_is_found_only_by_its_kind_and_the_params_it_was_started_with(db):
+    from lms.core.errors import NotFound
+
+    job = a_job(params={"cohort_id": 7})
+    assert jobs.job_for("roster_import", job.id, cohort_id=7) == job
+    assert jobs.job_for("roster_import", job.id) == job
+    for kind, job_id, params in (
+        ("certificates.issue", job.id, {"cohort_id": 7}),
+        ("roster_import", job.id, {"cohort_id": 8}),
+        ("roster_import", job.id, {"cohort_id": 7, "token": "x"}),
+        ("roster_import", job.id + 1000, {"cohort_id": 7}),
+    ):
+        with pytest.raises(NotFound):
+            jobs.job_for(kind, job_id, **params)
+
+
+def test_a_second_click_finds_the_latest_job_started_for_the_same_thing_unless_it_failed(db):
+    first = a_job(params={"cohort_id": 7, "token": "a"})
+    latest = a_job("done", params={"cohort_id": 7, "token": "a"})
+    a_job(params={"cohort_id": 8, "token": "a"})
+    a_job("failed", params={"cohort_id": 9, "token": "a"})
+    assert first.id < latest.id
+    assert jobs.started_job("roster_import", cohort_id=7, token="a") == latest
+    assert jobs.started_job("roster_import", cohort_id=9, token="a") is None
+    assert jobs.started_job("roster_import", cohort_id=7, token="b") is None
+    assert jobs.started_job("certificates.issue", cohort_id=7, token="a") is None
+
+
+def test_starting_a_job_queues_its_task_after_commit_and_names_who_started_it(db):
+    trainer = factories.UserFactory(roles=["trainer"])
+    before = utcnow()
+    job = jobs.start_job("roster_import", "lms.cohorts.import_roster", by=trainer, total=40, cohort_id=7)
+    db.session.refresh(job)
+    assert (job.kind, job.task, job.status, job.total, job.params, job.created_by_id) == (
+        "roster_import", "lms.cohorts.import_roster", "queued", 40, {"cohort_id": 7}, trainer.id,
+    )  # fmt: skip
+    assert job.heartbeat_at >= before and job.attempts == 0
+    [message] = db.session.scalars(select(OutboxMessage)).all()
+    assert (message.task, message.kwargs) == ("lms.cohorts.import_roster", {"job_id": job.id})
+    assert jobs.start_job("roster_import", "lms.cohorts.import_roster", by=None).total == 0
+
+
+def test_a_job_reads_as_interrupted_only_after_the_late_limit_or_once_put_back(db, app):
+    late = app.config["JOB_LATE_SECONDS"]
+    now = utcnow()
+    running = a_job("running", attempts=1)
+    running.heartbeat_at = now - timedelta(seconds=late)
+    assert not jobs.is_late(running, now)
+    running.heartbeat_at = now - timedelta(seconds=late + 1)
+    assert jobs.is_late(running, now)
+    running.heartbeat_at = None
+    assert not jobs.is_late(running, now)
+    assert not jobs.is_late(a_job("queued", attempts=0), now)
+    assert jobs.is_late(a_job("queued", attempts=1), now)
+    assert not jobs.is_late(a_job("done", silent_for=late * 10, attempts=1), now)
+    assert not jobs.is_late(a_job("failed", silent_for=late * 10, attempts=1), now)
+
+
+def test_retrying_starts_only_a_failed_job_again_from_nothing_but_its_checkpoint(db):
+    failed = a_job("failed", attempts=3, owner="elsewhere/1:7:x", error="Файлу вже немає.")
+    failed.finished_at, failed.checkpoint = utcnow(), {"last_row": 501}
+    done = a_job("done", attempts=1)
+    before = utcnow()
+    assert jobs.retry_job(done) is done and done.status == "done"
+    assert outbox_job_ids(db) == []
+    jobs.retry_job(failed)
+    db.session.commit()
+    assert (failed.status, failed.error, failed.attempts, failed.lease_owner, failed.finished_at) == (
+        "queued", None, 0, None, None,
+    )  # fmt: skip
+    assert failed.heartbeat_at >= before and failed.checkpoint == {"last_row": 501}
+    assert outbox_job_ids(db) == [failed.id]
+
+
+def test_resuming_puts_back_a_queued_running_or_failed_job_but_never_a_finished_one(db):
+    running = a_job("running", attempts=1, owner="elsewhere/1:7:x")
+    failed = a_job("failed", attempts=3, error="boom")
+    done = a_job("done", attempts=1)
+    for job in (running, failed, done):
+        jobs.resume_job(job)
+    db.session.commit()
+    assert (running.status, running.lease_owner) == ("queued", None)
+    assert (failed.status, failed.attempts) == ("queued", 0)
+    assert done.status == "done"
+    assert outbox_job_ids(db) == [running.id, failed.id]
+
+
+def test_an_owner_is_dead_only_when_it_is_a_gone_process_of_this_machine(db):
+    machine, pid = jobs._process_marks()
+    owner = jobs.new_owner()
+    assert owner.startswith(f"{machine}:{pid}:") and len(owner.rsplit(":", 1)[1]) == 8
+    gone = 2**22 + 12345
+    assert jobs.owner_is_dead(f"{machine}:{gone}:x")
+    for alive in (None, "", f"{machine}:{gone}", f"elsewhere/1:{gone}:x", f"{machine}:12a:x", owner):
+        assert not jobs.owner_is_dead(alive), alive
+    assert not jobs.owner_is_dead(f"{machine}:1:x")  # alive (init), maybe under another user

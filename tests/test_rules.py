@@ -243,6 +243,15 @@ def test_anonymous_visitor_may_do_nothing(app, town):
         require(visitor, "geography.view")
 
 
+def test_something_that_is_not_a_signed_in_person_is_refused_as_signed_out(town):
+    # Deny by default: an object that does not say it is signed in (no ``is_authenticated``)
+    # is a stranger, whatever else it carries.
+    stranger = SimpleNamespace(id=town[2]["admin"].id, has_role=lambda role: True)
+    assert not can(stranger, "geography.view")
+    with pytest.raises(NotAuthenticated):
+        require(stranger, "geography.view")
+
+
 TRAINERS = {"lead", "co-trainer", "trainer elsewhere", "trainer with a region"}
 COORDINATORS = {"coordinator", "coordinator elsewhere"}
 TEAM = {"admin", "coordinator", "lead", "co-trainer"}  # the cohort's trainers and its region's coordinator
