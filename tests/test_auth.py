@@ -185,3 +185,11 @@ def test_no_reset_link_is_sent_to_a_deactivated_or_unknown_account(db, mail_dir)
     after = set(mail_dir.glob("*.eml")) if mail_dir.exists() else set()
     assert after == before
     assert db.session.query(AuditEvent).filter_by(action="user.password_reset_requested").count() == 0
+
+
+def test_a_too_short_password_in_a_reset_is_refused_on_the_password_field(db):
+    user = factories.UserFactory()
+    with pytest.raises(ValidationError) as refused:
+        signin.reset_password(reset_token(user), "short")
+    assert set(refused.value.fields) == {"password"}
+    assert user.check_password(factories.PASSWORD)
