@@ -4,7 +4,8 @@ the rules, and exact about who may and who may not."""
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import selectinload
 
 from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.rules import visible_cohorts
@@ -99,6 +100,20 @@ def test_no_cohort_means_no_cohort_permission_except_for_admins(town):
 def test_only_people_enrolled_may_check_themselves_in(town):
     cohort, _elsewhere, people = town
     assert allowed(people, "attendance.checkin", cohort.sessions[0]) == {"admin", "enrolled"}
+
+
+def test_a_cohort_read_with_its_enrolments_gives_the_same_answers_as_one_read_without(town):
+    cohort, _elsewhere, people = town
+    database.session.expire(cohort, ["enrollments"])
+    assert "enrollments" not in inspect(cohort).dict
+    seeing = allowed(people, "cohort.view", cohort)
+    checking_in = allowed(people, "attendance.checkin", cohort.sessions[0])
+    database.session.scalars(
+        select(Cohort).where(Cohort.id == cohort.id).options(selectinload(Cohort.enrollments))
+    ).one()
+    assert "enrollments" in inspect(cohort).dict  # the list pages load it; the rule reads it
+    assert allowed(people, "cohort.view", cohort) == seeing == TEAM | {"enrolled", "waitlisted"}
+    assert allowed(people, "attendance.checkin", cohort.sessions[0]) == checking_in == {"admin", "enrolled"}
 
 
 def test_each_person_lists_exactly_the_cohorts_they_may_see(town):
