@@ -520,3 +520,58 @@ def test_search_needs_two_letters_and_finds_only_active_people(db):
     assert names("о") == []
     assert names(" ОСТАПЧУК ") == [active]
     assert names("остапчук", limit=1) == [active]
+
+
+def test_adding_as_new_someone_already_registered_finds_her_and_her_place_here(db, cohort):
+    trainer = cohort.lead_trainer
+    olena = factories.UserFactory(email="olena@example.org")
+    assert enrolment.person_with_email(cohort, "  Olena@Example.ORG ", by=trainer) == (olena, None)
+    factories.EnrollmentFactory(user=olena)  # another training's place is not this one's
+    assert enrolment.person_with_email(cohort, "olena@example.org", by=trainer) == (olena, None)
+    factories.EnrollmentFactory(cohort=cohort, user=olena, status="waitlisted")
+    assert enrolment.person_with_email(cohort, "olena@example.org", by=trainer) == (olena, "waitlisted")
+    factories.UserFactory(email="gone@example.org", active=False)
+    for unknown in ("gone@example.org", "nobody@example.org", "not an email", ""):
+        assert enrolment.person_with_email(cohort, unknown, by=trainer) is None, unknown
+    with pytest.raises(PermissionDenied):
+        enrolment.person_with_email(cohort, "olena@example.org", by=factories.UserFactory(roles=["trainer"]))
+
+
+def test_the_add_page_offers_to_enrol_the_registered_person_instead_of_adding_her_again(client, db, cohort):
+    olena = factories.UserFactory(email="olena@example.org", full_name="Коваль Олена")
+    sign_in_en(client, cohort.lead_trainer)
+    data = {"full_name": "Коваль Олена", "email": "Olena@example.org", "phone": "", "position": ""}
+    response = client.post(f"/cohorts/{cohort.id}/enrolments/new", data=data)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert 'data-testid="existing-person"' in page
+    assert f'name="user_id" value="{olena.id}"' in page and f"Enrol {olena.full_name}" in page
+    assert db_rows(cohort) == []
+
+
+def test_a_new_participants_name_and_position_may_be_200_characters_and_no_more(db, cohort):
+    trainer = cohort.lead_trainer
+    person = {"full_name": "Я" * 200, "email": "y@example.org", "position": "  " + "п" * 200 + " "}
+    enrollment = enrolment.enrol(cohort, by=trainer, new_person=person, send_invitation=False)
+    assert (len(enrollment.user.full_name), enrollment.user.position) == (200, "п" * 200)
+    with pytest.raises(ValidationError) as error:
+        enrolment.enrol(
+            cohort, by=trainer, new_person=person | {"email": "z@example.org", "position": "п" * 201}
+        )
+    assert set(error.value.fields) == {"position"}
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "enrollment.create_person")
+    ).one()
+    assert (event.object_id, event.details) == (enrollment.user_id, {"cohort_id": cohort.id})
+
+
+def test_enrolling_someone_already_here_names_the_person_field_and_her_place(cohort):
+    trainer = cohort.lead_trainer
+    a, b, c = people(3)
+    for person in (a, b, c):
+        enrolment.enrol(cohort, by=trainer, user_id=person.id, send_invitation=False)
+    for person, place in ((a, "already enrolled"), (c, "already on the waitlist")):
+        with pytest.raises(Conflict) as error:
+            enrolment.enrol(cohort, by=trainer, user_id=person.id)
+        assert list(error.value.fields) == ["user_id"]
+        assert place in english(error.value.fields["user_id"][0])
