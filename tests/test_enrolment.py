@@ -575,3 +575,46 @@ def test_enrolling_someone_already_here_names_the_person_field_and_her_place(coh
             enrolment.enrol(cohort, by=trainer, user_id=person.id)
         assert list(error.value.fields) == ["user_id"]
         assert place in english(error.value.fields["user_id"][0])
+
+
+def test_the_panel_gives_those_who_manage_each_list_apart_and_a_participant_only_her_place(db, cohort):
+    a, b, c, d = (
+        factories.UserFactory(full_name=name)
+        for name in ("Антоненко Ірина", "Бойко Олена", "Вовк Степан", "Гнатюк Богдан")
+    )
+    for person in (a, b, c, d):
+        enrolment.enrol(cohort, by=cohort.lead_trainer, user_id=person.id, send_invitation=False)
+    enrolment.withdraw(db_rows(cohort)[0], by=cohort.lead_trainer)
+    users = lambda rows: [row.user_id for row in rows]  # noqa: E731
+    full = enrolment.panel(cohort, by=cohort.lead_trainer)
+    assert (users(full["enrolled"]), users(full["waitlisted"]), users(full["withdrawn"])) == (
+        [b.id, c.id], [d.id], [a.id],
+    )  # fmt: skip
+    assert (full["manage"], full["show_seats"], "mine" in full) == (True, True, False)
+    assert users(enrolment.panel(cohort, by=cohort.lead_trainer, shown=1)["enrolled"]) == [b.id]
+    assert factories.EnrollmentFactory(user=a).cohort_id != cohort.id  # a's place elsewhere is not hers here
+    for person, place in ((d, "waitlisted"), (a, "withdrawn"), (factories.UserFactory(), None)):
+        mine = enrolment.panel(cohort, by=person)
+        assert (mine["manage"], mine["mine"], "enrolled" in mine) == (False, place, False)
+
+
+@pytest.mark.parametrize(
+    ("status", "seats_for_participants"),
+    [("scheduled", True), ("in_progress", True), ("closed", False), ("cancelled", False)],
+)
+def test_free_places_are_shown_to_participants_only_while_people_can_join(db, status, seats_for_participants):
+    cohort = factories.CohortFactory(status=status, with_sessions=True)
+    participant = factories.EnrollmentFactory(cohort=cohort).user
+    assert enrolment.panel(cohort, by=participant)["show_seats"] is seats_for_participants
+    assert enrolment.panel(cohort, by=cohort.lead_trainer)["show_seats"] is True
+
+
+def test_a_new_participants_institutions_are_those_of_the_district_in_the_pages_alphabet(cohort):
+    for name in ("Ясла № 2", "Ґимназія № 1", "Гімназія № 3", "Центр соціальних служб"):
+        factories.InstitutionFactory(district=cohort.district, name=name)
+    factories.InstitutionFactory(name="Інший район")
+    listed = [i.name for i in enrolment.district_institutions(cohort)]
+    assert listed == ["Гімназія № 3", "Ґимназія № 1", "Центр соціальних служб", "Ясла № 2"]
+    with force_locale("en"):  # English pages show and sort the Latin names
+        english_names = [i.name_en for i in enrolment.district_institutions(cohort)]
+    assert english_names == sorted(english_names) and english_names[0].startswith("G")
