@@ -191,6 +191,16 @@ def test_every_enrolment_change_is_audited(db, cohort):
         "enrollment.withdraw",
         "enrollment.promote",
     ]
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action.in_(("enrollment.withdraw", "enrollment.promote")))
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [(e.actor_id, e.object_id, e.details) for e in events] == [
+        (trainer.id, rows[0].id, {"before": "enrolled", "user_id": a.id}),
+        (trainer.id, rows[2].id, {"user_id": c.id}),
+    ]
+    assert rows[0].withdrawn_at is not None
 
 
 def test_invitation_names_course_dates_sessions_venue_and_trainers_with_the_calendar(db, mail_dir):
@@ -618,3 +628,31 @@ def test_a_new_participants_institutions_are_those_of_the_district_in_the_pages_
     with force_locale("en"):  # English pages show and sort the Latin names
         english_names = [i.name_en for i in enrolment.district_institutions(cohort)]
     assert english_names == sorted(english_names) and english_names[0].startswith("G")
+
+
+def test_the_waitlist_moves_up_in_the_order_people_joined_it_and_only_in_its_own_training(db, cohort):
+    from datetime import UTC, datetime, timedelta
+
+    trainer = cohort.lead_trainer
+    first, second = (
+        enrolment.enrol(cohort, by=trainer, user_id=p.id, send_invitation=False) for p in people(2)
+    )
+    other_training = factories.CohortFactory(capacity=1, with_sessions=True)
+    _seated, waiting_elsewhere = (
+        enrolment.enrol(other_training, by=other_training.lead_trainer, user_id=p.id, send_invitation=False)
+        for p in people(2)
+    )
+    late, early, tied = (
+        enrolment.enrol(cohort, by=trainer, user_id=p.id, send_invitation=False) for p in people(3)
+    )
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    late.waitlisted_at, early.waitlisted_at, tied.waitlisted_at = start + timedelta(hours=1), start, start
+    waiting_elsewhere.waitlisted_at = start - timedelta(days=1)
+    db.session.flush()
+    # Joined at the same moment: the one added first goes first.
+    assert [enrolment.waitlist_position(e) for e in (early, tied, late, first)] == [1, 2, 3, None]
+    enrolment.withdraw(first, by=trainer)
+    assert (early.status, tied.status, waiting_elsewhere.status) == ("enrolled", "waitlisted", "waitlisted")
+    assert [enrolment.waitlist_position(e) for e in (tied, late)] == [1, 2]
+    assert enrolment.fill_from_waitlist(cohort, by=trainer) == []  # the training is full again
+    assert second.status == "enrolled"
