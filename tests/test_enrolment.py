@@ -254,7 +254,7 @@ def test_invitation_is_written_in_the_persons_language(db, mail_dir):
     enrolment.enrol(cohort, by=cohort.lead_trainer, user_id=person.id)
     (message,) = delivered(db, mail_dir, before)
     body = message.get_body(("plain",)).get_content()
-    assert "Needs assessment" in message["Subject"]
+    assert message["Subject"] == "You are enrolled: Needs assessment"
     assert "May 20, 2031" in body and "Оцінка потреб" not in body
     assert "The schedule of sessions will follow." in body
 
@@ -656,3 +656,55 @@ def test_the_waitlist_moves_up_in_the_order_people_joined_it_and_only_in_its_own
     assert [enrolment.waitlist_position(e) for e in (tied, late)] == [1, 2]
     assert enrolment.fill_from_waitlist(cohort, by=trainer) == []  # the training is full again
     assert second.status == "enrolled"
+
+
+def test_the_invitation_gives_the_dates_as_one_range_and_latin_names_to_an_english_reader(db):
+    course = factories.CourseFactory(title="Оцінка потреб", title_en="Needs assessment")
+    lead = factories.UserFactory(roles=["trainer"], full_name="Оксана Мельник")
+    cohort = factories.CohortFactory(
+        course=course, start_date=date(2031, 5, 20), end_date=date(2031, 5, 21), lead_trainer=lead
+    )
+    person = factories.UserFactory(locale="en", full_name="Ґалаґан Марʼяна")
+    subject, body = enrolment.invitation_text(cohort, person)
+    lines = body.split("\n")
+    assert subject == "You are enrolled: Needs assessment"
+    assert lines[0] == f"Hello, {person.full_name_latin}!"
+    assert "Dates: May 20, 2031 – May 21, 2031" in lines and f"Trainers: {lead.full_name_latin}" in lines
+    cohort.end_date = cohort.start_date
+    subject, body = enrolment.invitation_text(
+        cohort, person, moved_up=True, extras=[lambda: ["Pre-test: open"]]
+    )
+    lines = body.split("\n")
+    assert subject == "A place has opened up: Needs assessment" and lines[0].startswith("Hello, ")
+    assert "Dates: May 20, 2031" in lines
+    assert lines[lines.index("Pre-test: open") + 1] == ""
+
+
+def test_the_lists_run_in_alphabet_order_the_waitlist_in_joining_order_and_search_is_literal(db):
+    from datetime import UTC, datetime, timedelta
+
+    cohort = factories.CohortFactory(capacity=2, with_sessions=True)
+    names = ("Ярошенко Ірина", "Ґудзь Олена", "Гнатюк Степан", "Бойко Богдан")
+    rows = [
+        enrolment.enrol(
+            cohort,
+            by=cohort.lead_trainer,
+            user_id=factories.UserFactory(full_name=n).id,
+            send_invitation=False,
+        )
+        for n in names
+    ]
+    start = datetime(2031, 1, 5, 9, 0, tzinfo=UTC)
+    rows[2].waitlisted_at, rows[3].waitlisted_at = start + timedelta(minutes=5), start
+    db.session.flush()
+
+    def listed(status=None, q=""):
+        return [
+            e.user.full_name
+            for e in db.session.scalars(enrolment.enrollments_query(cohort, status, q)).unique()
+        ]
+
+    assert listed() == ["Бойко Богдан", "Гнатюк Степан", "Ґудзь Олена", "Ярошенко Ірина"]
+    assert listed("enrolled") == ["Ґудзь Олена", "Ярошенко Ірина"]
+    assert listed("waitlisted") == ["Бойко Богдан", "Гнатюк Степан"]
+    assert listed(q=" ґудзь ") == ["Ґудзь Олена"] and listed(q="%") == [] and listed(q="_") == []
