@@ -201,6 +201,15 @@ def test_every_enrolment_change_is_audited(db, cohort):
         (trainer.id, rows[2].id, {"user_id": c.id}),
     ]
     assert rows[0].withdrawn_at is not None
+    placed = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action.in_(("enrollment.enrol", "enrollment.waitlist")))
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [(e.actor_id, e.object_id, e.details) for e in placed] == [
+        (trainer.id, row.id, {"user_id": person.id}) for row, person in zip(rows, (a, b, c), strict=True)
+    ]
+    assert {row.enrolled_by_id for row in rows} == {trainer.id}
 
 
 def test_invitation_names_course_dates_sessions_venue_and_trainers_with_the_calendar(db, mail_dir):
@@ -708,3 +717,36 @@ def test_the_lists_run_in_alphabet_order_the_waitlist_in_joining_order_and_searc
     assert listed("enrolled") == ["Ґудзь Олена", "Ярошенко Ірина"]
     assert listed("waitlisted") == ["Бойко Богдан", "Гнатюк Степан"]
     assert listed(q=" ґудзь ") == ["Ґудзь Олена"] and listed(q="%") == [] and listed(q="_") == []
+
+
+def test_a_place_in_another_training_does_not_count_here_and_a_deactivated_person_cannot_be_enrolled(
+    db, cohort
+):
+    trainer = cohort.lead_trainer
+    elsewhere = factories.EnrollmentFactory()
+    assert (
+        enrolment.enrol(cohort, by=trainer, user_id=elsewhere.user_id, send_invitation=False).status
+        == "enrolled"
+    )
+    gone = factories.UserFactory(active=False)
+    with pytest.raises(ValidationError) as refused:
+        enrolment.enrol(cohort, by=trainer, user_id=gone.id, send_invitation=False)
+    assert set(refused.value.fields) == {"user_id"}
+
+
+def test_someone_who_left_the_waitlist_is_no_longer_ahead_of_anyone(db):
+    cohort = factories.CohortFactory(capacity=1, with_sessions=True)
+    trainer = cohort.lead_trainer
+    _seated, first, second = (
+        enrolment.enrol(cohort, by=trainer, user_id=p.id, send_invitation=False) for p in people(3)
+    )
+    assert [enrolment.waitlist_position(e) for e in (first, second)] == [1, 2]
+    enrolment.withdraw(first, by=trainer)
+    assert enrolment.waitlist_position(second) == 1
+    # Another person's place in this training is not hers.
+    assert (
+        enrolment.person_with_email(cohort, factories.UserFactory(email="new@example.org").email, by=trainer)[
+            1
+        ]
+        is None
+    )
