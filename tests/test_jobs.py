@@ -4,6 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+import time_machine
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -369,3 +370,107 @@ def test_an_owner_is_dead_only_when_it_is_a_gone_process_of_this_machine(db):
     for alive in (None, "", f"{machine}:{gone}", f"elsewhere/1:{gone}:x", f"{machine}:12a:x", owner):
         assert not jobs.owner_is_dead(alive), alive
     assert not jobs.owner_is_dead(f"{machine}:1:x")  # alive (init), maybe under another user
+
+
+def test_a_job_that_crashes_is_queued_again_with_its_error_until_its_attempts_are_used_up(db, app):
+    job = a_job()
+
+    def crash(job, report_progress):
+        raise RuntimeError("the database went away")
+
+    before = utcnow()
+    with pytest.raises(RuntimeError):
+        jobs.run_job(job.id, crash)
+    db.session.refresh(job)
+    assert (job.status, job.lease_owner, job.attempts, job.error) == (
+        "queued", None, 1, "RuntimeError: the database went away",
+    )  # fmt: skip
+    assert job.heartbeat_at >= before and job.finished_at is None
+    job.attempts = app.config["JOB_MAX_ATTEMPTS"] - 1
+    db.session.commit()
+    with pytest.raises(RuntimeError):
+        jobs.run_job(job.id, crash)
+    db.session.refresh(job)
+    assert (job.status, job.lease_owner, job.error) == (
+        "failed",
+        None,
+        "RuntimeError: the database went away",
+    )
+    assert job.finished_at is not None
+
+
+def test_a_finished_or_refused_job_records_when_and_lets_go_of_its_lease(db):
+    from lms.core.errors import NotFound
+
+    done, refused = a_job(), a_job()
+    assert jobs.run_job(done.id, lambda job, report_progress: {"rows": 1}).status == "done"
+    db.session.refresh(done)
+    assert (done.lease_owner, done.result) == (None, {"rows": 1})
+    assert done.finished_at is not None and done.started_at is not None
+    assert jobs.run_job(done.id, lambda job, report_progress: {"rows": 2}) == done  # not run twice
+    assert done.result == {"rows": 1}
+
+    def refuse(job, report_progress):
+        raise NotFound("Файлу вже немає.")
+
+    jobs.run_job(refused.id, refuse)
+    db.session.refresh(refused)
+    assert (refused.status, refused.lease_owner) == ("failed", None) and refused.finished_at is not None
+
+
+def test_a_refusal_after_another_worker_took_the_job_over_leaves_it_to_that_worker(db):
+    from lms.core.errors import NotFound
+
+    job = a_job()
+
+    def taken_over_then_refuse(job, report_progress):
+        _db.session.execute(
+            Job.__table__.update().where(Job.id == job.id).values(lease_owner="elsewhere/1:9:y")
+        )
+        _db.session.commit()
+        raise NotFound("Файлу вже немає.")
+
+    jobs.run_job(job.id, taken_over_then_refuse)
+    db.session.refresh(job)
+    assert (job.status, job.lease_owner, job.error) == ("running", "elsewhere/1:9:y", None)
+
+
+def test_taking_a_lease_takes_that_job_only_and_keeps_when_it_first_started(db, app):
+    lease = app.config["JOB_LEASE_SECONDS"]
+    first_start = utcnow() - timedelta(hours=3)
+    stalled = a_job(
+        "running", silent_for=lease + 1, attempts=1, owner="elsewhere/1:7:x", started_at=first_start
+    )
+    other = a_job()
+    no_heartbeat = a_job("running", attempts=1, owner="elsewhere/1:8:x")
+    no_heartbeat.heartbeat_at = None
+    db.session.commit()
+    assert jobs.take_lease(stalled.id) is not None
+    assert jobs.take_lease(no_heartbeat.id) is not None
+    for job in (stalled, other):
+        db.session.refresh(job)
+    assert stalled.started_at == first_start and other.status == "queued"
+
+
+def test_a_lease_silent_for_exactly_its_length_is_still_held(db, app):
+    lease = app.config["JOB_LEASE_SECONDS"]
+    now = utcnow()
+    with time_machine.travel(now, tick=False):
+        job = a_job("running", silent_for=lease, attempts=1, owner="elsewhere/1:7:x")
+        assert jobs.take_lease(job.id) is None
+        assert jobs.recover_stalled(now) == {"requeued": [], "failed": []}
+    assert jobs.stalled_before(now) == now - timedelta(seconds=lease)
+
+
+def test_the_sweep_requeues_each_of_two_jobs_silent_since_the_same_moment(db, app):
+    lease = app.config["JOB_LEASE_SECONDS"]
+    one, two = a_job("running", silent_for=lease + 5, attempts=1), a_job("running", attempts=1)
+    two.heartbeat_at = one.heartbeat_at
+    never_said = a_job("running", silent_for=lease + 5, attempts=3)
+    assert app.config["JOB_MAX_ATTEMPTS"] == 3
+    db.session.commit()
+    assert jobs.recover_stalled() == {"requeued": [one.id, two.id], "failed": [never_said.id]}
+    assert outbox_job_ids(db) == [one.id, two.id]
+    db.session.refresh(never_said)
+    # The message alone, in Ukrainian: no trailing space where an earlier error would go.
+    assert never_said.error == "Завдання переривалося 3 рази, тож його зупинено."
