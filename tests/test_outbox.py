@@ -119,3 +119,18 @@ def test_publishing_gives_up_fast_when_the_broker_is_down(app, db, monkeypatch, 
     assert [m.published_at for m in messages] == [None, None, None]
     # One attempt, then the rest are left to the relay instead of costing a timeout each.
     assert [m.attempts for m in messages] == [1, 0, 0]
+
+
+def test_the_relay_sends_the_oldest_left_messages_first_and_at_most_its_limit(db):
+    left = [
+        OutboxMessage(task="lms.accounts.send_password_reset", kwargs={"email": f"nobody{i}@example.org"})
+        for i in range(3)
+    ]
+    db.session.add_all(left)
+    db.session.commit()
+    db.session.info.pop("outbox_ready", None)  # as after a broker outage: nothing published yet
+    assert outbox.relay(limit=2) == 2
+    for message in left:
+        db.session.refresh(message)
+    assert [m.published_at is not None for m in left] == [True, True, False]
+    assert outbox.relay() == 1 and outbox.relay() == 0
