@@ -704,7 +704,7 @@ def test_the_lists_run_in_alphabet_order_the_waitlist_in_joining_order_and_searc
         for n in names
     ]
     start = datetime(2031, 1, 5, 9, 0, tzinfo=UTC)
-    rows[2].waitlisted_at, rows[3].waitlisted_at = start + timedelta(minutes=5), start
+    rows[2].waitlisted_at, rows[3].waitlisted_at = start, start + timedelta(minutes=5)
     db.session.flush()
 
     def listed(status=None, q=""):
@@ -715,7 +715,7 @@ def test_the_lists_run_in_alphabet_order_the_waitlist_in_joining_order_and_searc
 
     assert listed() == ["Бойко Богдан", "Гнатюк Степан", "Ґудзь Олена", "Ярошенко Ірина"]
     assert listed("enrolled") == ["Ґудзь Олена", "Ярошенко Ірина"]
-    assert listed("waitlisted") == ["Бойко Богдан", "Гнатюк Степан"]
+    assert listed("waitlisted") == ["Гнатюк Степан", "Бойко Богдан"]  # joining order, not names
     assert listed(q=" ґудзь ") == ["Ґудзь Олена"] and listed(q="%") == [] and listed(q="_") == []
 
 
