@@ -40,13 +40,16 @@ def test_broker_outage_keeps_the_message_for_the_relay(app, db, monkeypatch, mai
     message = db.session.scalars(select(OutboxMessage)).one()
     assert message.published_at is None
     assert message.attempts == 1
-    assert "broker unreachable" in message.last_error
+    assert message.last_error == "ConnectionRefusedError: broker unreachable"
+    assert outbox.relay() == 0  # still down: one more attempt counted
+    db.session.refresh(message)
+    assert message.attempts == 2
 
     monkeypatch.undo()
     before = set(mail_dir.glob("*.eml")) if mail_dir.exists() else set()
     assert outbox.relay() == 1
     db.session.refresh(message)
-    assert message.published_at is not None
+    assert message.published_at is not None and message.attempts == 3
     assert len(set(mail_dir.glob("*.eml")) - before) == 1
     assert outbox.relay() == 0  # published once, not again
 
@@ -132,5 +135,13 @@ def test_the_relay_sends_the_oldest_left_messages_first_and_at_most_its_limit(db
     assert outbox.relay(limit=2) == 2
     for message in left:
         db.session.refresh(message)
-    assert [m.published_at is not None for m in left] == [True, True, False]
+    assert [(m.published_at is not None, m.attempts) for m in left] == [(True, 1), (True, 1), (False, 0)]
     assert outbox.relay() == 1 and outbox.relay() == 0
+
+
+def test_publishing_after_commit_counts_every_message_sent(db):
+    for i in range(3):
+        outbox.enqueue("lms.accounts.send_password_reset", email=f"nobody{i}@example.org")
+    db.session.commit()
+    assert outbox.publish_ready() == 3
+    assert outbox.publish_ready() == 0
