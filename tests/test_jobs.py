@@ -474,3 +474,60 @@ def test_the_sweep_requeues_each_of_two_jobs_silent_since_the_same_moment(db, ap
     db.session.refresh(never_said)
     # The message alone, in Ukrainian: no trailing space where an earlier error would go.
     assert never_said.error == "Завдання переривалося 3 рази, тож його зупинено."
+
+
+def test_errors_are_kept_to_2000_characters_wherever_a_job_stops(db, app):
+    from lms.core.errors import NotFound
+
+    long = "ж" * 2500
+    refused, crashed = a_job(), a_job(attempts=app.config["JOB_MAX_ATTEMPTS"] - 1)
+    silent = a_job("running", silent_for=app.config["JOB_LEASE_SECONDS"] + 5, attempts=3, error=long)
+
+    def refuse(job, report_progress):
+        raise NotFound(long)
+
+    def crash(job, report_progress):
+        raise RuntimeError(long)
+
+    jobs.run_job(refused.id, refuse)
+    with pytest.raises(RuntimeError):
+        jobs.run_job(crashed.id, crash)
+    jobs.recover_stalled()
+    for job in (refused, crashed, silent):
+        db.session.refresh(job)
+        assert (job.status, len(job.error)) == ("failed", 2000)
+
+
+def test_a_crash_after_another_worker_took_the_job_over_leaves_it_to_that_worker(db):
+    job = a_job()
+
+    def taken_over_then_crash(job, report_progress):
+        _db.session.execute(
+            Job.__table__.update().where(Job.id == job.id).values(lease_owner="elsewhere/1:9:y")
+        )
+        _db.session.commit()
+        raise RuntimeError("the disk is full")
+
+    with pytest.raises(RuntimeError):
+        jobs.run_job(job.id, taken_over_then_crash)
+    db.session.refresh(job)
+    assert (job.status, job.lease_owner, job.error) == ("running", "elsewhere/1:9:y", None)
+
+
+def test_a_taken_job_beats_at_once_and_a_finished_one_shows_all_its_work_done(db, app):
+    stalled = a_job(
+        "running", silent_for=app.config["JOB_LEASE_SECONDS"] + 60, attempts=1, owner="elsewhere/1:7:x"
+    )
+    before = utcnow()
+    assert jobs.take_lease(stalled.id) is not None
+    db.session.refresh(stalled)
+    assert stalled.heartbeat_at >= before
+    sized = a_job(total=40)
+    assert jobs.run_job(sized.id, lambda job, report_progress: report_progress(10) or {}).progress == 40
+
+
+def test_resuming_a_queued_job_whose_message_was_lost_sends_it_again(db):
+    queued = a_job("queued", attempts=1)
+    jobs.resume_job(queued)
+    db.session.commit()
+    assert outbox_job_ids(db) == [queued.id]
