@@ -531,3 +531,44 @@ def test_resuming_a_queued_job_whose_message_was_lost_sends_it_again(db):
     jobs.resume_job(queued)
     db.session.commit()
     assert outbox_job_ids(db) == [queued.id]
+
+
+def test_an_owner_names_this_machine_by_host_and_pid_namespace_and_its_process(db, monkeypatch):
+    import os
+    import socket
+
+    machine, pid = jobs._process_marks()
+    assert (machine, pid) == (
+        f"{socket.gethostname()}/{os.stat('/proc/self/ns/pid').st_ino}",
+        str(os.getpid()),
+    )
+
+    def unreadable(path, *args, **kwargs):
+        raise OSError("no /proc here")
+
+    monkeypatch.setattr(jobs.os, "stat", unreadable)
+    unknown_machine, _pid = jobs._process_marks()
+    assert unknown_machine == f"{socket.gethostname()}/?"
+    # Without the namespace, a process id may belong to another container: never presumed dead.
+    assert not jobs.owner_is_dead(f"{unknown_machine}:{2**22 + 12345}:x")
+
+
+def test_a_worker_that_lost_its_lease_says_so_in_the_log(app, db, caplog, monkeypatch):
+    job = a_job()
+
+    def taken_over(job, report_progress):
+        _db.session.execute(
+            Job.__table__.update().where(Job.id == job.id).values(lease_owner="elsewhere/1:9:y")
+        )
+        _db.session.commit()
+        report_progress(1)
+
+    # The app's logger does not propagate to the root, and a migration run in this process
+    # (alembic's fileConfig) disables existing loggers: listen on it directly.
+    monkeypatch.setattr(app.logger, "disabled", False)
+    app.logger.addHandler(caplog.handler)
+    try:
+        jobs.run_job(job.id, taken_over)
+    finally:
+        app.logger.removeHandler(caplog.handler)
+    assert f"job {job.id}: lease lost, leaving it to its new owner" in caplog.messages

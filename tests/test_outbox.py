@@ -145,3 +145,31 @@ def test_publishing_after_commit_counts_every_message_sent(db):
     db.session.commit()
     assert outbox.publish_ready() == 3
     assert outbox.publish_ready() == 0
+
+
+def test_a_message_the_relay_already_sent_is_not_counted_again_after_commit(db):
+    outbox.enqueue("lms.accounts.send_password_reset", email="nobody@example.org")
+    db.session.commit()
+    ready = db.session.info.pop("outbox_ready")
+    assert outbox.relay() == 1
+    db.session.info["outbox_ready"] = ready
+    assert outbox.publish_ready() == 0
+
+
+def test_a_failed_publish_is_logged_with_the_message_and_the_error(app, db, monkeypatch, caplog):
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError("broker unreachable")
+
+    monkeypatch.setattr(app.extensions["celery"].tasks["lms.core.send_email"], "apply_async", broker_down)
+    queue_email("olena@example.org", "Запрошення", "Текст листа")
+    db.session.commit()
+    # The app's logger does not propagate to the root, and a migration run in this process
+    # (alembic's fileConfig) disables existing loggers: listen on it directly.
+    monkeypatch.setattr(app.logger, "disabled", False)
+    app.logger.addHandler(caplog.handler)
+    try:
+        outbox.publish_ready()
+    finally:
+        app.logger.removeHandler(caplog.handler)
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert f"outbox: could not publish {message.id} (broker unreachable)" in caplog.messages
