@@ -6,6 +6,7 @@ Every test that uses ``app`` runs on SQLite and on PostgreSQL (when reachable; r
 
 import os
 import secrets
+import shutil
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -101,8 +102,14 @@ def app(backend, tmp_path_factory):
     url = make_database_url(backend, instance, "unit")
     application = create_app(app_config(url, instance))
     application.test_client_class = FreshClient
-    with application.app_context():
-        upgrade()
+    # A mutation run (scripts/mutants.py) starts one pytest session per mutant: it migrates a
+    # SQLite file once and names it here, and each session starts from a copy.
+    template = os.environ.get("LMS_TEST_SQLITE_TEMPLATE")
+    if backend == "sqlite" and template:
+        shutil.copyfile(template, instance / "unit.sqlite3")
+    else:
+        with application.app_context():
+            upgrade()
     yield application
     with application.app_context():
         _db.engine.dispose()

@@ -563,3 +563,53 @@ def test_before_the_first_session_nobody_is_flagged(db):
     summary = attendance.cohort_attendance_summary(cohort)
     assert summary.held == [] and summary.below_rule == 0
     assert {(p.percent_so_far, p.below_so_far) for p in summary.participants} == {(None, False)}
+
+
+def audit_entries(db, action):
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    ).all()
+
+
+def test_a_mark_changed_after_closing_is_audited_with_who_was_changed_from_what_to_what(db):
+    cohort, (olha, ivan) = training(start=attendance.local_today() - timedelta(days=10), status="closed")
+    session, lead = cohort.sessions[1], cohort.lead_trainer
+    attendance.mark_attendance(session, by=lead, statuses={olha.id: "present", ivan.id: "absent"})
+    attendance.mark_attendance(session, by=lead, statuses={olha.id: "present", ivan.id: "late"})
+    attendance.mark_attendance(session, by=lead, statuses={olha.id: "present", ivan.id: "late"})
+    entries = audit_entries(db, "attendance.change_after_close")
+    assert [(e.actor_id, e.object_type, e.object_id) for e in entries] == [
+        (lead.id, "sessions", session.id)
+    ] * 2
+    assert [e.details for e in entries] == [
+        {
+            "cohort_id": cohort.id,
+            "before": {str(olha.id): None, str(ivan.id): None},
+            "after": {str(olha.id): "present", str(ivan.id): "absent"},
+        },
+        {"cohort_id": cohort.id, "before": {str(ivan.id): "absent"}, "after": {str(ivan.id): "late"}},
+    ]
+    assert [e.actor_id for e in audit_entries(db, "attendance.mark")] == [lead.id] * 3
+
+
+def test_marks_of_a_training_not_yet_closed_are_not_audited_as_changes_after_closing(db):
+    cohort, (olha, ivan) = training()
+    session = cohort.sessions[0]
+    attendance.mark_attendance(session, by=cohort.lead_trainer, statuses={olha.id: "present"})
+    attendance.mark_attendance(session, by=cohort.lead_trainer, statuses={olha.id: "absent", ivan.id: "late"})
+    assert audit_entries(db, "attendance.change_after_close") == []
+
+
+def test_marking_someone_not_enrolled_or_a_note_without_a_mark_is_refused_on_its_field(db):
+    cohort, (olha, ivan) = training()
+    session = cohort.sessions[0]
+    stranger = factories.EnrollmentFactory()
+    with pytest.raises(ValidationError) as refused:
+        attendance.mark_attendance(session, by=cohort.lead_trainer, statuses={stranger.id: "present"})
+    assert set(refused.value.fields) == {"present"}
+    with pytest.raises(ValidationError) as refused:
+        attendance.mark_attendance(
+            session, by=cohort.lead_trainer, statuses={olha.id: "present"}, notes={ivan.id: "запізниться"}
+        )
+    assert set(refused.value.fields) == {f"note-{ivan.id}"}
+    assert marks(session) == {}

@@ -3,7 +3,16 @@
 import email
 import email.policy
 import re
+from datetime import timedelta
 
+import pytest
+import time_machine
+from flask import current_app
+from itsdangerous import URLSafeTimedSerializer
+
+from lms.accounts import signin
+from lms.core.db import utcnow
+from lms.core.errors import ValidationError
 from lms.core.models import AuditEvent
 from tests import factories
 from tests.conftest import sign_in
@@ -82,6 +91,7 @@ def test_password_reset_by_emailed_link(client, db, mail_dir):
     assert len(new_mail) == 1
     message = email.message_from_bytes(new_mail.pop().read_bytes(), policy=email.policy.default)
     assert message["To"] == "reset@example.org"
+    assert message["Subject"] in ("Reset your Cascade LMS password", "Відновлення пароля в Cascade LMS")
     body = message.get_body().get_content()
     link = re.search(r"https?://\S+/password/reset/(\S+)", body)
     assert link, body
@@ -134,3 +144,52 @@ def test_change_password_with_wrong_current_password_shows_the_field_error(clien
     )
     assert response.status_code == 200
     assert "This is not your current password." in response.get_data(as_text=True)
+
+
+def reset_token(user, salt="password-reset") -> str:
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return serializer.dumps({"id": user.id, "n": user.session_nonce})
+
+
+def test_a_reset_link_older_than_two_hours_is_refused(client, db, app):
+    user = factories.UserFactory()
+    start = utcnow()
+    with time_machine.travel(start, tick=False) as clock:
+        token = reset_token(user)
+        clock.move_to(start + timedelta(seconds=app.config["PASSWORD_RESET_MAX_AGE"] - 1))
+        assert signin.user_for_reset_token(token) == user
+        clock.move_to(start + timedelta(seconds=app.config["PASSWORD_RESET_MAX_AGE"] + 1))
+        with pytest.raises(ValidationError, match="минув"):
+            signin.user_for_reset_token(token)
+        assert client.get(f"/password/reset/{token}").headers["Location"].endswith("/password/forgot")
+
+
+def test_a_token_signed_for_another_purpose_or_shape_is_not_a_reset_link(client, db):
+    user = factories.UserFactory()
+    welcome = reset_token(user, salt="set-password")
+    unsalted = URLSafeTimedSerializer(current_app.config["SECRET_KEY"]).dumps(
+        {"id": user.id, "n": user.session_nonce}
+    )
+    a_list = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset").dumps([user.id])
+    for token in (welcome, unsalted, a_list):
+        with pytest.raises(ValidationError):
+            signin.user_for_reset_token(token)
+        assert client.get(f"/password/reset/{token}").status_code == 302
+
+
+def test_no_reset_link_is_sent_to_a_deactivated_or_unknown_account(db, mail_dir):
+    factories.UserFactory(email="gone@example.org", active=False)
+    before = set(mail_dir.glob("*.eml")) if mail_dir.exists() else set()
+    assert signin.send_password_reset("gone@example.org") is False
+    assert signin.send_password_reset("nobody@example.org") is False
+    after = set(mail_dir.glob("*.eml")) if mail_dir.exists() else set()
+    assert after == before
+    assert db.session.query(AuditEvent).filter_by(action="user.password_reset_requested").count() == 0
+
+
+def test_a_too_short_password_in_a_reset_is_refused_on_the_password_field(db):
+    user = factories.UserFactory()
+    with pytest.raises(ValidationError) as refused:
+        signin.reset_password(reset_token(user), "short")
+    assert set(refused.value.fields) == {"password"}
+    assert user.check_password(factories.PASSWORD)

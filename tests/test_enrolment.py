@@ -191,6 +191,25 @@ def test_every_enrolment_change_is_audited(db, cohort):
         "enrollment.withdraw",
         "enrollment.promote",
     ]
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action.in_(("enrollment.withdraw", "enrollment.promote")))
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [(e.actor_id, e.object_id, e.details) for e in events] == [
+        (trainer.id, rows[0].id, {"before": "enrolled", "user_id": a.id}),
+        (trainer.id, rows[2].id, {"user_id": c.id}),
+    ]
+    assert rows[0].withdrawn_at is not None
+    placed = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action.in_(("enrollment.enrol", "enrollment.waitlist")))
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [(e.actor_id, e.object_id, e.details) for e in placed] == [
+        (trainer.id, row.id, {"user_id": person.id}) for row, person in zip(rows, (a, b, c), strict=True)
+    ]
+    assert {row.enrolled_by_id for row in rows} == {trainer.id}
 
 
 def test_invitation_names_course_dates_sessions_venue_and_trainers_with_the_calendar(db, mail_dir):
@@ -244,7 +263,7 @@ def test_invitation_is_written_in_the_persons_language(db, mail_dir):
     enrolment.enrol(cohort, by=cohort.lead_trainer, user_id=person.id)
     (message,) = delivered(db, mail_dir, before)
     body = message.get_body(("plain",)).get_content()
-    assert "Needs assessment" in message["Subject"]
+    assert message["Subject"] == "You are enrolled: Needs assessment"
     assert "May 20, 2031" in body and "Оцінка потреб" not in body
     assert "The schedule of sessions will follow." in body
 
@@ -520,3 +539,214 @@ def test_search_needs_two_letters_and_finds_only_active_people(db):
     assert names("о") == []
     assert names(" ОСТАПЧУК ") == [active]
     assert names("остапчук", limit=1) == [active]
+
+
+def test_adding_as_new_someone_already_registered_finds_her_and_her_place_here(db, cohort):
+    trainer = cohort.lead_trainer
+    olena = factories.UserFactory(email="olena@example.org")
+    assert enrolment.person_with_email(cohort, "  Olena@Example.ORG ", by=trainer) == (olena, None)
+    factories.EnrollmentFactory(user=olena)  # another training's place is not this one's
+    assert enrolment.person_with_email(cohort, "olena@example.org", by=trainer) == (olena, None)
+    factories.EnrollmentFactory(cohort=cohort, user=olena, status="waitlisted")
+    assert enrolment.person_with_email(cohort, "olena@example.org", by=trainer) == (olena, "waitlisted")
+    factories.UserFactory(email="gone@example.org", active=False)
+    for unknown in ("gone@example.org", "nobody@example.org", "not an email", ""):
+        assert enrolment.person_with_email(cohort, unknown, by=trainer) is None, unknown
+    with pytest.raises(PermissionDenied):
+        enrolment.person_with_email(cohort, "olena@example.org", by=factories.UserFactory(roles=["trainer"]))
+
+
+def test_the_add_page_offers_to_enrol_the_registered_person_instead_of_adding_her_again(client, db, cohort):
+    olena = factories.UserFactory(email="olena@example.org", full_name="Коваль Олена")
+    sign_in_en(client, cohort.lead_trainer)
+    data = {"full_name": "Коваль Олена", "email": "Olena@example.org", "phone": "", "position": ""}
+    response = client.post(f"/cohorts/{cohort.id}/enrolments/new", data=data)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert 'data-testid="existing-person"' in page
+    assert f'name="user_id" value="{olena.id}"' in page and f"Enrol {olena.full_name}" in page
+    assert db_rows(cohort) == []
+
+
+def test_a_new_participants_name_and_position_may_be_200_characters_and_no_more(db, cohort):
+    trainer = cohort.lead_trainer
+    person = {"full_name": "Я" * 200, "email": "y@example.org", "position": "  " + "п" * 200 + " "}
+    enrollment = enrolment.enrol(cohort, by=trainer, new_person=person, send_invitation=False)
+    assert (len(enrollment.user.full_name), enrollment.user.position) == (200, "п" * 200)
+    with pytest.raises(ValidationError) as error:
+        enrolment.enrol(
+            cohort, by=trainer, new_person=person | {"email": "z@example.org", "position": "п" * 201}
+        )
+    assert set(error.value.fields) == {"position"}
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "enrollment.create_person")
+    ).one()
+    assert (event.object_id, event.details) == (enrollment.user_id, {"cohort_id": cohort.id})
+
+
+def test_enrolling_someone_already_here_names_the_person_field_and_her_place(cohort):
+    trainer = cohort.lead_trainer
+    a, b, c = people(3)
+    for person in (a, b, c):
+        enrolment.enrol(cohort, by=trainer, user_id=person.id, send_invitation=False)
+    for person, place in ((a, "already enrolled"), (c, "already on the waitlist")):
+        with pytest.raises(Conflict) as error:
+            enrolment.enrol(cohort, by=trainer, user_id=person.id)
+        assert list(error.value.fields) == ["user_id"]
+        assert place in english(error.value.fields["user_id"][0])
+
+
+def test_the_panel_gives_those_who_manage_each_list_apart_and_a_participant_only_her_place(db, cohort):
+    a, b, c, d = (
+        factories.UserFactory(full_name=name)
+        for name in ("Антоненко Ірина", "Бойко Олена", "Вовк Степан", "Гнатюк Богдан")
+    )
+    for person in (a, b, c, d):
+        enrolment.enrol(cohort, by=cohort.lead_trainer, user_id=person.id, send_invitation=False)
+    enrolment.withdraw(db_rows(cohort)[0], by=cohort.lead_trainer)
+    users = lambda rows: [row.user_id for row in rows]  # noqa: E731
+    full = enrolment.panel(cohort, by=cohort.lead_trainer)
+    assert (users(full["enrolled"]), users(full["waitlisted"]), users(full["withdrawn"])) == (
+        [b.id, c.id], [d.id], [a.id],
+    )  # fmt: skip
+    assert (full["manage"], full["show_seats"], "mine" in full) == (True, True, False)
+    assert users(enrolment.panel(cohort, by=cohort.lead_trainer, shown=1)["enrolled"]) == [b.id]
+    assert factories.EnrollmentFactory(user=a).cohort_id != cohort.id  # a's place elsewhere is not hers here
+    for person, place in ((d, "waitlisted"), (a, "withdrawn"), (factories.UserFactory(), None)):
+        mine = enrolment.panel(cohort, by=person)
+        assert (mine["manage"], mine["mine"], "enrolled" in mine) == (False, place, False)
+
+
+@pytest.mark.parametrize(
+    ("status", "seats_for_participants"),
+    [("scheduled", True), ("in_progress", True), ("closed", False), ("cancelled", False)],
+)
+def test_free_places_are_shown_to_participants_only_while_people_can_join(db, status, seats_for_participants):
+    cohort = factories.CohortFactory(status=status, with_sessions=True)
+    participant = factories.EnrollmentFactory(cohort=cohort).user
+    assert enrolment.panel(cohort, by=participant)["show_seats"] is seats_for_participants
+    assert enrolment.panel(cohort, by=cohort.lead_trainer)["show_seats"] is True
+
+
+def test_a_new_participants_institutions_are_those_of_the_district_in_the_pages_alphabet(cohort):
+    for name in ("Ясла № 2", "Ґимназія № 1", "Гімназія № 3", "Центр соціальних служб"):
+        factories.InstitutionFactory(district=cohort.district, name=name)
+    factories.InstitutionFactory(name="Інший район")
+    listed = [i.name for i in enrolment.district_institutions(cohort)]
+    assert listed == ["Гімназія № 3", "Ґимназія № 1", "Центр соціальних служб", "Ясла № 2"]
+    with force_locale("en"):  # English pages show and sort the Latin names
+        english_names = [i.name_en for i in enrolment.district_institutions(cohort)]
+    assert english_names == sorted(english_names) and english_names[0].startswith("G")
+
+
+def test_the_waitlist_moves_up_in_the_order_people_joined_it_and_only_in_its_own_training(db, cohort):
+    from datetime import UTC, datetime, timedelta
+
+    trainer = cohort.lead_trainer
+    first, second = (
+        enrolment.enrol(cohort, by=trainer, user_id=p.id, send_invitation=False) for p in people(2)
+    )
+    other_training = factories.CohortFactory(capacity=1, with_sessions=True)
+    _seated, waiting_elsewhere = (
+        enrolment.enrol(other_training, by=other_training.lead_trainer, user_id=p.id, send_invitation=False)
+        for p in people(2)
+    )
+    late, early, tied = (
+        enrolment.enrol(cohort, by=trainer, user_id=p.id, send_invitation=False) for p in people(3)
+    )
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    late.waitlisted_at, early.waitlisted_at, tied.waitlisted_at = start + timedelta(hours=1), start, start
+    waiting_elsewhere.waitlisted_at = start - timedelta(days=1)
+    db.session.flush()
+    # Joined at the same moment: the one added first goes first.
+    assert [enrolment.waitlist_position(e) for e in (early, tied, late, first)] == [1, 2, 3, None]
+    enrolment.withdraw(first, by=trainer)
+    assert (early.status, tied.status, waiting_elsewhere.status) == ("enrolled", "waitlisted", "waitlisted")
+    assert [enrolment.waitlist_position(e) for e in (tied, late)] == [1, 2]
+    assert enrolment.fill_from_waitlist(cohort, by=trainer) == []  # the training is full again
+    assert second.status == "enrolled"
+
+
+def test_the_invitation_gives_the_dates_as_one_range_and_latin_names_to_an_english_reader(db):
+    course = factories.CourseFactory(title="Оцінка потреб", title_en="Needs assessment")
+    lead = factories.UserFactory(roles=["trainer"], full_name="Оксана Мельник")
+    cohort = factories.CohortFactory(
+        course=course, start_date=date(2031, 3, 12), end_date=date(2031, 3, 13), lead_trainer=lead
+    )
+    person = factories.UserFactory(locale="en", full_name="Ґалаґан Марʼяна")
+    subject, body = enrolment.invitation_text(cohort, person)
+    lines = body.split("\n")
+    assert subject == "You are enrolled: Needs assessment"
+    assert lines[0] == f"Hello, {person.full_name_latin}!"
+    assert "Dates: March 12, 2031 – March 13, 2031" in lines and f"Trainers: {lead.full_name_latin}" in lines
+    cohort.end_date = cohort.start_date
+    subject, body = enrolment.invitation_text(
+        cohort, person, moved_up=True, extras=[lambda: ["Pre-test: open"]]
+    )
+    lines = body.split("\n")
+    assert subject == "A place has opened up: Needs assessment" and lines[0].startswith("Hello, ")
+    assert "Dates: March 12, 2031" in lines
+    assert lines[lines.index("Pre-test: open") + 1] == ""
+
+
+def test_the_lists_run_in_alphabet_order_the_waitlist_in_joining_order_and_search_is_literal(db):
+    from datetime import UTC, datetime, timedelta
+
+    cohort = factories.CohortFactory(capacity=2, with_sessions=True)
+    names = ("Ярошенко Ірина", "Ґудзь Олена", "Гнатюк Степан", "Бойко Богдан")
+    rows = [
+        enrolment.enrol(
+            cohort,
+            by=cohort.lead_trainer,
+            user_id=factories.UserFactory(full_name=n).id,
+            send_invitation=False,
+        )
+        for n in names
+    ]
+    start = datetime(2031, 1, 5, 9, 0, tzinfo=UTC)
+    rows[2].waitlisted_at, rows[3].waitlisted_at = start, start + timedelta(minutes=5)
+    db.session.flush()
+
+    def listed(status=None, q=""):
+        return [
+            e.user.full_name
+            for e in db.session.scalars(enrolment.enrollments_query(cohort, status, q)).unique()
+        ]
+
+    assert listed() == ["Бойко Богдан", "Гнатюк Степан", "Ґудзь Олена", "Ярошенко Ірина"]
+    assert listed("enrolled") == ["Ґудзь Олена", "Ярошенко Ірина"]
+    assert listed("waitlisted") == ["Гнатюк Степан", "Бойко Богдан"]  # joining order, not names
+    assert listed(q=" ґудзь ") == ["Ґудзь Олена"] and listed(q="%") == [] and listed(q="_") == []
+
+
+def test_a_place_in_another_training_does_not_count_here_and_a_deactivated_person_cannot_be_enrolled(
+    db, cohort
+):
+    trainer = cohort.lead_trainer
+    elsewhere = factories.EnrollmentFactory()
+    assert (
+        enrolment.enrol(cohort, by=trainer, user_id=elsewhere.user_id, send_invitation=False).status
+        == "enrolled"
+    )
+    gone = factories.UserFactory(active=False)
+    with pytest.raises(ValidationError) as refused:
+        enrolment.enrol(cohort, by=trainer, user_id=gone.id, send_invitation=False)
+    assert set(refused.value.fields) == {"user_id"}
+
+
+def test_someone_who_left_the_waitlist_is_no_longer_ahead_of_anyone(db):
+    cohort = factories.CohortFactory(capacity=1, with_sessions=True)
+    trainer = cohort.lead_trainer
+    _seated, first, second = (
+        enrolment.enrol(cohort, by=trainer, user_id=p.id, send_invitation=False) for p in people(3)
+    )
+    assert [enrolment.waitlist_position(e) for e in (first, second)] == [1, 2]
+    enrolment.withdraw(first, by=trainer)
+    assert enrolment.waitlist_position(second) == 1
+    # Another person's place in this training is not hers.
+    assert (
+        enrolment.person_with_email(cohort, factories.UserFactory(email="new@example.org").email, by=trainer)[
+            1
+        ]
+        is None
+    )

@@ -4,6 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+import time_machine
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -26,8 +27,7 @@ def a_job(status="queued", *, silent_for=0, attempts=0, owner=None, by=None, **v
         lease_owner=owner,
         heartbeat_at=utcnow() - timedelta(seconds=silent_for),
         created_by_id=getattr(by, "id", None),
-        params={},
-        **values,
+        **({"params": {}} | values),
     )
     _db.session.add(job)
     _db.session.flush()
@@ -272,3 +272,303 @@ def test_the_lease_migration_keeps_the_jobs_there_and_names_their_task(backend, 
     finally:
         if backend == "postgresql":
             drop_postgres_database(url)
+
+
+def test_a_job_is_found_only_by_its_kind_and_the_params_it_was_started_with(db):
+    from lms.core.errors import NotFound
+
+    job = a_job(params={"cohort_id": 7})
+    assert jobs.job_for("roster_import", job.id, cohort_id=7) == job
+    assert jobs.job_for("roster_import", job.id) == job
+    for kind, job_id, params in (
+        ("certificates.issue", job.id, {"cohort_id": 7}),
+        ("roster_import", job.id, {"cohort_id": 8}),
+        ("roster_import", job.id, {"cohort_id": 7, "token": "x"}),
+        ("roster_import", job.id + 1000, {"cohort_id": 7}),
+    ):
+        with pytest.raises(NotFound):
+            jobs.job_for(kind, job_id, **params)
+
+
+def test_a_second_click_finds_the_latest_job_started_for_the_same_thing_unless_it_failed(db):
+    first = a_job(params={"cohort_id": 7, "token": "a"})
+    latest = a_job("done", params={"cohort_id": 7, "token": "a"})
+    a_job(params={"cohort_id": 8, "token": "a"})
+    a_job("failed", params={"cohort_id": 9, "token": "a"})
+    assert first.id < latest.id
+    assert jobs.started_job("roster_import", cohort_id=7, token="a") == latest
+    assert jobs.started_job("roster_import", cohort_id=9, token="a") is None
+    assert jobs.started_job("roster_import", cohort_id=7, token="b") is None
+    assert jobs.started_job("certificates.issue", cohort_id=7, token="a") is None
+
+
+def test_starting_a_job_queues_its_task_after_commit_and_names_who_started_it(db):
+    trainer = factories.UserFactory(roles=["trainer"])
+    before = utcnow()
+    job = jobs.start_job("roster_import", "lms.cohorts.import_roster", by=trainer, total=40, cohort_id=7)
+    db.session.refresh(job)
+    assert (job.kind, job.task, job.status, job.total, job.params, job.created_by_id) == (
+        "roster_import", "lms.cohorts.import_roster", "queued", 40, {"cohort_id": 7}, trainer.id,
+    )  # fmt: skip
+    assert job.heartbeat_at >= before and job.attempts == 0
+    [message] = db.session.scalars(select(OutboxMessage)).all()
+    assert (message.task, message.kwargs) == ("lms.cohorts.import_roster", {"job_id": job.id})
+    assert jobs.start_job("roster_import", "lms.cohorts.import_roster", by=None).total == 0
+
+
+def test_a_job_reads_as_interrupted_only_after_the_late_limit_or_once_put_back(db, app):
+    late = app.config["JOB_LATE_SECONDS"]
+    now = utcnow()
+    running = a_job("running", attempts=1)
+    running.heartbeat_at = now - timedelta(seconds=late)
+    assert not jobs.is_late(running, now)
+    running.heartbeat_at = now - timedelta(seconds=late + 1)
+    assert jobs.is_late(running, now)
+    running.heartbeat_at = None
+    assert not jobs.is_late(running, now)
+    assert not jobs.is_late(a_job("queued", attempts=0), now)
+    assert jobs.is_late(a_job("queued", attempts=1), now)
+    assert not jobs.is_late(a_job("done", silent_for=late * 10, attempts=1), now)
+    assert not jobs.is_late(a_job("failed", silent_for=late * 10, attempts=1), now)
+
+
+def test_retrying_starts_only_a_failed_job_again_from_nothing_but_its_checkpoint(db):
+    failed = a_job("failed", attempts=3, owner="elsewhere/1:7:x", error="Файлу вже немає.")
+    failed.finished_at, failed.checkpoint = utcnow(), {"last_row": 501}
+    done = a_job("done", attempts=1)
+    before = utcnow()
+    assert jobs.retry_job(done) is done and done.status == "done"
+    assert outbox_job_ids(db) == []
+    jobs.retry_job(failed)
+    db.session.commit()
+    assert (failed.status, failed.error, failed.attempts, failed.lease_owner, failed.finished_at) == (
+        "queued", None, 0, None, None,
+    )  # fmt: skip
+    assert failed.heartbeat_at >= before and failed.checkpoint == {"last_row": 501}
+    assert outbox_job_ids(db) == [failed.id]
+
+
+def test_resuming_puts_back_a_queued_running_or_failed_job_but_never_a_finished_one(db):
+    running = a_job("running", attempts=1, owner="elsewhere/1:7:x")
+    failed = a_job("failed", attempts=3, error="boom")
+    done = a_job("done", attempts=1)
+    for job in (running, failed, done):
+        jobs.resume_job(job)
+    db.session.commit()
+    assert (running.status, running.lease_owner) == ("queued", None)
+    assert (failed.status, failed.attempts) == ("queued", 0)
+    assert done.status == "done"
+    assert outbox_job_ids(db) == [running.id, failed.id]
+
+
+def test_an_owner_is_dead_only_when_it_is_a_gone_process_of_this_machine(db):
+    machine, pid = jobs._process_marks()
+    owner = jobs.new_owner()
+    assert owner.startswith(f"{machine}:{pid}:") and len(owner.rsplit(":", 1)[1]) == 8
+    gone = 2**22 + 12345
+    assert jobs.owner_is_dead(f"{machine}:{gone}:x")
+    for alive in (None, "", f"{machine}:{gone}", f"elsewhere/1:{gone}:x", f"{machine}:12a:x", owner):
+        assert not jobs.owner_is_dead(alive), alive
+    assert not jobs.owner_is_dead(f"{machine}:1:x")  # alive (init), maybe under another user
+
+
+def test_a_job_that_crashes_is_queued_again_with_its_error_until_its_attempts_are_used_up(db, app):
+    job = a_job()
+
+    def crash(job, report_progress):
+        raise RuntimeError("the database went away")
+
+    before = utcnow()
+    with pytest.raises(RuntimeError):
+        jobs.run_job(job.id, crash)
+    db.session.refresh(job)
+    assert (job.status, job.lease_owner, job.attempts, job.error) == (
+        "queued", None, 1, "RuntimeError: the database went away",
+    )  # fmt: skip
+    assert job.heartbeat_at >= before and job.finished_at is None
+    job.attempts = app.config["JOB_MAX_ATTEMPTS"] - 1
+    db.session.commit()
+    with pytest.raises(RuntimeError):
+        jobs.run_job(job.id, crash)
+    db.session.refresh(job)
+    assert (job.status, job.lease_owner, job.error) == (
+        "failed",
+        None,
+        "RuntimeError: the database went away",
+    )
+    assert job.finished_at is not None
+
+
+def test_a_finished_or_refused_job_records_when_and_lets_go_of_its_lease(db):
+    from lms.core.errors import NotFound
+
+    done, refused = a_job(), a_job()
+    assert jobs.run_job(done.id, lambda job, report_progress: {"rows": 1}).status == "done"
+    db.session.refresh(done)
+    assert (done.lease_owner, done.result) == (None, {"rows": 1})
+    assert done.finished_at is not None and done.started_at is not None
+    assert jobs.run_job(done.id, lambda job, report_progress: {"rows": 2}) == done  # not run twice
+    assert done.result == {"rows": 1}
+
+    def refuse(job, report_progress):
+        raise NotFound("Файлу вже немає.")
+
+    jobs.run_job(refused.id, refuse)
+    db.session.refresh(refused)
+    assert (refused.status, refused.lease_owner) == ("failed", None) and refused.finished_at is not None
+
+
+def test_a_refusal_after_another_worker_took_the_job_over_leaves_it_to_that_worker(db):
+    from lms.core.errors import NotFound
+
+    job = a_job()
+
+    def taken_over_then_refuse(job, report_progress):
+        _db.session.execute(
+            Job.__table__.update().where(Job.id == job.id).values(lease_owner="elsewhere/1:9:y")
+        )
+        _db.session.commit()
+        raise NotFound("Файлу вже немає.")
+
+    jobs.run_job(job.id, taken_over_then_refuse)
+    db.session.refresh(job)
+    assert (job.status, job.lease_owner, job.error) == ("running", "elsewhere/1:9:y", None)
+
+
+def test_taking_a_lease_takes_that_job_only_and_keeps_when_it_first_started(db, app):
+    lease = app.config["JOB_LEASE_SECONDS"]
+    first_start = utcnow() - timedelta(hours=3)
+    stalled = a_job(
+        "running", silent_for=lease + 1, attempts=1, owner="elsewhere/1:7:x", started_at=first_start
+    )
+    other = a_job()
+    no_heartbeat = a_job("running", attempts=1, owner="elsewhere/1:8:x")
+    no_heartbeat.heartbeat_at = None
+    db.session.commit()
+    assert jobs.take_lease(stalled.id) is not None
+    assert jobs.take_lease(no_heartbeat.id) is not None
+    for job in (stalled, other):
+        db.session.refresh(job)
+    assert stalled.started_at == first_start and other.status == "queued"
+
+
+def test_a_lease_silent_for_exactly_its_length_is_still_held(db, app):
+    lease = app.config["JOB_LEASE_SECONDS"]
+    now = utcnow()
+    with time_machine.travel(now, tick=False):
+        job = a_job("running", silent_for=lease, attempts=1, owner="elsewhere/1:7:x")
+        assert jobs.take_lease(job.id) is None
+        assert jobs.recover_stalled(now) == {"requeued": [], "failed": []}
+    assert jobs.stalled_before(now) == now - timedelta(seconds=lease)
+
+
+def test_the_sweep_requeues_each_of_two_jobs_silent_since_the_same_moment(db, app):
+    lease = app.config["JOB_LEASE_SECONDS"]
+    one, two = a_job("running", silent_for=lease + 5, attempts=1), a_job("running", attempts=1)
+    two.heartbeat_at = one.heartbeat_at
+    never_said = a_job("running", silent_for=lease + 5, attempts=3)
+    assert app.config["JOB_MAX_ATTEMPTS"] == 3
+    db.session.commit()
+    assert jobs.recover_stalled() == {"requeued": [one.id, two.id], "failed": [never_said.id]}
+    assert outbox_job_ids(db) == [one.id, two.id]
+    db.session.refresh(never_said)
+    # The message alone, in Ukrainian: no trailing space where an earlier error would go.
+    assert never_said.error == "Завдання переривалося 3 рази, тож його зупинено."
+
+
+def test_errors_are_kept_to_2000_characters_wherever_a_job_stops(db, app):
+    from lms.core.errors import NotFound
+
+    long = "ж" * 2500
+    refused, crashed = a_job(), a_job(attempts=app.config["JOB_MAX_ATTEMPTS"] - 1)
+    silent = a_job("running", silent_for=app.config["JOB_LEASE_SECONDS"] + 5, attempts=3, error=long)
+
+    def refuse(job, report_progress):
+        raise NotFound(long)
+
+    def crash(job, report_progress):
+        raise RuntimeError(long)
+
+    jobs.run_job(refused.id, refuse)
+    with pytest.raises(RuntimeError):
+        jobs.run_job(crashed.id, crash)
+    jobs.recover_stalled()
+    for job in (refused, crashed, silent):
+        db.session.refresh(job)
+        assert (job.status, len(job.error)) == ("failed", 2000)
+
+
+def test_a_crash_after_another_worker_took_the_job_over_leaves_it_to_that_worker(db):
+    job = a_job()
+
+    def taken_over_then_crash(job, report_progress):
+        _db.session.execute(
+            Job.__table__.update().where(Job.id == job.id).values(lease_owner="elsewhere/1:9:y")
+        )
+        _db.session.commit()
+        raise RuntimeError("the disk is full")
+
+    with pytest.raises(RuntimeError):
+        jobs.run_job(job.id, taken_over_then_crash)
+    db.session.refresh(job)
+    assert (job.status, job.lease_owner, job.error) == ("running", "elsewhere/1:9:y", None)
+
+
+def test_a_taken_job_beats_at_once_and_a_finished_one_shows_all_its_work_done(db, app):
+    stalled = a_job(
+        "running", silent_for=app.config["JOB_LEASE_SECONDS"] + 60, attempts=1, owner="elsewhere/1:7:x"
+    )
+    before = utcnow()
+    assert jobs.take_lease(stalled.id) is not None
+    db.session.refresh(stalled)
+    assert stalled.heartbeat_at >= before
+    sized = a_job(total=40)
+    assert jobs.run_job(sized.id, lambda job, report_progress: report_progress(10) or {}).progress == 40
+
+
+def test_resuming_a_queued_job_whose_message_was_lost_sends_it_again(db):
+    queued = a_job("queued", attempts=1)
+    jobs.resume_job(queued)
+    db.session.commit()
+    assert outbox_job_ids(db) == [queued.id]
+
+
+def test_an_owner_names_this_machine_by_host_and_pid_namespace_and_its_process(db, monkeypatch):
+    import os
+    import socket
+
+    machine, pid = jobs._process_marks()
+    assert (machine, pid) == (
+        f"{socket.gethostname()}/{os.stat('/proc/self/ns/pid').st_ino}",
+        str(os.getpid()),
+    )
+
+    def unreadable(path, *args, **kwargs):
+        raise OSError("no /proc here")
+
+    monkeypatch.setattr(jobs.os, "stat", unreadable)
+    unknown_machine, _pid = jobs._process_marks()
+    assert unknown_machine == f"{socket.gethostname()}/?"
+    # Without the namespace, a process id may belong to another container: never presumed dead.
+    assert not jobs.owner_is_dead(f"{unknown_machine}:{2**22 + 12345}:x")
+
+
+def test_a_worker_that_lost_its_lease_says_so_in_the_log(app, db, caplog, monkeypatch):
+    job = a_job()
+
+    def taken_over(job, report_progress):
+        _db.session.execute(
+            Job.__table__.update().where(Job.id == job.id).values(lease_owner="elsewhere/1:9:y")
+        )
+        _db.session.commit()
+        report_progress(1)
+
+    # The app's logger does not propagate to the root, and a migration run in this process
+    # (alembic's fileConfig) disables existing loggers: listen on it directly.
+    monkeypatch.setattr(app.logger, "disabled", False)
+    app.logger.addHandler(caplog.handler)
+    try:
+        jobs.run_job(job.id, taken_over)
+    finally:
+        app.logger.removeHandler(caplog.handler)
+    assert f"job {job.id}: lease lost, leaving it to its new owner" in caplog.messages

@@ -4,7 +4,8 @@ the rules, and exact about who may and who may not."""
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import selectinload
 
 from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.rules import visible_cohorts
@@ -99,6 +100,20 @@ def test_no_cohort_means_no_cohort_permission_except_for_admins(town):
 def test_only_people_enrolled_may_check_themselves_in(town):
     cohort, _elsewhere, people = town
     assert allowed(people, "attendance.checkin", cohort.sessions[0]) == {"admin", "enrolled"}
+
+
+def test_a_cohort_read_with_its_enrolments_gives_the_same_answers_as_one_read_without(town):
+    cohort, _elsewhere, people = town
+    database.session.expire(cohort, ["enrollments"])
+    assert "enrollments" not in inspect(cohort).dict
+    seeing = allowed(people, "cohort.view", cohort)
+    checking_in = allowed(people, "attendance.checkin", cohort.sessions[0])
+    database.session.scalars(
+        select(Cohort).where(Cohort.id == cohort.id).options(selectinload(Cohort.enrollments))
+    ).one()
+    assert "enrollments" in inspect(cohort).dict  # the list pages load it; the rule reads it
+    assert allowed(people, "cohort.view", cohort) == seeing == TEAM | {"enrolled", "waitlisted"}
+    assert allowed(people, "attendance.checkin", cohort.sessions[0]) == checking_in == {"admin", "enrolled"}
 
 
 def test_each_person_lists_exactly_the_cohorts_they_may_see(town):
@@ -241,6 +256,15 @@ def test_anonymous_visitor_may_do_nothing(app, town):
     assert not can(visitor, "geography.view")
     with pytest.raises(NotAuthenticated):
         require(visitor, "geography.view")
+
+
+def test_something_that_is_not_a_signed_in_person_is_refused_as_signed_out(town):
+    # Deny by default: an object that does not say it is signed in (no ``is_authenticated``)
+    # is a stranger, whatever else it carries.
+    stranger = SimpleNamespace(id=town[2]["admin"].id, has_role=lambda role: True)
+    assert not can(stranger, "geography.view")
+    with pytest.raises(NotAuthenticated):
+        require(stranger, "geography.view")
 
 
 TRAINERS = {"lead", "co-trainer", "trainer elsewhere", "trainer with a region"}

@@ -189,3 +189,52 @@ def test_demo_policy_is_seeded_once_and_does_not_require_two_factor(db):
     security.load([])
     assert db.session.query(SecuritySettings).count() == 1
     assert not two_factor.current_settings().require_two_factor
+
+
+@pytest.fixture
+def small_address_limit(app):
+    before = app.config["LOGIN_THROTTLE_MAX_PER_IP"]
+    app.config["LOGIN_THROTTLE_MAX_PER_IP"] = 4
+    yield 4
+    app.config["LOGIN_THROTTLE_MAX_PER_IP"] = before
+
+
+def test_a_wrong_code_is_audited_on_the_person_and_counts_for_her_account_and_address(
+    app, db, enrolled, small_address_limit
+):
+    factories.UserFactory(email="taras@example.org")
+    client = app.test_client()
+    here = {"REMOTE_ADDR": "203.0.113.7"}
+    client.post(
+        "/login", data={"email": "koord@example.org", "password": factories.PASSWORD}, environ_base=here
+    )
+    for _ in range(small_address_limit):
+        assert client.post("/login/code", data={"code": "000000"}, environ_base=here).status_code == 422
+    failed = db.session.query(AuditEvent).filter_by(action="user.sign_in_failed").all()
+    assert {(e.actor_id, e.object_id, e.details["email"], e.details["reason"]) for e in failed} == {
+        (None, enrolled.id, "koord@example.org", "second_factor")
+    }
+    assert len(failed) == small_address_limit
+    other = app.test_client()
+    taras = {"email": "taras@example.org", "password": factories.PASSWORD}
+    assert other.post("/login", data=taras, environ_base=here).status_code == 429  # the address is spent
+    # Her account has one try left (4 of 5); one more wrong code elsewhere spends it.
+    assert client.post("/login/code", data={"code": "000000"}).status_code == 422
+    assert password_step(app.test_client()).status_code == 429
+
+
+def test_api_token_requests_count_wrong_passwords_and_codes_against_the_address(
+    app, db, enrolled, small_address_limit
+):
+    here = {"REMOTE_ADDR": "203.0.113.7"}
+    factories.UserFactory(email="taras@example.org")
+    client = app.test_client()
+    for email in ("one@example.org", "two@example.org"):
+        wrong = {"email": email, "password": "guess"}
+        assert client.post("/api/v1/auth/tokens", json=wrong, environ_base=here).status_code == 422
+    for _ in range(small_address_limit - 2):
+        wrong_code = {"email": "koord@example.org", "password": factories.PASSWORD, "otp": "000000"}
+        assert client.post("/api/v1/auth/tokens", json=wrong_code, environ_base=here).status_code == 422
+    taras = {"email": "taras@example.org", "password": factories.PASSWORD}
+    assert client.post("/api/v1/auth/tokens", json=taras, environ_base=here).status_code == 429
+    assert client.post("/api/v1/auth/tokens", json=taras).status_code == 201
