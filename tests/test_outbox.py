@@ -10,6 +10,7 @@ from lms.core import outbox
 from lms.core.mail import queue_email
 from lms.core.models import OutboxMessage
 from lms.core.tasks import send_email
+from tests.fault_fixtures import HANGS_AFTER
 
 
 def test_committed_work_is_published_after_commit(db, mail_dir):
@@ -117,7 +118,8 @@ def test_publishing_gives_up_fast_when_the_broker_is_down(app, db, monkeypatch, 
     db.session.commit()
     started = time.monotonic()
     assert outbox.publish_ready() == 0
-    assert time.monotonic() - started < 1.0
+    # Not kombu's own retries (20 s and more): the attempts below show it was one try.
+    assert time.monotonic() - started < HANGS_AFTER
     messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [m.published_at for m in messages] == [None, None, None]
     # One attempt, then the rest are left to the relay instead of costing a timeout each.
