@@ -26,11 +26,15 @@ def format_serial(prefix: str, year: int, number: int) -> str:
 def take_number(prefix: str, year: int) -> int:
     """The next number for ``prefix`` and ``year``; held until the transaction ends."""
     table = SerialCounter.__table__
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(table).values(prefix=prefix, year=year, last_number=0).on_conflict_do_nothing())
-    return db.session.execute(
+    increment = (
         update(table)
         .where(table.c.prefix == prefix, table.c.year == year)
         .values(last_number=table.c.last_number + 1)
         .returning(table.c.last_number)
-    ).scalar_one()
+    )
+    number = db.session.execute(increment).scalar_one_or_none()
+    if number is not None:  # every certificate of the year but its first: one statement
+        return number
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(table).values(prefix=prefix, year=year, last_number=0).on_conflict_do_nothing())
+    return db.session.execute(increment).scalar_one()
