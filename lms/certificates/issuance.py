@@ -24,7 +24,6 @@ from lms.core.outbox import enqueue
 from lms.courses.models import Course
 from lms.extensions import db
 
-PROGRESS_EVERY = 5  # certificates between two updates of the job's progress (and lease check)
 EMAIL_BATCH = 25
 
 
@@ -137,12 +136,7 @@ class _Issuance:
             current_app.logger.exception("certificate for enrollment %s failed", enrollment.id)
             self.failed.append({"enrollment_id": enrollment.id, "name": name, "error": str(error)[:300]})
             return
-        # Committed at once: issued from here on, whatever happens next (and the serial
-        # counter is free for the next training). The progress bar moves every few.
-        if done % PROGRESS_EVERY == 0:
-            self.report_progress(done)
-        else:
-            db.session.commit()
+        self.report_progress(done)  # commits: issued from here on, whatever happens next
         self.to_document.append(certificate)
         self.make_documents()
 
