@@ -604,7 +604,10 @@ def test_the_panel_gives_those_who_manage_each_list_apart_and_a_participant_only
     for person in (a, b, c, d):
         enrolment.enrol(cohort, by=cohort.lead_trainer, user_id=person.id, send_invitation=False)
     enrolment.withdraw(db_rows(cohort)[0], by=cohort.lead_trainer)
-    users = lambda rows: [row.user_id for row in rows]  # noqa: E731
+
+    def users(rows):
+        return [row.user_id for row in rows]
+
     full = enrolment.panel(cohort, by=cohort.lead_trainer)
     assert (users(full["enrolled"]), users(full["waitlisted"]), users(full["withdrawn"])) == (
         [b.id, c.id], [d.id], [a.id],

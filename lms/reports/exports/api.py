@@ -1,7 +1,7 @@
 """API: start a report export (a job) and download its file."""
 
 import marshmallow as ma
-from flask import request, send_file
+from flask import request
 from flask_login import current_user
 from flask_smorest import Blueprint
 from werkzeug.datastructures import MultiDict
@@ -74,11 +74,4 @@ def start_export(body):
 def download(job_id: int):
     """The export's file, for the person who started it (and admins); 404 for anyone else,
     before the job is done, and after the file expired."""
-    job = services.export_job(job_id, by=current_user)
-    path = services.ready_file(job)
-    return send_file(
-        path,
-        mimetype=services.FORMATS[job.params["format"]][0],
-        as_attachment=True,
-        download_name=services.download_name(job),
-    )
+    return services.file_response(job_id, by=current_user)

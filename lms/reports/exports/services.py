@@ -13,7 +13,7 @@ import secrets
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, has_request_context, request, send_file, url_for
 from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -111,6 +111,18 @@ def ready_file(job: Job) -> Path:
     if not path.exists():
         raise NotFound()
     return path
+
+
+def file_response(job_id: int, *, by):
+    """The export's file as a download, for the person who started it (and admins); 404 for
+    anyone else, before the job is done and after the file expired (the page and the API)."""
+    job = export_job(job_id, by=by)
+    return send_file(
+        ready_file(job),
+        mimetype=FORMATS[job.params["format"]][0],
+        as_attachment=True,
+        download_name=download_name(job),
+    )
 
 
 def is_available(job: Job) -> bool:

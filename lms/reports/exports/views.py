@@ -2,7 +2,7 @@
 progress (the page reloads itself through the ``Refresh`` header: no script), download it, and
 a list of one's recent exports."""
 
-from flask import Blueprint, Response, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask import request as http_request
 from flask_login import current_user
 from sqlalchemy import select
@@ -73,14 +73,7 @@ def status(job_id: int):
 
 @bp.get("/reports/exports/<int:job_id>/download")
 def download(job_id: int):
-    job = services.export_job(job_id, by=current_user)
-    path = services.ready_file(job)
-    return send_file(
-        path,
-        mimetype=services.FORMATS[job.params["format"]][0],
-        as_attachment=True,
-        download_name=services.download_name(job),
-    )
+    return services.file_response(job_id, by=current_user)
 
 
 @bp.post("/reports/exports/<int:job_id>/retry")
