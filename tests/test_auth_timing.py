@@ -1,10 +1,9 @@
 """Finding 3: the time of a sign-in or a reset request does not tell which emails exist.
 
-Measured with the production hash (scrypt), interleaved, comparing medians.
+Measured with the production hash (scrypt), interleaved, comparing fastest.
 """
 
 import random
-import statistics
 import time
 
 import pytest
@@ -31,9 +30,10 @@ def production_hash(app):
     ) = before
 
 
-def _median_times(client, path, payloads: dict[str, dict], rounds: int) -> dict[str, float]:
-    """Median time of each kind of request, sent in a shuffled order in every round so that
-    machine load falls on all kinds alike."""
+def _fastest_times(client, path, payloads: dict[str, dict], rounds: int) -> dict[str, float]:
+    """The fastest time of each kind of request, sent in a shuffled order in every round. Load
+    on the machine (a parallel test run) only ever adds time, so the fastest of several shows
+    the work the request itself does, which is what must not differ."""
     times: dict[str, list[float]] = {name: [] for name in payloads}
     for _ in range(rounds):
         for name, data in random.sample(list(payloads.items()), len(payloads)):
@@ -41,7 +41,7 @@ def _median_times(client, path, payloads: dict[str, dict], rounds: int) -> dict[
             response = client.post(path, data=data)
             times[name].append(time.perf_counter() - started)
             assert response.status_code in (302, 422), (name, response.status_code)
-    return {name: statistics.median(values) for name, values in times.items()}
+    return {name: min(values) for name, values in times.items()}
 
 
 def test_wrong_password_unknown_and_deactivated_accounts_take_the_same_time(client, db, production_hash):
@@ -52,12 +52,12 @@ def test_wrong_password_unknown_and_deactivated_accounts_take_the_same_time(clie
         "unknown": {"email": "nobody@example.org", "password": "not the password"},
         "deactivated": {"email": "gone@example.org", "password": "not the password"},
     }
-    _median_times(client, "/login", payloads, rounds=1)  # warm up (the dummy hash is made once)
-    medians = _median_times(client, "/login", payloads, rounds=7)
-    known = medians["known"]
-    assert known > 0.01, medians  # the slow hash really ran
+    _fastest_times(client, "/login", payloads, rounds=1)  # warm up (the dummy hash is made once)
+    fastest = _fastest_times(client, "/login", payloads, rounds=7)
+    known = fastest["known"]
+    assert known > 0.01, fastest  # the slow hash really ran
     for name in ("unknown", "deactivated"):
-        assert abs(medians[name] - known) < 0.25 * known, medians
+        assert abs(fastest[name] - known) < 0.25 * known, fastest
 
 
 def test_reset_request_takes_the_same_time_and_sends_nothing_to_unknown_addresses(client, db, app, mail_dir):
@@ -69,13 +69,13 @@ def test_reset_request_takes_the_same_time_and_sends_nothing_to_unknown_addresse
     celery.conf.task_always_eager = False
     try:
         payloads = {"known": {"email": "known@example.org"}, "unknown": {"email": "nobody@example.org"}}
-        _median_times(client, "/password/forgot", payloads, rounds=3)
-        medians = _median_times(client, "/password/forgot", payloads, rounds=31)
+        _fastest_times(client, "/password/forgot", payloads, rounds=3)
+        fastest = _fastest_times(client, "/password/forgot", payloads, rounds=31)
     finally:
         celery.conf.task_always_eager = True
         app.config["PASSWORD_RESET_MAX_PER_ACCOUNT"], app.config["PASSWORD_RESET_MAX_PER_ADDRESS"] = before
-    known = medians["known"]
-    assert abs(medians["unknown"] - known) < 0.25 * known + 0.002, medians
+    known = fastest["known"]
+    assert abs(fastest["unknown"] - known) < 0.25 * known + 0.002, fastest
 
 
 def test_reset_task_sends_only_to_an_active_person(db, app, mail_dir):
