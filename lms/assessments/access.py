@@ -4,7 +4,7 @@ session for her own tests and results only, during the cohort's dates."""
 
 import hmac
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -62,8 +62,12 @@ def passes_for(enrollments: list[Enrollment]) -> tuple[dict[int, AccessPass], bo
 
 def is_valid_for_dates(cohort: Cohort, now: datetime | None = None) -> bool:
     """Passes work during the cohort's dates (its local days, first to last)."""
-    today = local_today(now)
-    return cohort.status not in ("cancelled", "draft") and cohort.start_date <= today <= cohort.end_date
+    return pass_dates_valid(cohort.status, cohort.start_date, cohort.end_date, now)
+
+
+def pass_dates_valid(status: str, start: date, end: date, now: datetime | None = None) -> bool:
+    """The same rule from a cohort's columns (the answer path reads them, not the cohort)."""
+    return status not in ("cancelled", "draft") and start <= local_today(now) <= end
 
 
 def enrollment_from_token(token: str, *, now: datetime | None = None) -> Enrollment:

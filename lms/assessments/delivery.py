@@ -4,19 +4,21 @@ are given, submission scored once, and the server's deadline."""
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, String, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
+from lms.assessments import access
 from lms.assessments.models import (
     DEFAULT_FORM,
     PHASES,
     TEST_FORMS,
     Attempt,
+    Choice,
     CohortTest,
     Question,
     QuestionVersion,
@@ -28,6 +30,7 @@ from lms.core import audit
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, DomainError, NotFound, ValidationError
 from lms.core.permissions import require
+from lms.core.shell import MAX_ID
 from lms.extensions import db
 
 ROOM_CODE_LENGTH = 6
@@ -218,10 +221,13 @@ def attempt_of(test: CohortTest, enrollment: Enrollment) -> Attempt | None:
 
 def accepting(test: CohortTest, attempt: Attempt | None, now: datetime) -> bool:
     """Answers are taken while the test is open and her deadline (if any) has not passed."""
-    if test.status != "open" or (attempt is not None and attempt.submitted_at is not None):
-        return False
-    deadline = attempt.deadline if attempt is not None else test.closes_at
-    return deadline is None or now <= deadline
+    if attempt is None:
+        return _accepts(test.status, None, test.closes_at, now)
+    return _accepts(test.status, attempt.submitted_at, attempt.deadline, now)
+
+
+def _accepts(status: str, submitted_at: datetime | None, deadline: datetime | None, now: datetime) -> bool:
+    return status == "open" and submitted_at is None and (deadline is None or now <= deadline)
 
 
 @dataclass
@@ -267,67 +273,160 @@ def _responses(attempt: Attempt) -> list[Response]:
     return list(db.session.scalars(select(Response).where(Response.attempt_id == attempt.id)))
 
 
-def _insert():
-    dialect = db.session.get_bind().dialect.name
-    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-
-
 def save_answer(
     attempt: Attempt, question_id: int, choice_ids: list[int], *, now: datetime | None = None
 ) -> None:
-    """Keep her answer to one question (replacing an earlier one) in one statement."""
+    """Keep her answer to one question (replacing an earlier one)."""
+    target = _answer_target(_TARGET_BY_ATTEMPT, {"attempt_id": attempt.id, "question_id": question_id})
+    if target is None:
+        raise NotFound()
+    save_to(target, question_id, choice_ids, now=now)
+
+
+def answer_target(enrollment_id: int, phase: str, question_id: int) -> "AnswerTarget | None":
+    """Her attempt at ``phase`` and the question's version she answers, in one statement."""
+    return _answer_target(
+        _TARGET_BY_PASS, {"enrollment_id": enrollment_id, "phase": phase, "question_id": question_id}
+    )
+
+
+@dataclass(frozen=True)
+class AnswerTarget:
+    """What saving one answer needs to know, read in one statement (saving an answer is the
+    busiest request of a test: twenty per person in a room of hundreds)."""
+
+    attempt_id: int
+    submitted_at: datetime | None
+    deadline: datetime | None
+    item_ids: list
+    test_status: str
+    enrollment_status: str
+    cohort_status: str
+    start_date: date
+    end_date: date
+    version_id: int | None
+    kind: str | None
+    choice_ids: frozenset
+
+    @property
+    def usable(self) -> bool:
+        """Her limited session still works: enrolled, within the training's dates."""
+        return self.enrollment_status == "enrolled" and access.pass_dates_valid(
+            self.cohort_status, self.start_date, self.end_date
+        )
+
+
+def save_to(
+    target: AnswerTarget, question_id: int, choice_ids: list[int], *, now: datetime | None = None
+) -> None:
+    """Check her answer against what ``target`` read and keep it in one statement."""
     now = now or utcnow()
-    if attempt.submitted_at is not None:
+    if target.submitted_at is not None:
         raise TestUnavailable(_l("This test has been submitted; answers can no longer change."))
-    if not accepting(attempt.test, attempt, now):
+    if not _accepts(target.test_status, target.submitted_at, target.deadline, now):
         raise TestUnavailable(_l("Time is up: answers are no longer accepted. What you saved before counts."))
-    if question_id not in (attempt.item_ids or []):
+    if question_id not in (target.item_ids or []) or target.version_id is None:
         raise ValidationError.on("question_id", _l("This question is not on your test."))
-    version = _version_for(attempt, question_id)
-    valid = {c.id for c in version.choices}
     chosen = sorted(set(choice_ids))
-    if not set(chosen) <= valid:
+    if not set(chosen) <= target.choice_ids:
         raise ValidationError.on("choice_ids", _l("An answer option is not part of this question."))
-    if version.kind != "multiple" and len(chosen) > 1:
+    if target.kind != "multiple" and len(chosen) > 1:
         raise ValidationError.on("choice_ids", _l("Choose one answer."))
-    table = Response.__table__
-    statement = _insert()(table).values(
-        attempt_id=attempt.id,
-        question_id=question_id,
-        version_id=version.id,
-        choice_ids=chosen,
-        answered_at=now,
+    db.session.connection().execute(
+        _upsert_response(),
+        {
+            "attempt_id": target.attempt_id,
+            "question_id": question_id,
+            "version_id": target.version_id,
+            "choice_ids": chosen,
+            "answered_at": now,
+        },
     )
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.attempt_id, table.c.question_id],
-        set_={"choice_ids": statement.excluded.choice_ids, "answered_at": statement.excluded.answered_at},
-    )
-    db.session.execute(statement)
 
 
-def _version_for(attempt: Attempt, question_id: int) -> QuestionVersion:
-    """The version she answers: the one of her earlier answer, else the question's current one
-    (one query, with its choices: saving an answer is the busiest request of a test)."""
+def _answer_target(statement, params: dict) -> AnswerTarget | None:
+    if not 0 < params["question_id"] <= MAX_ID:
+        params = params | {"question_id": 0}  # no such question: its version reads as none
+    rows = db.session.connection().execute(statement, params).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return AnswerTarget(
+        *first[:-1], choice_ids=frozenset(row.choice_id for row in rows if row.choice_id is not None)
+    )
+
+
+def _target_statement():
+    """The attempt with its test, enrolment and cohort, joined to the version she answers (that
+    of her earlier answer, else the question's current one) and its choices: one row a choice.
+    Built once from the tables (no ORM entities) with bound parameters; the callers add how the
+    attempt is found."""
+    attempts, tests, enrollments = Attempt.__table__, CohortTest.__table__, Enrollment.__table__
+    cohorts, versions, questions = Cohort.__table__, QuestionVersion.__table__, Question.__table__
+    responses, choices = Response.__table__, Choice.__table__
+    question_id = bindparam("question_id", type_=Integer)
     earlier = (
-        select(Response.version_id)
-        .where(Response.attempt_id == attempt.id, Response.question_id == question_id)
+        select(responses.c.version_id)
+        .where(responses.c.attempt_id == attempts.c.id, responses.c.question_id == question_id)
         .scalar_subquery()
     )
     current = (
-        select(QuestionVersion.id)
-        .join(Question, Question.id == QuestionVersion.question_id)
-        .where(QuestionVersion.question_id == question_id, QuestionVersion.number == Question.version)
+        select(versions.c.id)
+        .select_from(versions.join(questions, questions.c.id == versions.c.question_id))
+        .where(versions.c.question_id == question_id, versions.c.number == questions.c.version)
+        .correlate(None)
         .scalar_subquery()
     )
-    return (
-        db.session.scalars(
-            select(QuestionVersion)
-            .options(joinedload(QuestionVersion.choices))
-            .where(QuestionVersion.id == func.coalesce(earlier, current))
-        )
-        .unique()
-        .one()
+    answered = versions.alias("answered")
+    return select(
+        attempts.c.id,
+        attempts.c.submitted_at,
+        attempts.c.deadline,
+        attempts.c.item_ids,
+        tests.c.status,
+        enrollments.c.status,
+        cohorts.c.status,
+        cohorts.c.start_date,
+        cohorts.c.end_date,
+        answered.c.id,
+        answered.c.kind,
+        choices.c.id.label("choice_id"),
+    ).select_from(
+        attempts.join(tests, tests.c.id == attempts.c.test_id)
+        .join(enrollments, enrollments.c.id == attempts.c.enrollment_id)
+        .join(cohorts, cohorts.c.id == enrollments.c.cohort_id)
+        .outerjoin(answered, answered.c.id == func.coalesce(earlier, current))
+        .outerjoin(choices, choices.c.version_id == answered.c.id)
     )
+
+
+_TARGET_BY_PASS = _target_statement().where(
+    Attempt.__table__.c.enrollment_id == bindparam("enrollment_id", type_=Integer),
+    CohortTest.__table__.c.phase == bindparam("phase", type_=String),
+)
+_TARGET_BY_ATTEMPT = _target_statement().where(
+    Attempt.__table__.c.id == bindparam("attempt_id", type_=Integer)
+)
+_UPSERTS: dict = {}
+
+
+def _upsert_response():
+    """Insert her answer or replace the earlier one, built once per database dialect."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _UPSERTS:
+        table = Response.__table__
+        statement = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](table).values(
+            attempt_id=bindparam("attempt_id"),
+            question_id=bindparam("question_id"),
+            version_id=bindparam("version_id"),
+            choice_ids=bindparam("choice_ids"),
+            answered_at=bindparam("answered_at"),
+        )
+        _UPSERTS[dialect] = statement.on_conflict_do_update(
+            index_elements=[table.c.attempt_id, table.c.question_id],
+            set_={"choice_ids": statement.excluded.choice_ids, "answered_at": statement.excluded.answered_at},
+        )
+    return _UPSERTS[dialect]
 
 
 def submit(attempt: Attempt, *, now: datetime | None = None) -> str:

@@ -176,8 +176,12 @@ def attempt_page(phase: str):
 @bp.post("/<phase>/answer")
 @public
 def save_answer(phase: str):
-    """Save one answer (JSON ``{"question_id", "choice_ids"}``) as soon as it is given."""
-    attempt = _own_attempt(phase)
+    """Save one answer (JSON ``{"question_id", "choice_ids"}``) as soon as it is given: one
+    statement reads her attempt and the question's version, one keeps the answer."""
+    phase = delivery.check_phase(phase)
+    enrollment_id = session.get(SESSION_KEY)
+    if not isinstance(enrollment_id, int):
+        raise NotFound(_("You have not started this test."))
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationError(_("Send the answer as JSON."))
@@ -188,7 +192,10 @@ def save_answer(phase: str):
         or not all(isinstance(c, int) for c in choice_ids)
     ):
         raise ValidationError(_("An answer names a question and a list of options."))
-    delivery.save_answer(attempt, question_id, choice_ids[:10])
+    target = delivery.answer_target(enrollment_id, phase, question_id)
+    if target is None or not target.usable:
+        raise NotFound(_("You have not started this test."))
+    delivery.save_to(target, question_id, choice_ids[:10])
     db.session.commit()
     return jsonify({"saved": True, "question_id": question_id})
 
