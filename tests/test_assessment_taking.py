@@ -6,9 +6,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from lms.assessments import access, delivery
 from lms.assessments.access import MAX_FAILURES_PER_PERSON
+from lms.assessments.models import Attempt, Response
 from tests import factories
 from tests.assessment_factories import question, running_cohort
 from tests.conftest import sign_in
@@ -227,3 +229,33 @@ def test_her_test_pass_ends_when_she_signs_out_or_someone_signs_in(client, open_
     assert client.get("/t/").status_code == 200
     client.post("/logout")
     assert client.get("/t/").status_code == 404
+
+
+def test_submitting_scores_in_five_statements_whatever_was_answered(client, db, open_pre, strict_loading):
+    _cohort, (enrollment, _other), questions, _test = open_pre
+    _link(client, enrollment)
+    client.get("/t/pre", follow_redirects=True)
+    for item in questions:
+        chosen = [c.id for c in item.current.choices if c.correct][:1]
+        assert (
+            client.post("/t/pre/answer", json={"question_id": item.id, "choice_ids": chosen}).status_code
+            == 200
+        )
+    with count_queries() as statements:
+        done = client.post("/t/pre/submit", json={})
+    assert done.status_code == 200 and done.json == {"submitted": True}
+    queries = [
+        s.split()[0] + " " + s.split()[1] for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    # Her attempt; the claim; responses with their correct choices; every credit; the percent.
+    assert queries == [
+        "SELECT attempts.id,",
+        "UPDATE attempts",
+        "SELECT responses.id,",
+        "UPDATE responses",
+        "UPDATE attempts",
+    ]
+    attempt = db.session.scalars(select(Attempt).where(Attempt.enrollment_id == enrollment.id)).one()
+    assert attempt.score_percent == 100.0
+    credits = db.session.scalars(select(Response.credit).where(Response.attempt_id == attempt.id)).all()
+    assert credits == [1.0] * len(questions)

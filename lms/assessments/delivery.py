@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, bindparam, func, select, update
+from sqlalchemy import Float, Integer, String, bindparam, case, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import selectinload
 
 from lms.assessments import access
 from lms.assessments.models import (
@@ -197,20 +197,6 @@ def start_attempt(test: CohortTest, enrollment: Enrollment, *, now: datetime | N
     except IntegrityError:
         return attempt_of(test, enrollment)
     return attempt
-
-
-def attempt_for_phase(enrollment_id: int, phase: str) -> Attempt | None:
-    """Her attempt at a phase with its test, enrolment and cohort, in one query."""
-    return db.session.scalars(
-        select(Attempt)
-        .join(Attempt.test)
-        .join(Attempt.enrollment)
-        .join(Enrollment.cohort)
-        .options(
-            contains_eager(Attempt.test), contains_eager(Attempt.enrollment).contains_eager(Enrollment.cohort)
-        )
-        .where(Attempt.enrollment_id == enrollment_id, CohortTest.phase == phase)
-    ).first()
 
 
 def attempt_of(test: CohortTest, enrollment: Enrollment) -> Attempt | None:
@@ -433,53 +419,101 @@ def submit(attempt: Attempt, *, now: datetime | None = None) -> str:
     """Score and close her attempt once. Returns ``submitted`` (this call did it), ``already``
     (another tab or phone did) or ``late`` (her time was up: what she saved by the deadline
     is scored, and the caller tells her the submission itself came too late)."""
-    now = now or utcnow()
-    if attempt.submitted_at is not None:
-        return "already"
-    if attempt.deadline is not None and now > attempt.deadline:
-        finish(attempt, now=attempt.deadline)
-        outcome = "late"
-    else:
-        outcome = "submitted" if finish(attempt, now=now) else "already"
+    outcome = _submit(attempt.id, attempt.submitted_at, attempt.deadline, attempt.item_ids, now or utcnow())
+    db.session.expire(attempt, ["submitted_at", "score_percent"])
     return outcome
 
 
+def attempt_target(enrollment_id: int, phase: str) -> "AnswerTarget | None":
+    """Her attempt at ``phase`` with what submitting it needs, in one statement (no question)."""
+    return answer_target(enrollment_id, phase, 0)
+
+
+def submit_target(target: "AnswerTarget", *, now: datetime | None = None) -> str:
+    """``submit`` for the attempt ``attempt_target`` read (the participant's submit request)."""
+    return _submit(target.attempt_id, target.submitted_at, target.deadline, target.item_ids, now or utcnow())
+
+
+def _submit(attempt_id: int, submitted_at, deadline, item_ids, now: datetime) -> str:
+    if submitted_at is not None:
+        return "already"
+    if deadline is not None and now > deadline:
+        _finish(attempt_id, item_ids, deadline)
+        return "late"
+    return "submitted" if _finish(attempt_id, item_ids, now) else "already"
+
+
 def finish(attempt: Attempt, *, now: datetime) -> bool:
-    """Mark the attempt submitted and score it, only if nobody did yet: the conditional update
-    takes the row, so a second submit waits and then finds it done."""
+    """Mark the attempt submitted and score it, only if nobody did yet."""
+    claimed = _finish(attempt.id, attempt.item_ids, now)
+    # The updates bypassed the ORM: the loaded attempt re-reads its state when next asked.
+    db.session.expire(attempt, ["submitted_at", "score_percent"])
+    return claimed
+
+
+def _finish(attempt_id: int, item_ids: list, now: datetime) -> bool:
+    """The conditional update takes the row, so a second submit waits and then finds it done."""
     claimed = db.session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .where(Attempt.id == attempt_id, Attempt.submitted_at.is_(None))
         .values(submitted_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed:
-        score_attempt(attempt)
-    # The updates bypassed the ORM: the loaded attempt re-reads its state when next asked.
-    db.session.expire(attempt, ["submitted_at", "score_percent"])
+        _score(attempt_id, item_ids)
     return bool(claimed)
 
 
 def score_attempt(attempt: Attempt) -> float:
     """Credit every response against the version it answered; the percent over her items."""
-    responses = db.session.scalars(
-        select(Response)
-        .options(selectinload(Response.version).selectinload(QuestionVersion.choices))
-        .where(Response.attempt_id == attempt.id)
-    ).all()
-    items = set(attempt.item_ids or [])
-    credits = []
-    for response in responses:
-        response.credit = question_credit(
-            response.version.kind, response.version.correct_ids, response.choice_ids
+    return _score(attempt.id, attempt.item_ids)
+
+
+def _score(attempt_id: int, item_ids: list) -> float:
+    """Three statements whatever the number of items: her responses with their version's kind
+    and correct choices, every response's credit (one UPDATE with a CASE), the attempt's percent."""
+    responses, versions, choices = Response.__table__, QuestionVersion.__table__, Choice.__table__
+    rows = db.session.connection().execute(
+        select(responses.c.id, responses.c.question_id, responses.c.choice_ids, versions.c.kind, choices.c.id)
+        .select_from(
+            responses.join(versions, versions.c.id == responses.c.version_id).outerjoin(
+                choices, (choices.c.version_id == versions.c.id) & choices.c.correct.is_(True)
+            )
         )
-        if response.question_id in items:
-            credits.append(response.credit)
+        .where(responses.c.attempt_id == attempt_id)
+    )
+    answered: dict[int, tuple] = {}
+    for response_id, question_id, chosen, kind, correct_id in rows:
+        entry = answered.setdefault(response_id, (question_id, chosen, kind, set()))
+        if correct_id is not None:
+            entry[3].add(correct_id)
+    items = set(item_ids or [])
+    credits, updates = [], []
+    for response_id, (question_id, chosen, kind, correct) in answered.items():
+        credit = question_credit(kind, correct, chosen)
+        updates.append((response_id, credit))
+        if question_id in items:
+            credits.append(credit)
+    if updates:
+        credit_of = case(
+            {response_id: literal(credit, Float) for response_id, credit in updates}, value=responses.c.id
+        )
+        db.session.connection().execute(
+            update(responses).where(responses.c.id.in_([r for r, _c in updates])).values(credit=credit_of)
+        )
+        _expire_loaded_responses(attempt_id)
     score = percent(credits, len(items))
     db.session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt.id)
+        .where(Attempt.id == attempt_id)
         .values(score_percent=score)
         .execution_options(synchronize_session=False)
     )
     return score
+
+
+def _expire_loaded_responses(attempt_id: int) -> None:
+    """Responses this session already holds read their new credit when next asked."""
+    for instance in list(db.session.identity_map.values()):
+        if isinstance(instance, Response) and instance.attempt_id == attempt_id:
+            db.session.expire(instance, ["credit"])

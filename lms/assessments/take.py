@@ -127,18 +127,22 @@ def _test_and_attempt(phase: str, *, start: bool):
     return enrollment, test, attempt
 
 
-def _own_attempt(phase: str) -> Attempt:
-    """Her attempt at ``phase`` for the limited session, loaded in one query (answers are saved
-    one request each, so this path is kept short)."""
+def _own_target(phase: str, question_id: int | None = None) -> delivery.AnswerTarget:
+    """Her attempt at ``phase`` for the limited session (with the version of ``question_id``
+    she answers), read in one statement: answers are saved one request each, so this path is
+    kept short."""
     enrollment_id = session.get(SESSION_KEY)
-    attempt = (
-        delivery.attempt_for_phase(enrollment_id, delivery.check_phase(phase))
-        if isinstance(enrollment_id, int)
-        else None
-    )
-    if attempt is None or not access._usable(attempt.enrollment, None):
+    target = None
+    if isinstance(enrollment_id, int):
+        phase = delivery.check_phase(phase)
+        target = (
+            delivery.attempt_target(enrollment_id, phase)
+            if question_id is None
+            else delivery.answer_target(enrollment_id, phase, question_id)
+        )
+    if target is None or not target.usable:
         raise NotFound(_("You have not started this test."))
-    return attempt
+    return target
 
 
 @bp.get("/<phase>")
@@ -178,10 +182,8 @@ def attempt_page(phase: str):
 def save_answer(phase: str):
     """Save one answer (JSON ``{"question_id", "choice_ids"}``) as soon as it is given: one
     statement reads her attempt and the question's version, one keeps the answer."""
-    phase = delivery.check_phase(phase)
-    enrollment_id = session.get(SESSION_KEY)
-    if not isinstance(enrollment_id, int):
-        raise NotFound(_("You have not started this test."))
+    if not isinstance(session.get(SESSION_KEY), int):
+        raise NotFound(_("You have not started this test."))  # no pass: before reading the body
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationError(_("Send the answer as JSON."))
@@ -192,10 +194,7 @@ def save_answer(phase: str):
         or not all(isinstance(c, int) for c in choice_ids)
     ):
         raise ValidationError(_("An answer names a question and a list of options."))
-    target = delivery.answer_target(enrollment_id, phase, question_id)
-    if target is None or not target.usable:
-        raise NotFound(_("You have not started this test."))
-    delivery.save_to(target, question_id, choice_ids[:10])
+    delivery.save_to(_own_target(phase, question_id), question_id, choice_ids[:10])
     db.session.commit()
     return jsonify({"saved": True, "question_id": question_id})
 
@@ -203,8 +202,8 @@ def save_answer(phase: str):
 @bp.post("/<phase>/submit")
 @public
 def submit(phase: str):
-    attempt = _own_attempt(phase)
-    outcome = delivery.submit(attempt)
+    """Score and close her attempt: one statement reads it, three score it."""
+    outcome = delivery.submit_target(_own_target(phase))
     db.session.commit()
     if outcome == "late":
         message = _(
