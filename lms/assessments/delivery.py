@@ -452,26 +452,31 @@ def finish(attempt: Attempt, *, now: datetime) -> bool:
 
 
 def _finish(attempt_id: int, item_ids: list, now: datetime) -> bool:
-    """The conditional update takes the row, so a second submit waits and then finds it done."""
+    """Score what she saved, then close the attempt with its score in one conditional update:
+    it takes the row, so a second submit waits, then finds it done and writes nothing. Three
+    statements whatever the number of items (and a fourth, her credits, for the one that closes)."""
+    score, credits = _credits(attempt_id, item_ids)
     claimed = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt_id, Attempt.submitted_at.is_(None))
-        .values(submitted_at=now)
+        .values(submitted_at=now, score_percent=score)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if claimed:
-        _score(attempt_id, item_ids)
+    if claimed and credits:
+        responses = Response.__table__
+        credit_of = case(
+            {rid: literal(credit, Float) for rid, credit in credits.items()}, value=responses.c.id
+        )
+        db.session.connection().execute(
+            update(responses).where(responses.c.id.in_(list(credits))).values(credit=credit_of)
+        )
+        _expire_loaded_responses(attempt_id)
     return bool(claimed)
 
 
-def score_attempt(attempt: Attempt) -> float:
-    """Credit every response against the version it answered; the percent over her items."""
-    return _score(attempt.id, attempt.item_ids)
-
-
-def _score(attempt_id: int, item_ids: list) -> float:
-    """Three statements whatever the number of items: her responses with their version's kind
-    and correct choices, every response's credit (one UPDATE with a CASE), the attempt's percent."""
+def _credits(attempt_id: int, item_ids: list) -> tuple[float, dict[int, float]]:
+    """Her percent over her items, and each response's credit against the version it answered
+    (one statement: responses with their version's kind and correct choices)."""
     responses, versions, choices = Response.__table__, QuestionVersion.__table__, Choice.__table__
     rows = db.session.connection().execute(
         select(responses.c.id, responses.c.question_id, responses.c.choice_ids, versions.c.kind, choices.c.id)
@@ -488,28 +493,12 @@ def _score(attempt_id: int, item_ids: list) -> float:
         if correct_id is not None:
             entry[3].add(correct_id)
     items = set(item_ids or [])
-    credits, updates = [], []
-    for response_id, (question_id, chosen, kind, correct) in answered.items():
-        credit = question_credit(kind, correct, chosen)
-        updates.append((response_id, credit))
-        if question_id in items:
-            credits.append(credit)
-    if updates:
-        credit_of = case(
-            {response_id: literal(credit, Float) for response_id, credit in updates}, value=responses.c.id
-        )
-        db.session.connection().execute(
-            update(responses).where(responses.c.id.in_([r for r, _c in updates])).values(credit=credit_of)
-        )
-        _expire_loaded_responses(attempt_id)
-    score = percent(credits, len(items))
-    db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt_id)
-        .values(score_percent=score)
-        .execution_options(synchronize_session=False)
-    )
-    return score
+    credits = {
+        response_id: question_credit(kind, correct, chosen)
+        for response_id, (_question, chosen, kind, correct) in answered.items()
+    }
+    on_items = [credits[response_id] for response_id, entry in answered.items() if entry[0] in items]
+    return percent(on_items, len(items)), credits
 
 
 def _expire_loaded_responses(attempt_id: int) -> None:
