@@ -113,6 +113,42 @@ def test_the_same_job_run_twice_issues_nothing_twice(db):
     assert again["issued_count"] == 3  # the summary reads what exists, so a resumed job tells the truth
 
 
+def test_a_training_larger_than_a_batch_is_issued_in_batches_with_serials_in_order(db, monkeypatch):
+    monkeypatch.setattr(issuance, "ISSUE_BATCH", 3)
+    cohort, people = finished_cohort(scores=(90, 50, 90, 90, 90, 90, 90))  # 7 people, 1 below the mark
+    job = closing.close_cohort(cohort, by=factories.UserFactory(roles=["admin"]))
+    _db.session.flush()
+    reported = []
+    result = issuance.run_issuance_job(job, reported.append)
+    issued = _certificates(cohort)
+    eligible = [p for p in people if p is not people[1]]
+    assert [c.enrollment_id for c in issued] == [p.id for p in eligible]  # in the order of enrolment
+    assert [c.number for c in issued] == [1, 2, 3, 4, 5, 6]  # one counter move a batch, no gap
+    assert reported == [3, 6, 7, 7]  # after each batch of three people, then the end
+    assert result["issued_count"] == 6 and [r["enrollment_id"] for r in result["not_eligible"]] == [
+        people[1].id
+    ]
+    assert all(c.sha256 for c in issued)
+
+
+def test_a_batch_with_one_certificate_issued_meanwhile_issues_the_others_without_a_gap(db, monkeypatch):
+    cohort, people = finished_cohort(scores=(90, 90, 90))
+    job = closing.close_cohort(cohort, by=factories.UserFactory(roles=["admin"]))
+    _db.session.flush()
+    real = issuance.record_certificates
+
+    def twin_first(items, *, by=None):
+        if len(items) > 1 and not _certificates(cohort):  # a twin job issues the second person first
+            real([items[1]], by=by)
+        return real(items, by=by)
+
+    monkeypatch.setattr(issuance, "record_certificates", twin_first)
+    issuance.run_issuance_job(job, lambda done: None)
+    issued = _certificates(cohort)
+    assert sorted(c.enrollment_id for c in issued) == sorted(p.id for p in people)
+    assert [c.number for c in issued] == [1, 2, 3]  # the refused batch gave its numbers back
+
+
 def test_the_database_refuses_a_second_live_certificate_for_one_enrolment(db):
     cohort, (person,) = finished_cohort(scores=(90,))
     _close(cohort)

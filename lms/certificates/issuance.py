@@ -15,7 +15,8 @@ from sqlalchemy.orm import joinedload
 from lms.accounts.models import User
 from lms.assessments.completion import CompletionStatus, completion_statuses
 from lms.certificates.models import Certificate, CertificateFlag
-from lms.certificates.services import evaluate_and_issue, kind_for, make_document, record_certificate
+from lms.certificates.services import evaluate_and_issue, kind_for, make_document, record_certificates
+from lms.certificates.snapshot import snapshot_of
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit
 from lms.core.db import keeping_loaded, utcnow
@@ -25,6 +26,9 @@ from lms.courses.models import Course
 from lms.extensions import db
 
 EMAIL_BATCH = 25
+# Certificates recorded per transaction: the serial counter is locked that long (no rendering
+# inside), and a commit is paid once a batch instead of once a certificate.
+ISSUE_BATCH = 20
 
 
 def _cohort_for_issue(cohort_id: int) -> Cohort:
@@ -44,10 +48,11 @@ def _cohort_for_issue(cohort_id: int) -> Cohort:
 def run_issuance_job(job: Job, report_progress) -> dict:
     """Evaluate every enrolled person of the job's cohort, issuing to those who qualify.
 
-    The rule is evaluated for the whole training in a fixed number of queries. Each
-    certificate is committed on its own (the serial counter is locked only that long, so
-    trainings closing at once do not queue behind each other's PDF rendering); its document is
-    rendered next and committed with the following one, and the emails leave in batches. One
+    The rule is evaluated for the whole training in a fixed number of queries. Certificates
+    are recorded ``ISSUE_BATCH`` at a time, each batch in one transaction that takes the
+    serial counter first and holds it only while writing (so trainings closing at once do not
+    queue behind each other's PDF rendering); the batch's documents are rendered next and
+    committed with the following batch, and the emails leave in batches. One
     person's failure is reported and does not stop the others; a certificate whose document
     failed is issued and valid, and its document is made again by a resumed job or by
     reconciliation. The summary is read back from the database, so a job resumed after a crash
@@ -82,9 +87,13 @@ def run_issuance_job(job: Job, report_progress) -> dict:
     run.to_document = [c for c in live.values() if c.status == "valid" and not c.sha256]
     run.emails = [c.id for c in live.values() if c.status == "valid" and c.sha256 and c.emailed_at is None]
     with keeping_loaded():
+        batch = []
         for done, enrollment in enumerate(enrollments, start=1):
             if enrollment.id not in live:
-                run.evaluate(done, enrollment, statuses[enrollment.id])
+                batch.append((done, enrollment, statuses[enrollment.id]))
+            if len(batch) == ISSUE_BATCH or (batch and done == len(enrollments)):
+                run.issue(batch)
+                batch = []
         run.make_documents()
     report_progress(len(enrollments))
     run.send_emails(final=True)
@@ -120,25 +129,51 @@ class _Issuance:
     to_document: list[Certificate] = field(default_factory=list)
     emails: list[int] = field(default_factory=list)
 
-    def evaluate(self, done: int, enrollment: Enrollment, status: CompletionStatus) -> None:
-        name = enrollment.user.full_name
-        if not status.met:
-            reasons = [message for _code, message in status.reasons]
-            self.not_eligible.append({"enrollment_id": enrollment.id, "name": name, "reasons": reasons})
-            return
-        try:
-            # A savepoint: a failure here keeps the pending documents of this transaction.
-            with db.session.begin_nested():
-                certificate = record_certificate(enrollment, by=self.by)
-        except IntegrityError:  # a twin job issued it a moment ago
-            return
-        except Exception as error:  # one person's data problem must not stop the rest
-            current_app.logger.exception("certificate for enrollment %s failed", enrollment.id)
-            self.failed.append({"enrollment_id": enrollment.id, "name": name, "error": str(error)[:300]})
-            return
-        self.report_progress(done)  # commits: issued from here on, whatever happens next
-        self.to_document.append(certificate)
+    def issue(self, batch: list[tuple[int, Enrollment, CompletionStatus]]) -> None:
+        """Issue to those of ``batch`` who qualify, in one transaction (committed by the
+        progress report); the documents of the batch before are rendered meanwhile."""
+        ready = []
+        for _done, enrollment, status in batch:
+            if not status.met:
+                reasons = [message for _code, message in status.reasons]
+                self.not_eligible.append(
+                    {"enrollment_id": enrollment.id, "name": enrollment.user.full_name, "reasons": reasons}
+                )
+                continue
+            try:
+                ready.append((enrollment, snapshot_of(enrollment)))
+            except Exception as error:  # one person's data problem must not stop the rest
+                self._failed(enrollment, error)
+        if ready:
+            try:
+                certificates = record_certificates(ready, by=self.by)
+            except IntegrityError:  # a twin job issued some of them a moment ago: one by one
+                certificates = [
+                    c for enrollment, values in ready if (c := self._record_one(enrollment, values))
+                ]
+            except Exception:  # some person's data: find whose, one by one
+                current_app.logger.exception("certificates of a batch failed; one by one")
+                certificates = [
+                    c for enrollment, values in ready if (c := self._record_one(enrollment, values))
+                ]
+            self.to_document.extend(certificates)
+        self.report_progress(batch[-1][0])  # commits: issued from here on, whatever happens next
         self.make_documents()
+
+    def _record_one(self, enrollment: Enrollment, values: dict) -> Certificate | None:
+        try:
+            return record_certificates([(enrollment, values)], by=self.by)[0]
+        except IntegrityError:  # issued a moment ago by a twin job
+            return None
+        except Exception as error:
+            self._failed(enrollment, error)
+            return None
+
+    def _failed(self, enrollment: Enrollment, error: Exception) -> None:
+        current_app.logger.exception("certificate for enrollment %s failed", enrollment.id)
+        self.failed.append(
+            {"enrollment_id": enrollment.id, "name": enrollment.user.full_name, "error": str(error)[:300]}
+        )
 
     def make_documents(self) -> None:
         """Render the pending documents; their hashes are committed with the next certificate

@@ -23,18 +23,21 @@ def format_serial(prefix: str, year: int, number: int) -> str:
     return f"{prefix}-{year}-{number:06d}"
 
 
-def take_number(prefix: str, year: int) -> int:
-    """The next number for ``prefix`` and ``year``; held until the transaction ends."""
+def take_numbers(prefix: str, year: int, count: int) -> int:
+    """The first of the next ``count`` numbers for ``prefix`` and ``year`` (one statement once
+    the year's counter exists); the counter stays locked until the transaction ends."""
     table = SerialCounter.__table__
     increment = (
         update(table)
         .where(table.c.prefix == prefix, table.c.year == year)
-        .values(last_number=table.c.last_number + 1)
+        .values(last_number=table.c.last_number + count)
         .returning(table.c.last_number)
     )
-    number = db.session.execute(increment).scalar_one_or_none()
-    if number is not None:  # every certificate of the year but its first: one statement
-        return number
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(table).values(prefix=prefix, year=year, last_number=0).on_conflict_do_nothing())
-    return db.session.execute(increment).scalar_one()
+    last = db.session.execute(increment).scalar_one_or_none()
+    if last is None:  # the year's first certificate: make its counter
+        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(
+            insert(table).values(prefix=prefix, year=year, last_number=0).on_conflict_do_nothing()
+        )
+        last = db.session.execute(increment).scalar_one()
+    return last - count + 1

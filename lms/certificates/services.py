@@ -20,7 +20,7 @@ from lms.accounts.models import User
 from lms.cascade.lineage import refresh_lineage
 from lms.certificates.models import Certificate, CertificateFlag
 from lms.certificates.render import pdf_of, render_pdf, sha256_of, store_pdf
-from lms.certificates.serials import format_serial, serial_prefix, take_number
+from lms.certificates.serials import format_serial, serial_prefix, take_numbers
 from lms.certificates.snapshot import snapshot_of
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit
@@ -83,34 +83,52 @@ def record_certificate(enrollment: Enrollment, *, by=None, snapshot: dict | None
     grants a ToT graduate her accreditations and audits it. The serial counter stays locked
     until the caller commits, so callers commit soon (the document is made afterwards).
     Raises IntegrityError when a live certificate exists already."""
-    course = enrollment.cohort.course
-    kind = kind_for(course)
-    values = snapshot or snapshot_of(enrollment)
-    year = values["issued_on"].year
+    return record_certificates([(enrollment, snapshot or snapshot_of(enrollment))], by=by)[0]
+
+
+def record_certificates(items: list[tuple[Enrollment, dict]], *, by=None) -> list[Certificate]:
+    """``record_certificate`` for several enrolments (with their snapshots) in one go: each
+    year's serial counter moves once for all of them, before any certificate is written (so
+    two issuers queue on the counter and never wait on each other's certificates), and the
+    certificates and their audit entries go in one flush. All or none: an IntegrityError
+    (one of them has a live certificate already) leaves nothing, serials included."""
     prefix = serial_prefix()
-    code = secrets.token_urlsafe(12)
+    certificates = []
     with db.session.begin_nested():
-        number = take_number(prefix, year)
-        certificate = Certificate(
-            enrollment_id=enrollment.id,
-            user_id=enrollment.user_id,
-            cohort_id=enrollment.cohort_id,
-            kind=kind,
-            prefix=prefix,
-            year=year,
-            number=number,
-            serial=format_serial(prefix, year, number),
-            verification_code=code,
-            verification_url=verification_url(code),
-            issued_by_id=getattr(by, "id", None),
-            **values,
-        )
-        db.session.add(certificate)
+        years: dict[int, list] = {}
+        for enrollment, values in items:
+            years.setdefault(values["issued_on"].year, []).append((enrollment, values))
+        for year in sorted(years):
+            first = take_numbers(prefix, year, len(years[year]))
+            for number, (enrollment, values) in enumerate(years[year], start=first):
+                code = secrets.token_urlsafe(12)
+                certificates.append(
+                    Certificate(
+                        enrollment_id=enrollment.id,
+                        user_id=enrollment.user_id,
+                        cohort_id=enrollment.cohort_id,
+                        kind=kind_for(enrollment.cohort.course),
+                        prefix=prefix,
+                        year=year,
+                        number=number,
+                        serial=format_serial(prefix, year, number),
+                        verification_code=code,
+                        verification_url=verification_url(code),
+                        issued_by_id=getattr(by, "id", None),
+                        **values,
+                    )
+                )
+        db.session.add_all(certificates)
         db.session.flush()
-    if kind == "trainer":
-        _grant_accreditations(certificate, course)
-    audit.record(by, "certificate.issue", certificate, serial=certificate.serial, kind=kind)
-    return certificate
+        by_enrollment = {enrollment.id: enrollment for enrollment, _values in items}
+        for certificate in certificates:
+            if certificate.kind == "trainer":
+                _grant_accreditations(certificate, by_enrollment[certificate.enrollment_id].cohort.course)
+            audit.record(
+                by, "certificate.issue", certificate, serial=certificate.serial, kind=certificate.kind
+            )
+        db.session.flush()
+    return certificates
 
 
 def make_document(certificate: Certificate) -> bytes:
