@@ -214,6 +214,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60, help="length of the answer and bare runs")
+    parser.add_argument("--submit-seconds", type=int, default=10, help="length of the submit run")
     parser.add_argument("--postgres", default=POSTGRES)
     options = parser.parse_args()
 
@@ -263,7 +264,13 @@ def main() -> None:
         )
         if save["requests"] < options.participants * QUESTIONS:
             print("warning: the answer run ended before every answer was sent once; give it more --seconds")
-        submit = wrk(base, str(script), [str(submits), "2"], connections=options.connections, duration=10)
+        submit = wrk(
+            base,
+            str(script),
+            [str(submits), "2"],
+            connections=options.connections,
+            duration=options.submit_seconds,
+        )
         bare = wrk(
             f"{base}/bench/bare/{course_id}", str(bare_script), [], connections=options.connections,
             duration=options.seconds,
@@ -294,8 +301,15 @@ def main() -> None:
         sent = min(int(save["requests"]), expected)
         print(f"attempts {attempts[0]} (submitted {attempts[1]}, distinct people {attempts[2]}); "
               f"answers stored {responses}, sent at least once {sent} of {expected}")  # fmt: skip
+        # Likewise for the submits: everyone whose submit was sent is submitted, nobody twice.
+        submits_sent = min(int(submit["requests"]), options.participants)
+        if submits_sent < options.participants:
+            print(
+                f"warning: the submit run sent {submits_sent} of {options.participants} submits; give it more --submit-seconds"
+            )
         ok = (
-            attempts[0] == attempts[1] == attempts[2] == options.participants
+            attempts[0] == attempts[2] == options.participants
+            and submits_sent <= attempts[1] <= min(submits_sent + options.connections, options.participants)
             and sent <= responses <= sent + options.connections
         )
         print("check: no answer lost, no attempt duplicated" if ok else "check FAILED")
