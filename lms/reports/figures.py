@@ -1,8 +1,10 @@
 """The results report: every figure a donor or a ministry asks for, for one set of filters.
 
-Each figure is one aggregate statement over the cohorts in scope (``ReportFilters``), so the
-report runs the same number of statements for ten participants or a million; nothing loops over
-enrolments in Python. Definitions (``lms.reports.tables.DEFINITIONS``):
+Every figure is an aggregate over the cohorts in scope (``ReportFilters``), computed in the
+database in a fixed number of statements whatever the size: one for every figure that counts
+people (the scope's enrolments and certificates read once), one for the scores, one each for
+the trainings by course, the districts and the step-down events; nothing loops over enrolments
+in Python. Definitions (``lms.reports.tables.DEFINITIONS``):
 
 - a *training* (cohort) counts in the period that holds its last day; its *training days* are
   its distinct session dates (the course's days when no session is planned);
