@@ -218,3 +218,135 @@ def test_the_scale_command_refuses_a_database_with_people_unless_forced(app, db)
     assert result.exit_code != 0
     assert "already has people" in result.output
     assert count(Cohort) == 0
+
+
+@pytest.mark.parametrize("period", ["whole programme", "last year"])
+def test_the_results_report_on_scale_data_is_what_the_rows_say(scale, period):
+    """Every people figure and score of the report, worked out here row by row from the
+    enrolments, attempts, certificates and people: people in several trainings, courses,
+    districts and generations, both kinds of certificate, withdrawn and revoked ones."""
+    from datetime import date
+
+    from lms.extensions import db
+    from lms.reports.figures import results_report
+    from lms.reports.filters import COUNTED_STATUSES, ReportFilters
+
+    year = local_today().year - 1
+    start, end = (None, None) if period == "whole programme" else (date(year, 1, 1), date(year, 12, 31))
+    # Someone who took both tests of a training in the period withdraws: her scores no longer count.
+    leaver = db.session.scalars(
+        select(Enrollment)
+        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .where(
+            Enrollment.status == "enrolled",
+            Cohort.status.in_(COUNTED_STATUSES),
+            Cohort.end_date >= (start or date.min),
+            Cohort.end_date <= (end or date.max),
+            select(func.count())
+            .select_from(Attempt)
+            .where(Attempt.enrollment_id == Enrollment.id, Attempt.score_percent < 100)
+            .scalar_subquery()
+            == 2,
+        )
+        .order_by(Enrollment.id)
+        .limit(1)
+    ).one()
+    leaver.status = "withdrawn"
+    db.session.flush()
+    report = results_report(ReportFilters(start, end))
+
+    cohorts = {
+        cohort.id: cohort
+        for cohort in db.session.scalars(select(Cohort).where(Cohort.status.in_(COUNTED_STATUSES)))
+        if (start is None or cohort.end_date >= start) and (end is None or cohort.end_date <= end)
+    }
+    generation_of = dict(db.session.execute(select(TrainerLineage.user_id, TrainerLineage.generation)).all())
+    enrolled = [
+        e
+        for e in db.session.scalars(select(Enrollment).where(Enrollment.status == "enrolled"))
+        if e.cohort_id in cohorts
+    ]
+    trained = [
+        c
+        for c in db.session.scalars(select(Certificate).where(Certificate.status == "valid"))
+        if c.cohort_id in cohorts
+    ]
+    assert len(trained) > 50 and len({c.user_id for c in trained}) < len(trained)  # some people twice
+
+    def people_by(rows, key) -> dict:
+        found: dict = {}
+        for row in rows:
+            found.setdefault(key(row), set()).add(row.user_id)
+        return {k: len(v) for k, v in found.items()}
+
+    assert report.participants == len({e.user_id for e in enrolled})
+    assert report.people_trained == len({c.user_id for c in trained})
+    assert report.certificates_issued == len(trained)
+    assert report.trainers_trained == len(
+        {c.user_id for c in trained if c.kind == "trainer" and cohorts[c.cohort_id].course.is_tot}
+    )
+    enrolled_by_course = people_by(enrolled, lambda e: cohorts[e.cohort_id].course_id)
+    trained_by_course = people_by(trained, lambda c: cohorts[c.cohort_id].course_id)
+    assert {row.course_id: (row.enrolled, row.trained) for row in report.by_course} == {
+        course: (enrolled_by_course.get(course, 0), trained_by_course.get(course, 0))
+        for course in {cohort.course_id for cohort in cohorts.values()}
+    }
+    trained_by_district = people_by(trained, lambda c: cohorts[c.cohort_id].district_id)
+    assert {
+        d.district_id: d.trained for r in report.regions for d in r.districts if d.trained
+    } == trained_by_district
+
+    people = {
+        user.id: user
+        for user in db.session.scalars(select(User).where(User.id.in_({c.user_id for c in trained})))
+    }
+    institutions = dict(db.session.execute(select(Institution.id, Institution.type)).all())
+    by_type: dict = {}
+    by_position: dict = {}
+    for person in people.values():
+        kind = institutions.get(person.institution_id) or None
+        by_type[kind] = by_type.get(kind, 0) + 1
+        by_position[person.position.strip() or None] = by_position.get(person.position.strip() or None, 0) + 1
+    assert dict(report.by_institution_type) == by_type
+    assert dict(report.by_position) == by_position
+
+    in_lineage = [c for c in trained if cohorts[c.cohort_id].lead_trainer_id in generation_of]
+    by_generation: dict = {}
+    for certificate in in_lineage:
+        generation = generation_of[cohorts[certificate.cohort_id].lead_trainer_id]
+        people_of, cohorts_of = by_generation.setdefault(generation, (set(), set()))
+        people_of.add(certificate.user_id)
+        cohorts_of.add(certificate.cohort_id)
+    assert {g.generation: (g.people, g.cohorts) for g in report.by_generation if g.people} == {
+        g: (len(p), len(c)) for g, (p, c) in by_generation.items()
+    }
+    events = [
+        e
+        for e in db.session.scalars(select(StepDownEvent))
+        if (start is None or e.date >= start) and (end is None or e.date <= end)
+    ]
+    assert report.step_down_events == len(events)
+    assert report.step_down_headcount == sum(e.headcount for e in events)
+
+    scores: dict[int, dict] = {}
+    for enrollment_id, phase, score in db.session.execute(
+        select(Attempt.enrollment_id, CohortTest.phase, Attempt.score_percent)
+        .join(CohortTest, CohortTest.id == Attempt.test_id)
+        .where(Attempt.submitted_at.is_not(None), Attempt.score_percent.is_not(None))
+    ):
+        scores.setdefault(enrollment_id, {})[phase] = score
+    pre = [scores[e.id]["pre"] for e in enrolled if "pre" in scores.get(e.id, {})]
+    post = [scores[e.id]["post"] for e in enrolled if "post" in scores.get(e.id, {})]
+    pairs = [scores.get(e.id, {}) for e in enrolled]
+    gains = [
+        (p["post"] - p["pre"]) / (100 - p["pre"])
+        for p in pairs
+        if "pre" in p and "post" in p and p["pre"] < 100
+    ]
+    assert len(pre) > 50 and len(gains) > 50
+    assert report.mean_pre == pytest.approx(sum(pre) / len(pre), abs=0.006)
+    assert report.mean_post == pytest.approx(sum(post) / len(post), abs=0.006)
+    assert (report.normalized_gain, report.gain_participants) == (
+        pytest.approx(sum(gains) / len(gains), abs=0.0006),
+        len(gains),
+    )

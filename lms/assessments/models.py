@@ -4,7 +4,7 @@ responses, and the personal passes that open a participant's own tests without a
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.db import TimestampMixin, in_values, utcnow
@@ -143,6 +143,15 @@ class Attempt(db.Model):
         CheckConstraint(in_values("source", ATTEMPT_SOURCES), name="source"),
         CheckConstraint(in_values("form", TEST_FORMS), name="form"),
         CheckConstraint("score_percent IS NULL OR score_percent BETWEEN 0 AND 100", name="score"),
+        # Each enrolment's score in a test, from the index alone (the reports' pre/post means).
+        Index(
+            "ix_attempts_scored_test",
+            "test_id",
+            "enrollment_id",
+            postgresql_include=["score_percent"],
+            sqlite_where=text("submitted_at IS NOT NULL AND score_percent IS NOT NULL"),
+            postgresql_where=text("submitted_at IS NOT NULL AND score_percent IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

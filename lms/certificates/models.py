@@ -37,6 +37,7 @@ class Certificate(db.Model):
             "ix_certificates_valid_cohort_user",
             "cohort_id",
             "user_id",
+            postgresql_include=["kind"],  # the trainers trained: a trainer certificate
             sqlite_where=text("status = 'valid'"),
             postgresql_where=text("status = 'valid'"),
         ),

@@ -14,6 +14,7 @@ from sqlalchemy import (
     false,
     func,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
@@ -135,6 +136,15 @@ class Enrollment(TimestampMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("cohort_id", "user_id"),
         CheckConstraint(in_values("status", ENROLLMENT_STATUSES), name="status"),
+        # Who is enrolled in which cohorts, from the index alone (the reports' participants).
+        Index(
+            "ix_enrollments_enrolled_cohort",
+            "cohort_id",
+            "id",
+            postgresql_include=["user_id"],
+            sqlite_where=text("status = 'enrolled'"),
+            postgresql_where=text("status = 'enrolled'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,8 +1,10 @@
 """The results report: every figure a donor or a ministry asks for, for one set of filters.
 
-Each figure is one aggregate statement over the cohorts in scope (``ReportFilters``), so the
-report runs the same number of statements for ten participants or a million; nothing loops over
-enrolments in Python. Definitions (``lms.reports.tables.DEFINITIONS``):
+Every figure is an aggregate over the cohorts in scope (``ReportFilters``), computed in the
+database in a fixed number of statements whatever the size: one for every figure that counts
+people (the scope's enrolments and certificates read once), one for the scores, one each for
+the trainings by course, the districts and the step-down events; nothing loops over enrolments
+in Python. Definitions (``lms.reports.tables.DEFINITIONS``):
 
 - a *training* (cohort) counts in the period that holds its last day; its *training days* are
   its distinct session dates (the course's days when no session is planned);
@@ -20,11 +22,26 @@ enrolments in Python. Definitions (``lms.reports.tables.DEFINITIONS``):
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    text,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import aliased
 
 from lms.accounts.models import User
 from lms.assessments.models import Attempt, CohortTest
 from lms.cascade.models import StepDownEvent, TrainerLineage
+from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, Enrollment, TrainingSession
 from lms.core.collation import by_name, sort_key
 from lms.core.i18n import localized
@@ -149,7 +166,7 @@ class ResultsReport:
         return not self.by_course
 
 
-def _scoped_cohorts(filters: ReportFilters):
+def _held(filters: ReportFilters):
     """(cohort, course, district, training days) of every cohort in scope, as a subquery."""
     session_days = (
         select(func.count(func.distinct(TrainingSession.date)))
@@ -165,45 +182,162 @@ def _scoped_cohorts(filters: ReportFilters):
             func.coalesce(func.nullif(session_days, 0), Course.days).label("days"),
         )
         .join(Course, Course.id == Cohort.course_id)
-        .where(Cohort.id.in_(filters.cohort_ids()))
-        .subquery("scoped")
-    )
-
-
-def _enrolled(filters: ReportFilters) -> Select:
-    return select(Enrollment.user_id, Enrollment.cohort_id).where(
-        Enrollment.status == "enrolled", Enrollment.cohort_id.in_(filters.cohort_ids())
-    )
-
-
-def _tot_cohorts() -> Select:
-    return select(Cohort.id).join(Course, Course.id == Cohort.course_id).where(Course.is_tot.is_(True))
-
-
-def _by_course(filters: ReportFilters, scoped) -> list[CourseRow]:
-    held = (
-        select(
-            scoped.c.course_id,
-            func.count(scoped.c.cohort_id).label("cohorts"),
-            func.sum(scoped.c.days).label("days"),
-            func.count(func.distinct(scoped.c.district_id)).label("districts"),
-        )
-        .group_by(scoped.c.course_id)
+        .where(*filters.cohort_conditions())
         .subquery("held")
     )
-    enrolled_rows = _enrolled(filters).subquery()
-    enrolled = (
-        select(Cohort.course_id, func.count(func.distinct(enrolled_rows.c.user_id)).label("people"))
-        .join(Cohort, Cohort.id == enrolled_rows.c.cohort_id)
-        .group_by(Cohort.course_id)
-        .subquery("enrolled")
+
+
+# The people figures come back from one statement as rows (figure, id, text, text, a, b): one
+# pass over the year's enrolments and certificates instead of one per figure.
+_PARTICIPANTS, _TRAINED, _TRAINERS, _COURSE_ENROLLED, _COURSE_TRAINED = range(5)
+_DISTRICT_TRAINED, _GENERATION, _PERSON = range(5, 8)
+
+
+@dataclass
+class _People:
+    participants: int = 0
+    trained: int = 0
+    trainers: int = 0
+    certificates: int = 0
+    enrolled_by_course: dict[int, int] = field(default_factory=dict)
+    trained_by_course: dict[int, int] = field(default_factory=dict)
+    trained_by_district: dict[int, int] = field(default_factory=dict)
+    by_generation: dict[int, tuple[int, int]] = field(default_factory=dict)  # (people, cohorts)
+    by_institution_type: dict[str | None, int] = field(default_factory=dict)
+    by_position: dict[str | None, int] = field(default_factory=dict)
+
+
+def _people(filters: ReportFilters, *, detail: bool) -> _People:
+    """Every figure that counts people, each person once, in one statement: the cohorts in scope
+    are read once, their enrolments (an index-only scan of the enrolled) once and their valid
+    certificates (an index-only scan) once, and each figure aggregates those rows. ``detail``
+    adds the breakdowns (by course, district, generation, institution type and position) to
+    the four totals."""
+    scoped = (
+        select(
+            Cohort.id.label("cohort_id"),
+            Cohort.course_id,
+            Cohort.district_id,
+            Course.is_tot,
+            TrainerLineage.user_id.label("lineage_user_id"),
+            TrainerLineage.generation,
+        )
+        .join(Course, Course.id == Cohort.course_id)
+        .outerjoin(TrainerLineage, TrainerLineage.user_id == Cohort.lead_trainer_id)
+        .where(*filters.cohort_conditions())
+        .cte("scoped")
     )
-    trained_rows = filters.trained().subquery()
+    enrolled = (
+        select(Enrollment.user_id, scoped.c.course_id)
+        .join(scoped, scoped.c.cohort_id == Enrollment.cohort_id)
+        .where(Enrollment.status == "enrolled")
+        .cte("enrolled")
+    )
     trained = (
-        select(Cohort.course_id, func.count(func.distinct(trained_rows.c.user_id)).label("people"))
-        .join(Cohort, Cohort.id == trained_rows.c.cohort_id)
-        .group_by(Cohort.course_id)
-        .subquery("trained")
+        select(
+            Certificate.user_id,
+            Certificate.cohort_id,
+            scoped.c.course_id,
+            scoped.c.district_id,
+            scoped.c.lineage_user_id,
+            scoped.c.generation,
+            # The trainers trained: a trainer certificate of a ToT training.
+            case((and_(Certificate.kind == "trainer", scoped.c.is_tot.is_(True)), Certificate.user_id)).label(
+                "trainer_id"
+            ),
+        )
+        .join(scoped, scoped.c.cohort_id == Certificate.cohort_id)
+        .where(Certificate.status == "valid")
+        .cte("trained")
+    )
+    no_id, no_text = cast(null(), Integer), cast(null(), String)
+
+    def figure(code: int, key=no_id, texts=(no_text, no_text), a=None, b=None):
+        return (
+            literal_column(str(code)).label("figure"),
+            key.label("key"),
+            texts[0].label("text"),
+            texts[1].label("text_2"),
+            a.label("a"),
+            (b if b is not None else cast(null(), Integer)).label("b"),
+        )
+
+    people = func.count(func.distinct(enrolled.c.user_id))
+    holders = func.count(func.distinct(trained.c.user_id))
+    parts = [
+        select(*figure(_PARTICIPANTS, a=people)).select_from(enrolled),
+        select(*figure(_TRAINED, a=holders, b=func.count())).select_from(trained),
+        select(*figure(_TRAINERS, a=func.count(func.distinct(trained.c.trainer_id)))).select_from(trained),
+    ]
+    if detail:
+        position = func.trim(User.position)
+        parts += [
+            select(*figure(_COURSE_ENROLLED, enrolled.c.course_id, a=people)).group_by(enrolled.c.course_id),
+            select(*figure(_COURSE_TRAINED, trained.c.course_id, a=holders)).group_by(trained.c.course_id),
+            select(*figure(_DISTRICT_TRAINED, trained.c.district_id, a=holders)).group_by(
+                trained.c.district_id
+            ),
+            select(
+                *figure(
+                    _GENERATION,
+                    trained.c.generation,
+                    a=holders,
+                    b=func.count(func.distinct(trained.c.cohort_id)),
+                )
+            )
+            .where(trained.c.lineage_user_id.is_not(None))
+            .group_by(trained.c.generation),
+            # Each person has one institution and one position: grouping the people trained by
+            # both counts each once in either breakdown.
+            select(*figure(_PERSON, texts=(Institution.type, position), a=func.count()))
+            .select_from(User)
+            .outerjoin(Institution, Institution.id == User.institution_id)
+            # From the tables, not from the ``trained`` rows: PostgreSQL then knows how many
+            # people that is (the rows of a WITH query have no statistics) and hashes them
+            # instead of looking 300,000 people up one by one.
+            .where(User.id.in_(filters.trained().with_only_columns(Certificate.user_id)))
+            .group_by(Institution.type, position),
+        ]
+    found = _People()
+    for code, key, label, label_2, a, b in db.session.execute(union_all(*parts)):
+        a = int(a or 0)
+        if code == _PARTICIPANTS:
+            found.participants = a
+        elif code == _TRAINED:
+            found.trained, found.certificates = a, int(b or 0)
+        elif code == _TRAINERS:
+            found.trainers = a
+        elif code == _COURSE_ENROLLED:
+            found.enrolled_by_course[key] = a
+        elif code == _COURSE_TRAINED:
+            found.trained_by_course[key] = a
+        elif code == _DISTRICT_TRAINED:
+            found.trained_by_district[key] = a
+        elif code == _GENERATION:
+            found.by_generation[key] = (a, int(b or 0))
+        else:
+            kind, title = label or None, label_2 or None
+            found.by_institution_type[kind] = found.by_institution_type.get(kind, 0) + a
+            found.by_position[title] = found.by_position.get(title, 0) + a
+    return found
+
+
+def _largest_first(counts: dict[str | None, int]) -> list[tuple[str | None, int]]:
+    """People trained grouped by one of their attributes, largest group first, "not stated" last
+    among equals, then in Ukrainian alphabetical order."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0] is None, sort_key(item[0] or "", "uk")))
+
+
+def _by_course(filters: ReportFilters, held, people: _People) -> list[CourseRow]:
+    per_course = (
+        select(
+            held.c.course_id,
+            func.count(held.c.cohort_id).label("cohorts"),
+            func.sum(held.c.days).label("days"),
+            func.count(func.distinct(held.c.district_id)).label("districts"),
+        )
+        .group_by(held.c.course_id)
+        .subquery("per_course")
     )
     rows = db.session.execute(
         select(
@@ -213,16 +347,12 @@ def _by_course(filters: ReportFilters, scoped) -> list[CourseRow]:
             Course.title_en,
             Course.days,
             Course.is_tot,
-            held.c.cohorts,
-            held.c.days,
-            held.c.districts,
-            func.coalesce(enrolled.c.people, 0),
-            func.coalesce(trained.c.people, 0),
+            per_course.c.cohorts,
+            per_course.c.days,
+            per_course.c.districts,
         )
-        .join(held, held.c.course_id == Course.id)
-        .outerjoin(enrolled, enrolled.c.course_id == Course.id)
-        .outerjoin(trained, trained.c.course_id == Course.id)
-        .order_by(held.c.cohorts.desc(), Course.code)
+        .join(per_course, per_course.c.course_id == Course.id)
+        .order_by(per_course.c.cohorts.desc(), Course.code)
     ).all()
     return [
         CourseRow(
@@ -235,8 +365,8 @@ def _by_course(filters: ReportFilters, scoped) -> list[CourseRow]:
             cohorts=int(row[6]),
             training_days=int(row[7] or 0),
             districts=int(row[8]),
-            enrolled=int(row[9]),
-            trained=int(row[10]),
+            enrolled=people.enrolled_by_course.get(row[0], 0),
+            trained=people.trained_by_course.get(row[0], 0),
         )
         for row in rows
     ]
@@ -245,56 +375,23 @@ def _by_course(filters: ReportFilters, scoped) -> list[CourseRow]:
 def totals(filters: ReportFilters) -> tuple[int, int, int, int]:
     """(participants, people trained, trainers trained, certificates issued), each person once.
     The one definition of these figures: the report and the dashboard both show it."""
-    enrolled = _enrolled(filters).subquery()
-    trained = filters.trained().subquery()
-    row = db.session.execute(
-        select(
-            select(func.count(func.distinct(enrolled.c.user_id))).scalar_subquery(),
-            select(func.count(func.distinct(trained.c.user_id))).scalar_subquery(),
-            select(func.count(func.distinct(trained.c.user_id)))
-            .where(trained.c.kind == "trainer", trained.c.cohort_id.in_(_tot_cohorts()))
-            .scalar_subquery(),
-            select(func.count(trained.c.certificate_id)).scalar_subquery(),
-        )
-    ).one()
-    return tuple(int(value or 0) for value in row)
+    people = _people(filters, detail=False)
+    return people.participants, people.trained, people.trainers, people.certificates
 
 
-def _by_person_attribute(filters: ReportFilters, column) -> list[tuple[str | None, int]]:
-    """People trained grouped by one of their attributes, largest group first."""
-    trained = filters.trained().subquery()
-    key = column.label("key")
-    rows = db.session.execute(
-        select(key, func.count(func.distinct(trained.c.user_id)))
-        .select_from(trained)
-        .join(User, User.id == trained.c.user_id)
-        .outerjoin(Institution, Institution.id == User.institution_id)
-        .group_by(key)
-    ).all()
-    counted = [((value or None), int(people)) for value, people in rows]
-    return sorted(counted, key=lambda item: (-item[1], item[0] is None, sort_key(item[0] or "", "uk")))
-
-
-def _coverage(filters: ReportFilters, scoped) -> list[RegionCoverage]:
+def _coverage(filters: ReportFilters, held, people: _People) -> list[RegionCoverage]:
     """Every district of the regions in scope with its trainings and people trained. Without a
     region filter (an admin's whole programme) the regions in scope are those with a training."""
-    held = (
-        select(scoped.c.district_id, func.count(scoped.c.cohort_id).label("cohorts"))
-        .group_by(scoped.c.district_id)
+    per_district = (
+        select(held.c.district_id, func.count(held.c.cohort_id).label("cohorts"))
+        .group_by(held.c.district_id)
         .subquery("held_in")
-    )
-    trained_rows = filters.trained().subquery()
-    trained = (
-        select(Cohort.district_id, func.count(func.distinct(trained_rows.c.user_id)).label("people"))
-        .join(Cohort, Cohort.id == trained_rows.c.cohort_id)
-        .group_by(Cohort.district_id)
-        .subquery("trained_in")
     )
     if filters.region_ids is not None:
         regions = District.region_id.in_(filters.region_ids)
     else:
         regions = District.region_id.in_(
-            select(District.region_id).where(District.id.in_(select(scoped.c.district_id)))
+            select(District.region_id).where(District.id.in_(select(held.c.district_id)))
         )
     rows = db.session.execute(
         select(
@@ -304,102 +401,119 @@ def _coverage(filters: ReportFilters, scoped) -> list[RegionCoverage]:
             District.id,
             District.name,
             District.name_en,
-            func.coalesce(held.c.cohorts, 0),
-            func.coalesce(trained.c.people, 0),
+            func.coalesce(per_district.c.cohorts, 0),
         )
         .join(Region, Region.id == District.region_id)
-        .outerjoin(held, held.c.district_id == District.id)
-        .outerjoin(trained, trained.c.district_id == District.id)
+        .outerjoin(per_district, per_district.c.district_id == District.id)
         .where(regions)
         .order_by(by_name(Region.name, Region.name_en), by_name(District.name, District.name_en))
     ).all()
     coverage: dict[int, RegionCoverage] = {}
-    for region_id, region, region_en, district_id, name, name_en, cohorts, people in rows:
+    for region_id, region, region_en, district_id, name, name_en, cohorts in rows:
         entry = coverage.setdefault(region_id, RegionCoverage(region_id, region, region_en or ""))
-        entry.districts.append(DistrictRow(district_id, name, name_en or "", int(cohorts), int(people)))
+        trained = people.trained_by_district.get(district_id, 0)
+        entry.districts.append(DistrictRow(district_id, name, name_en or "", int(cohorts), trained))
     return list(coverage.values())
 
 
 def scores(filters: ReportFilters) -> tuple[float | None, float | None, float | None, int]:
     """Mean pre, mean post and mean normalized gain of the participants in scope, and how many
-    the gain is averaged over. The one definition: the report and the dashboard both show it."""
+    the gain is averaged over. The one definition: the report and the dashboard both show it.
 
-    def phase(name: str):
-        return (
-            select(Attempt.enrollment_id, Attempt.score_percent.label("score"))
-            .join(CohortTest, CohortTest.id == Attempt.test_id)
-            .where(
-                CohortTest.phase == name,
-                # Only the trainings in scope: the planner then reads their attempts by index
-                # instead of every attempt of the programme.
-                CohortTest.cohort_id.in_(filters.cohort_ids()),
-                Attempt.submitted_at.is_not(None),
-                Attempt.score_percent.is_not(None),
-            )
-            .subquery(name)
+    Each participant's pre and post score are found within her own training: on PostgreSQL the
+    trainings in scope are walked one by one (a LATERAL join), each reading its enrolled (an
+    index-only scan) and its two tests' scored attempts (index-only scans of a few dozen rows),
+    instead of joining every attempt of the year to every enrolment in one hash."""
+    pre_test, post_test = aliased(CohortTest), aliased(CohortTest)
+    scoped = (
+        select(
+            Cohort.id.label("cohort_id"),
+            pre_test.id.label("pre_test_id"),
+            post_test.id.label("post_test_id"),
+        )
+        .outerjoin(pre_test, and_(pre_test.cohort_id == Cohort.id, pre_test.phase == "pre"))
+        .outerjoin(post_test, and_(post_test.cohort_id == Cohort.id, post_test.phase == "post"))
+        .where(*filters.cohort_conditions())
+        .subquery("scoped")
+    )
+    pre, post = aliased(Attempt), aliased(Attempt)
+
+    def scored(attempt, test_id):
+        return and_(
+            attempt.test_id == test_id,
+            attempt.enrollment_id == Enrollment.id,
+            attempt.submitted_at.is_not(None),
+            attempt.score_percent.is_not(None),
         )
 
-    pre, post = phase("pre"), phase("post")
-    paired = and_(pre.c.score.is_not(None), post.c.score.is_not(None), pre.c.score < 100)
-    gain = case((paired, (post.c.score - pre.c.score) / (100 - pre.c.score)))
+    def with_scores(query):
+        return query.outerjoin(pre, scored(pre, scoped.c.pre_test_id)).outerjoin(
+            post, scored(post, scoped.c.post_test_id)
+        )
+
+    columns = (pre.score_percent.label("pre"), post.score_percent.label("post"))
+    enrolled = Enrollment.status == "enrolled"
+    if db.session.get_bind().dialect.name == "postgresql":
+        rows = (
+            with_scores(select(*columns).select_from(Enrollment))
+            .where(Enrollment.cohort_id == scoped.c.cohort_id, enrolled)
+            .lateral("participant")
+        )
+        source = select().select_from(scoped).join(rows, true())
+    else:
+        rows = with_scores(
+            select(*columns)
+            .select_from(scoped)
+            .join(Enrollment, and_(Enrollment.cohort_id == scoped.c.cohort_id, enrolled))
+        ).subquery("participant")
+        source = select().select_from(rows)
+    paired = and_(rows.c.pre.is_not(None), rows.c.post.is_not(None), rows.c.pre < 100)
+    gain = case((paired, (rows.c.post - rows.c.pre) / (100 - rows.c.pre)))
     row = db.session.execute(
-        select(func.avg(pre.c.score), func.avg(post.c.score), func.avg(gain), func.count(gain))
-        .select_from(Enrollment)
-        .outerjoin(pre, pre.c.enrollment_id == Enrollment.id)
-        .outerjoin(post, post.c.enrollment_id == Enrollment.id)
-        .where(Enrollment.status == "enrolled", Enrollment.cohort_id.in_(filters.cohort_ids()))
+        source.add_columns(func.avg(rows.c.pre), func.avg(rows.c.post), func.avg(gain), func.count(gain))
     ).one()
-    mean_pre, mean_post, mean_gain, participants = row
+    mean_pre, mean_post, mean_gain, participants_paired = row
     return (
         None if mean_pre is None else round(float(mean_pre), 2),
         None if mean_post is None else round(float(mean_post), 2),
         None if mean_gain is None else round(float(mean_gain), 3),
-        int(participants or 0),
+        int(participants_paired or 0),
     )
 
 
-def _step_down(filters: ReportFilters) -> Select:
-    """Step-down events of the period, in the regions and of the courses in scope."""
-    query = select(StepDownEvent.id)
+def _step_down(filters: ReportFilters) -> list:
+    """The conditions on ``StepDownEvent`` of the period, the regions and the courses in scope."""
+    conditions = []
     if filters.start is not None:
-        query = query.where(StepDownEvent.date >= filters.start)
+        conditions.append(StepDownEvent.date >= filters.start)
     if filters.end is not None:
-        query = query.where(StepDownEvent.date <= filters.end)
+        conditions.append(StepDownEvent.date <= filters.end)
     if filters.region_ids is not None:
-        query = query.where(
+        conditions.append(
             StepDownEvent.district_id.in_(
                 select(District.id).where(District.region_id.in_(filters.region_ids))
             )
         )
     if filters.course_ids is not None:
-        query = query.where(StepDownEvent.course_id.in_(filters.course_ids))
-    return query
+        conditions.append(StepDownEvent.course_id.in_(filters.course_ids))
+    return conditions
 
 
-def _cascade(filters: ReportFilters) -> list[GenerationRow]:
-    trained = filters.trained().subquery()
-    generations: dict[int | None, GenerationRow] = {}
-    for generation, people, cohorts in db.session.execute(
-        select(
-            TrainerLineage.generation,
-            func.count(func.distinct(trained.c.user_id)),
-            func.count(func.distinct(trained.c.cohort_id)),
-        )
-        .select_from(trained)
-        .join(Cohort, Cohort.id == trained.c.cohort_id)
-        .join(TrainerLineage, TrainerLineage.user_id == Cohort.lead_trainer_id)
-        .group_by(TrainerLineage.generation)
-    ):
-        generations[generation] = GenerationRow(generation, people=int(people), cohorts=int(cohorts))
+def _cascade(filters: ReportFilters, people: _People) -> list[GenerationRow]:
+    generations: dict[int | None, GenerationRow] = {
+        generation: GenerationRow(generation, people=trained, cohorts=cohorts)
+        for generation, (trained, cohorts) in people.by_generation.items()
+    }
     for generation, events, headcount, materials in db.session.execute(
         select(
             TrainerLineage.generation,
-            func.count(StepDownEvent.id),
+            func.count(),
             func.sum(StepDownEvent.headcount),
             func.sum(StepDownEvent.materials_distributed),
         )
+        .select_from(StepDownEvent)
         .outerjoin(TrainerLineage, TrainerLineage.user_id == StepDownEvent.trainer_id)
-        .where(StepDownEvent.id.in_(_step_down(filters)))
+        .where(*_step_down(filters))
         .group_by(TrainerLineage.generation)
     ):
         row = generations.setdefault(generation, GenerationRow(generation))
@@ -407,24 +521,34 @@ def _cascade(filters: ReportFilters) -> list[GenerationRow]:
     return [generations[g] for g in sorted(generations, key=lambda g: (g is None, g or 0))]
 
 
+def _without_jit() -> None:
+    """PostgreSQL's JIT compiles a statement whose estimated cost is high, as a report's is at
+    national size: seconds of compiling for a statement that runs in a fraction of one (measured
+    in bench/README.md). Off for the rest of this transaction."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
+
+
 def results_report(filters: ReportFilters) -> ResultsReport:
-    """Every figure of the results report for ``filters`` (eight statements whatever the size)."""
-    scoped = _scoped_cohorts(filters)
-    participants, people_trained, trainers_trained, certificates = totals(filters)
+    """Every figure of the results report for ``filters`` (five statements whatever the size,
+    and the setting of JIT on PostgreSQL)."""
+    _without_jit()
+    held = _held(filters)
+    people = _people(filters, detail=True)
     mean_pre, mean_post, gain, gain_participants = scores(filters)
     return ResultsReport(
         filters=filters,
-        by_course=_by_course(filters, scoped),
-        participants=participants,
-        people_trained=people_trained,
-        trainers_trained=trainers_trained,
-        certificates_issued=certificates,
-        by_institution_type=_by_person_attribute(filters, Institution.type),
-        by_position=_by_person_attribute(filters, func.trim(User.position)),
-        regions=_coverage(filters, scoped),
+        by_course=_by_course(filters, held, people),
+        participants=people.participants,
+        people_trained=people.trained,
+        trainers_trained=people.trainers,
+        certificates_issued=people.certificates,
+        by_institution_type=_largest_first(people.by_institution_type),
+        by_position=_largest_first(people.by_position),
+        regions=_coverage(filters, held, people),
         mean_pre=mean_pre,
         mean_post=mean_post,
         normalized_gain=gain,
         gain_participants=gain_participants,
-        by_generation=_cascade(filters),
+        by_generation=_cascade(filters, people),
     )

@@ -28,20 +28,25 @@ class ReportFilters:
     region_ids: tuple[int, ...] | None = None  # None: every region
     course_ids: tuple[int, ...] | None = None  # None: every course
 
-    def cohort_ids(self) -> Select:
-        """Ids of the cohorts in scope (ended in the period, in the regions, of the courses)."""
-        query = select(Cohort.id).where(Cohort.status.in_(COUNTED_STATUSES))
+    def cohort_conditions(self) -> list:
+        """The conditions on ``Cohort`` that put a cohort in scope (ended in the period, in the
+        regions, of the courses): for a query that reads the cohorts themselves."""
+        conditions = [Cohort.status.in_(COUNTED_STATUSES)]
         if self.start is not None:
-            query = query.where(Cohort.end_date >= self.start)
+            conditions.append(Cohort.end_date >= self.start)
         if self.end is not None:
-            query = query.where(Cohort.end_date <= self.end)
+            conditions.append(Cohort.end_date <= self.end)
         if self.region_ids is not None:
-            query = query.where(
+            conditions.append(
                 Cohort.district_id.in_(select(District.id).where(District.region_id.in_(self.region_ids)))
             )
         if self.course_ids is not None:
-            query = query.where(Cohort.course_id.in_(self.course_ids))
-        return query
+            conditions.append(Cohort.course_id.in_(self.course_ids))
+        return conditions
+
+    def cohort_ids(self) -> Select:
+        """Ids of the cohorts in scope (ended in the period, in the regions, of the courses)."""
+        return select(Cohort.id).where(*self.cohort_conditions())
 
     def trained(self) -> Select:
         """(certificate id, person, enrolment, cohort, kind) of every valid certificate in scope:
