@@ -123,7 +123,12 @@ GROUPS = [
     Group(
         "cascade",
         ("lms/cascade/rules.py", "lms/cascade/metrics.py"),
-        ("tests/test_cascade.py", "tests/test_rules.py", "tests/test_rule_boundaries.py"),
+        (
+            "tests/test_cascade_figures.py",
+            "tests/test_cascade.py",
+            "tests/test_rules.py",
+            "tests/test_rule_boundaries.py",
+        ),
         # Ten seconds each: the demo seeding through the real path, rerun for every mutant it covers.
         deselect=("tests/test_cascade.py::test_the_demo_builds_three_generations_through_the_real_path",),
     ),
