@@ -123,7 +123,12 @@ GROUPS = [
     Group(
         "cascade",
         ("lms/cascade/rules.py", "lms/cascade/metrics.py"),
-        ("tests/test_cascade.py", "tests/test_rules.py", "tests/test_rule_boundaries.py"),
+        (
+            "tests/test_cascade_figures.py",
+            "tests/test_cascade.py",
+            "tests/test_rules.py",
+            "tests/test_rule_boundaries.py",
+        ),
         # Ten seconds each: the demo seeding through the real path, rerun for every mutant it covers.
         deselect=("tests/test_cascade.py::test_the_demo_builds_three_generations_through_the_real_path",),
     ),
@@ -258,13 +263,22 @@ def run(group: Group, keep: bool, children: int, diffs: bool = True, retest: boo
     }
 
 
+def _cores() -> int:
+    """The cores this process may use (its affinity, which a container or taskset narrows), not
+    the machine's: one mutmut child per core."""
+    try:
+        return len(os.sched_getaffinity(0)) or 2
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 2
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("groups", nargs="*", help="groups to run (default: all)")
     parser.add_argument("--keep", action="store_true", help="reuse earlier results; re-test what changed")
-    parser.add_argument("--children", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--children", type=int, default=_cores())
     parser.add_argument("--quiet", action="store_true", help="list survivors without their diffs")
     parser.add_argument(
         "--retest-survivors",
