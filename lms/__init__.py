@@ -99,6 +99,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("PUBLIC_ENDPOINTS", {"static", "bootstrap.static"})
 
     register_shell(app)
+    register_page_cache(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -163,6 +164,12 @@ def register_shell(app: Flask) -> None:
     from lms.core.shell import init_shell
 
     init_shell(app)
+
+
+def register_page_cache(app: Flask) -> None:
+    from lms.core.page_cache import init_page_cache
+
+    init_page_cache(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -146,6 +146,15 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             },
         },
     }
+    broker = config["CELERY"]["broker_url"]
+    # The page cache (lms.core.page_cache) keeps table versions in Redis: on with a Redis broker
+    # or its own LMS_CACHE_URL, off on the embedded default ("off" turns it off).
+    cache_url = os.environ.get(
+        "LMS_CACHE_URL", broker if broker.startswith(("redis://", "rediss://")) else ""
+    )
+    config["PAGE_CACHE_URL"] = "" if cache_url.strip().lower() == "off" else cache_url.strip()
+    config["PAGE_CACHE_SECONDS"] = float(os.environ.get("LMS_CACHE_SECONDS", "30"))
+    config["PAGE_CACHE_ENTRIES"] = _int("LMS_CACHE_ENTRIES", 256)
     config["CELERY"]["beat_schedule"]["recover-jobs"]["schedule"] = config["JOB_SWEEP_SECONDS"]
     config["CELERY"]["beat_schedule"]["relay-outbox"]["schedule"] = float(
         os.environ.get("LMS_OUTBOX_RELAY_SECONDS", "15")

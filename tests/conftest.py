@@ -73,6 +73,8 @@ def app_config(database_url: str, instance_path: Path, **extra) -> dict:
         "CELERY": {"task_always_eager": True, "broker_url": "memory://"},
         # A lazy load during a request fails every test: pages load what they show up front.
         "LMS_STRICT_LOADING": True,
+        # The page cache (tests/test_page_cache.py turns it on): off, whatever the environment says.
+        "PAGE_CACHE_URL": "",
     }
     config.update(extra)
     return config

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from lms.accounts import services, sessions, two_factor
 from lms.accounts.models import User
+from lms.core.page_cache import register_identity
 
 # Pages an admin or coordinator may open before setting up a required second factor.
 ENROLMENT_ENDPOINTS = {
@@ -25,6 +26,8 @@ def init_login(app: Flask, login_manager) -> None:
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    # A kept page is sent without loading the person: the clock's part of her sign-in is checked here.
+    register_identity(sessions.kept_identity, sessions.still_signed_in)
 
     @login_manager.user_loader
     def load_user(cookie_value: str) -> User | None:

@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, inspect, select, update
 from sqlalchemy.exc import IntegrityError
@@ -296,6 +296,8 @@ def user_for_token(plain: str) -> User | None:
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         _touch(token, now)
+    if has_request_context():
+        g.signed_in_until = (token.expires_at.timestamp(), None)  # lms.accounts.sessions.kept_identity
     return token.user
 
 

@@ -11,7 +11,7 @@ import secrets
 import time
 from datetime import timedelta
 
-from flask import current_app, session
+from flask import current_app, g, session
 from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
@@ -86,10 +86,43 @@ def load(cookie_value: str) -> User | None:
     user = record.user
     if not user.active or user.session_nonce != nonce:
         return None
+    if not _keep_alive(record.remember):
+        return None
+    user.current_session_id = record.id
+    g.signed_in_until = (record.expires_at.timestamp(), record.remember)
+    return user
+
+
+def kept_identity() -> tuple | None:
+    """What a kept page (lms.core.page_cache) must check again before it is sent to this
+    request's person without loading her: when her session or token ends, and whether the idle
+    timeout applies. Her rows themselves are versioned tables, checked by the cache."""
+    return g.get("signed_in_until")
+
+
+def still_signed_in(kept: tuple | None) -> bool:
+    """The clock's part of ``load`` for a kept page: the session (or token) has not ended and,
+    without "keep me signed in", was used within the idle timeout; then it counts as used now."""
+    if kept is None:
+        return True
+    ends, remember = kept
+    if time.time() >= ends:
+        return False
+    if remember is None:  # an API token: no cookie session to keep alive
+        return True
+    return _keep_alive(remember)
+
+
+def _keep_alive(remember: bool) -> bool:
+    """False when a session without "keep me signed in" has been idle past the timeout; else
+    the session counts as used now. The stamp in the cookie moves only once it is a minute old
+    (a tenth of the timeout when that is shorter): the cookie is signed again once a minute,
+    not on every request, and the idle timeout is kept to the minute."""
     now = time.time()
     idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    if not record.remember and now - float(session.get(LAST_SEEN) or 0) > idle:
-        return None
-    session[LAST_SEEN] = now
-    user.current_session_id = record.id
-    return user
+    seen = float(session.get(LAST_SEEN) or 0)
+    if not remember and now - seen > idle:
+        return False
+    if now - seen >= min(60.0, idle / 10):
+        session[LAST_SEEN] = now
+    return True

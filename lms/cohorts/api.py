@@ -15,6 +15,7 @@ from lms.accounts.services import person
 from lms.api.common import ErrorSchema, PageArgs, page_of, paginate
 from lms.cohorts import lookup, services
 from lms.cohorts.models import COHORT_STATUSES, TrainingSession
+from lms.core.page_cache import cached_page
 from lms.core.permissions import can, require
 from lms.extensions import db
 
@@ -112,6 +113,7 @@ class CohortQuery(PageArgs):
 @blp.route("/cohorts", methods=["GET"])
 @blp.arguments(CohortQuery, location="query")
 @blp.response(200, page_of(CohortSchema))
+@cached_page
 def list_cohorts(args):
     """Cohorts the caller may see: all (admin), her regions (coordinator), her own (trainer, participant)."""
     require(current_user, "cohort.list")
@@ -138,6 +140,7 @@ def create_cohort(data):
 
 @blp.route("/cohorts/<int:cohort_id>", methods=["GET"])
 @blp.response(200, CohortSchema)
+@cached_page
 def get_cohort(cohort_id: int):
     cohort = lookup.get_cohort(cohort_id, by=current_user, load=lookup.API)
     require(current_user, "cohort.view", cohort)

@@ -24,6 +24,7 @@ from lms.core.collation import by_name
 from lms.core.errors import Conflict, DomainError, NotFound, ValidationError
 from lms.core.forms import show_error_on_form
 from lms.core.i18n import local_today
+from lms.core.page_cache import cached_page
 from lms.core.permissions import can, permission_required, public, require
 from lms.courses.models import Course
 from lms.extensions import db
@@ -47,6 +48,7 @@ def _date_arg(name: str) -> date | None:
 
 @bp.get("/")
 @permission_required("cohort.list")
+@cached_page
 def index():
     filters = {
         "status": request.args.get("status") if request.args.get("status") in COHORT_STATUSES else None,
@@ -79,6 +81,7 @@ def index():
 
 
 @bp.get("/<int:cohort_id>")
+@cached_page
 def detail(cohort_id: int):
     cohort = lookup.get_cohort(cohort_id, by=current_user, load=lookup.PAGE)
     require(current_user, "cohort.view", cohort)

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from lms.cohorts.calendar import calendar_sessions
 from lms.core.i18n import local_today
+from lms.core.page_cache import cached_page
 from lms.core.permissions import public
 from lms.core.templating import STAFF_ROLES
 from lms.extensions import db
@@ -29,6 +30,7 @@ TRAINING_STATUS_LABELS = {
 
 @bp.get("/")
 @public
+@cached_page
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
