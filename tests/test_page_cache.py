@@ -212,9 +212,12 @@ def test_the_embedded_default_has_no_cache(tmp_path, monkeypatch):
         ),
         ("SELECT id FROM enrollments WHERE cohort_id = ? FOR UPDATE", {"enrollments"}, False),
         ("INSERT INTO audit_events (action) VALUES (?)", {"audit_events"}, True),
+        ("TRUNCATE TABLE responses", {"responses"}, True),
+        ("SELECT deleted_at, updated_by FROM user_sessions", {"user_sessions"}, False),
+        ("SELECT sessions.id FROM sessions", {"sessions"}, False),
     ],
 )
-def test_the_tables_a_statement_names(statement, tables, writes):
+def test_the_tables_a_statement_names(app, statement, tables, writes):
     found, wrote = page_cache._Tables().of(statement)
     assert tables <= found and wrote is writes
 

@@ -44,8 +44,8 @@ from sqlalchemy.orm import Session
 VERSIONS_KEY = "lms:page-cache:versions"
 EPOCH = "_epoch"  # a Redis emptied (restarted) gets a new epoch: versions starting over match nothing
 LAST_SEEN = "_seen"  # the idle-timeout stamp the user loader moves on each request (accounts.sessions)
-MAX_BODY = 512 * 1024
-_WRITE_WORDS = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE|MERGE)\b", re.IGNORECASE)
+MAX_BODY = 256 * 1024  # with PAGE_CACHE_ENTRIES (256): at most 64 MB a process
+_WRITE_WORDS = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE|MERGE|TRUNCATE|COPY|ALTER|DROP)\b", re.IGNORECASE)
 
 # Tables named by statements run while a cached page renders (None when nothing is recorded).
 _reads: ContextVar[set[str] | None] = ContextVar("lms_page_cache_reads", default=None)
