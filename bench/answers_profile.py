@@ -149,6 +149,7 @@ def main() -> None:
         run("replay", [submit(client, csrf) for client, csrf, _items in people])
         bare = app.test_client()
         run("bare", [lambda: bare.get(f"/bench/bare/{course_id}") for _ in people])
+        time.sleep(1)  # the backends' table statistics reach pg_stat_user_tables within a second
         with engine.connect() as connection:
             print(
                 "submitted",
@@ -156,6 +157,15 @@ def main() -> None:
                 "responses",
                 connection.execute(sa.text("SELECT count(*) FROM responses")).scalar(),
             )
+            # Updates that stayed on their page without new index entries (HOT) against all.
+            for row in connection.execute(
+                sa.text(
+                    "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, pg_relation_size(relid) AS heap,"
+                    " pg_indexes_size(relid) AS indexes FROM pg_stat_user_tables"
+                    " WHERE relname IN ('responses', 'attempts') ORDER BY relname"
+                )
+            ):
+                print("   ", dict(row._mapping))
         engine.dispose()
     finally:
         drop_database(url)
