@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -208,6 +209,29 @@ def wrk(url: str, script: str, args: list[str], *, connections: int, duration: i
     return {k: float(v) for k, v in (part.split("=") for part in line.split()[1:])}
 
 
+def server_times(log: str, participants: int) -> None:
+    """Time in the worker (gunicorn's %(D)s, without the wait for a free worker) by endpoint;
+    the submits split into the first ``participants`` logged (first submits: each wrk thread
+    sends its people in order before starting over) and the rest (replays)."""
+    times: dict[str, list[float]] = {}
+    for line in Path(log).read_text().splitlines():
+        path, _status, micros = line.split()
+        kind = {"answer": "save", "submit": "submit"}.get(path.rsplit("/", 1)[-1], "bare")
+        if not path.startswith(("/t/post/", "/bench/bare/")):
+            continue  # opening the personal links
+        if kind == "submit" and len(times.get("first submit", [])) < participants:
+            kind = "first submit"
+        elif kind == "submit":
+            kind = "replayed submit"
+        times.setdefault(kind, []).append(int(micros) / 1000)
+    for kind, values in times.items():
+        values.sort()
+        print(
+            f"in the worker, {kind}: {len(values)} requests, p50 {values[len(values) // 2]:.1f} ms, "
+            f"p99 {values[int(len(values) * 0.99)]:.1f} ms, max {values[-1]:.1f} ms"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--participants", type=int, default=1000)
@@ -216,6 +240,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60, help="length of the answer and bare runs")
     parser.add_argument("--submit-seconds", type=int, default=10, help="length of the submit run")
     parser.add_argument("--postgres", default=POSTGRES)
+    parser.add_argument(
+        "--access-log",
+        help="a diagnosis, not for the figures: gunicorn logs each request's time in the worker to this "
+        "file, and the script splits the submits into first submits and replays",
+    )
     options = parser.parse_args()
 
     url = make_database(options.postgres)
@@ -225,9 +254,14 @@ def main() -> None:
         tokens, course_id, test_id = prepare(url, instance, options.participants)
         port = free_port()
         env = dict(os.environ, DATABASE_URL=url, LMS_INSTANCE_PATH=instance)
+        logging = (
+            ["--access-logfile", options.access_log, "--access-logformat", "%(U)s %(s)s %(D)s"]
+            if options.access_log
+            else []
+        )
         server = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "-w", str(options.workers), "-b", f"127.0.0.1:{port}",
-             "--chdir", str(ROOT), "bench.assessment_wsgi:app"],
+             "--chdir", str(ROOT), *logging, "bench.assessment_wsgi:app"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
@@ -238,7 +272,9 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         started = time.perf_counter()
-        sessions = [open_session(base, token) for token in tokens]
+        # Setup, not measured: eight at a time (one by one took 85-150 s of the run).
+        with ThreadPoolExecutor(8) as pool:
+            sessions = list(pool.map(lambda token: open_session(base, token), tokens))
         print(f"opened {len(sessions)} personal links in {time.perf_counter() - started:.1f} s")
 
         answers = Path(instance) / "answers.tsv"
@@ -313,6 +349,8 @@ def main() -> None:
             and sent <= responses <= sent + options.connections
         )
         print("check: no answer lost, no attempt duplicated" if ok else "check FAILED")
+        if options.access_log:
+            server_times(options.access_log, options.participants)
     finally:
         if server is not None:
             server.terminate()

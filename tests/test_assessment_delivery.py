@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from lms.assessments import delivery, room
 from lms.assessments.completion import completion_status
+from lms.assessments.models import Response
 from lms.cohorts import attendance
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, PermissionDenied, ValidationError
@@ -71,6 +73,22 @@ def test_answers_are_saved_replaced_and_scored_once(setup, admin):
     assert delivery.submit(attempt) == "already"
     with pytest.raises(delivery.TestUnavailable):
         delivery.save_answer(attempt, first, [])
+
+
+def test_a_second_close_of_the_same_attempt_writes_no_score_and_no_credit(setup, admin, db):
+    """Two tabs read her attempt while it was open; the one that closes it second finds it
+    closed and leaves the first one's score and credits alone."""
+    cohort, (enrollment, _other), questions = setup
+    attempt = delivery.start_attempt(delivery.open_test(cohort, "pre", by=admin), enrollment)
+    delivery.save_answer(attempt, questions[0].id, _correct(attempt, questions[0].id))
+    assert delivery.finish(attempt, now=utcnow()) is True
+    response = db.session.scalars(select(Response).where(Response.attempt_id == attempt.id)).one()
+    assert (attempt.score_percent, response.credit) == (round(100 / 6, 1), 1.0)
+    attempt.score_percent, response.credit = 50.0, 0.5  # what a second scoring would overwrite
+    db.session.flush()
+    assert delivery.finish(attempt, now=utcnow()) is False
+    db.session.refresh(response)
+    assert (attempt.score_percent, response.credit) == (50.0, 0.5)
 
 
 def _other_choices(attempt, question_id):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, Integer, String, bindparam, case, func, literal, select, update
+from sqlalchemy import Float, Integer, String, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -453,23 +453,27 @@ def finish(attempt: Attempt, *, now: datetime) -> bool:
 
 def _finish(attempt_id: int, item_ids: list, now: datetime) -> bool:
     """Score what she saved, then close the attempt with its score in one conditional update:
-    it takes the row, so a second submit waits, then finds it done and writes nothing. Three
-    statements whatever the number of items (and a fourth, her credits, for the one that closes)."""
+    it takes the row, so a second submit waits, then finds it done and writes nothing; only the
+    submit that closes it writes her credits. Two statements on PostgreSQL, where closing and
+    crediting are one (three elsewhere), whatever the number of items."""
     score, credits = _credits(attempt_id, item_ids)
-    claimed = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.submitted_at.is_(None))
-        .values(submitted_at=now, score_percent=score)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed and credits:
-        responses = Response.__table__
-        credit_of = case(
-            {rid: literal(credit, Float) for rid, credit in credits.items()}, value=responses.c.id
-        )
-        db.session.connection().execute(
-            update(responses).where(responses.c.id.in_(list(credits))).values(credit=credit_of)
-        )
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        claimed = connection.execute(
+            _CLOSE_AND_CREDIT,
+            {
+                "attempt": attempt_id,
+                "now": now,
+                "score": score,
+                "response_ids": list(credits),
+                "credits": list(credits.values()),
+            },
+        ).scalar_one()
+    else:
+        claimed = connection.execute(_CLOSE, {"attempt": attempt_id, "now": now, "score": score}).rowcount
+        if claimed and credits:
+            connection.execute(_CREDIT, [{"response": rid, "given_credit": c} for rid, c in credits.items()])
+    if claimed:
         _expire_loaded_responses(attempt_id)
     return bool(claimed)
 
@@ -477,16 +481,7 @@ def _finish(attempt_id: int, item_ids: list, now: datetime) -> bool:
 def _credits(attempt_id: int, item_ids: list) -> tuple[float, dict[int, float]]:
     """Her percent over her items, and each response's credit against the version it answered
     (one statement: responses with their version's kind and correct choices)."""
-    responses, versions, choices = Response.__table__, QuestionVersion.__table__, Choice.__table__
-    rows = db.session.connection().execute(
-        select(responses.c.id, responses.c.question_id, responses.c.choice_ids, versions.c.kind, choices.c.id)
-        .select_from(
-            responses.join(versions, versions.c.id == responses.c.version_id).outerjoin(
-                choices, (choices.c.version_id == versions.c.id) & choices.c.correct.is_(True)
-            )
-        )
-        .where(responses.c.attempt_id == attempt_id)
-    )
+    rows = db.session.connection().execute(_SCORED_RESPONSES, {"attempt": attempt_id})
     answered: dict[int, tuple] = {}
     for response_id, question_id, chosen, kind, correct_id in rows:
         entry = answered.setdefault(response_id, (question_id, chosen, kind, set()))
@@ -499,6 +494,59 @@ def _credits(attempt_id: int, item_ids: list) -> tuple[float, dict[int, float]]:
     }
     on_items = [credits[response_id] for response_id, entry in answered.items() if entry[0] in items]
     return percent(on_items, len(items)), credits
+
+
+def _scoring_statements():
+    """Built once from the tables with bound parameters (submitting is the second busiest
+    request of a test): her responses with their correct choices; the conditional close; and,
+    for PostgreSQL, the close and the credits in one statement (a data-modifying CTE whose
+    credits join the row the close returned, so only the submit that closed writes them)."""
+    # Parameters are not named after the updated tables' columns: Core would take such a key
+    # for one more value to SET.
+    attempts, responses = Attempt.__table__, Response.__table__
+    versions, choices = QuestionVersion.__table__, Choice.__table__
+    scored = (
+        select(responses.c.id, responses.c.question_id, responses.c.choice_ids, versions.c.kind, choices.c.id)
+        .select_from(
+            responses.join(versions, versions.c.id == responses.c.version_id).outerjoin(
+                choices, (choices.c.version_id == versions.c.id) & choices.c.correct.is_(True)
+            )
+        )
+        .where(responses.c.attempt_id == bindparam("attempt", type_=Integer))
+    )
+    close = (
+        update(attempts)
+        .where(attempts.c.id == bindparam("attempt", type_=Integer), attempts.c.submitted_at.is_(None))
+        .values(
+            submitted_at=bindparam("now", type_=attempts.c.submitted_at.type),
+            score_percent=bindparam("score", type_=Float),
+        )
+    )
+    closed = close.returning(attempts.c.id).cte("closed")
+    given = (
+        func.unnest(
+            bindparam("response_ids", type_=postgresql.ARRAY(Integer)),
+            bindparam("credits", type_=postgresql.ARRAY(Float)),
+        )
+        .table_valued("id", "credit")
+        .render_derived()
+        .alias("given")
+    )
+    credited = (
+        update(responses)
+        .where(responses.c.id == given.c.id, responses.c.attempt_id == closed.c.id)
+        .values(credit=given.c.credit)
+        .cte("credited")
+    )
+    credit = (
+        update(responses)
+        .where(responses.c.id == bindparam("response", type_=Integer))
+        .values(credit=bindparam("given_credit", type_=Float))
+    )
+    return scored, close, credit, select(func.count()).select_from(closed).add_cte(credited)
+
+
+_SCORED_RESPONSES, _CLOSE, _CREDIT, _CLOSE_AND_CREDIT = _scoring_statements()
 
 
 def _expire_loaded_responses(attempt_id: int) -> None:
