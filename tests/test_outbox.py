@@ -57,6 +57,18 @@ def test_broker_outage_keeps_the_message_for_the_relay(app, db, monkeypatch, mai
     assert outbox.relay() == 0  # published once, not again
 
 
+def test_a_long_broker_error_is_kept_to_its_first_2000_characters(app, db, monkeypatch):
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError("ж" * 2500)
+
+    monkeypatch.setattr(app.extensions["celery"].tasks["lms.core.send_email"], "apply_async", broker_down)
+    queue_email("olena@example.org", "Запрошення", "Текст листа")
+    db.session.commit()
+    assert outbox.publish_ready() == 0
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert message.last_error == ("ConnectionRefusedError: " + "ж" * 2500)[:2000]
+
+
 def test_a_retried_email_task_writes_one_file(db, mail_dir):
     kwargs = {"to": "a@example.org", "subject": "S", "body": "B", "attachments": [], "message_id": "fixed@x"}
     first = send_email.apply(kwargs=kwargs).get()
