@@ -98,15 +98,56 @@ def backend(request) -> str:
     return request.param
 
 
+# A mutation run (scripts/mutants.py) starts one pytest session per mutant, forked from the process
+# that ran the tests once to see which cover what. It migrates a SQLite file once and names it in
+# LMS_TEST_SQLITE_TEMPLATE; each session starts from a copy. Building the app (blueprints, the
+# OpenAPI spec) was then most of a mutant's time, so in that run the first session also builds a
+# spare app that it never uses, and each forked session takes the spare instead of building its
+# own: untouched by any test, since every fork gets its own copy of the process.
+_spare: dict = {}
+
+
+def _build_spare(instance: Path) -> None:
+    """Build the app that forked sessions of a mutation run take, once per run."""
+    application = create_app(app_config(f"sqlite:///{instance / 'unit.sqlite3'}", instance))
+    application.test_client_class = FreshClient
+    with application.app_context():
+        engine = _db.engine
+
+    @sa.event.listens_for(engine, "do_connect")
+    def _this_sessions_database(dialect, record, cargs, cparams):
+        cargs[0] = _spare["database"]  # the engine was made in the parent; the file is this session's
+
+    _spare.update(app=application, instance=str(instance), pid=os.getpid())
+
+
+def _take_spare(instance: Path, template: str):
+    """The spare app, moved to this session's instance folder and its own copy of the template."""
+    application = _spare["app"]
+    before = _spare["instance"]
+    application.instance_path = str(instance)
+    for key, value in list(application.config.items()):
+        if isinstance(value, str) and value.startswith(before):
+            application.config[key] = str(instance) + value[len(before) :]
+    _spare["database"] = str(instance / "unit.sqlite3")
+    shutil.copyfile(template, _spare["database"])
+    with application.app_context():
+        _db.engine.dispose(close=False)  # connections the parent may hold stay the parent's
+    return application
+
+
 @pytest.fixture(scope="session")
 def app(backend, tmp_path_factory):
     instance = tmp_path_factory.mktemp(f"instance-{backend}")
+    template = os.environ.get("LMS_TEST_SQLITE_TEMPLATE")
+    if backend == "sqlite" and template and _spare and _spare["pid"] != os.getpid():
+        yield _take_spare(instance, template)
+        return
+    if backend == "sqlite" and template and not _spare:
+        _build_spare(tmp_path_factory.mktemp("instance-spare"))
     url = make_database_url(backend, instance, "unit")
     application = create_app(app_config(url, instance))
     application.test_client_class = FreshClient
-    # A mutation run (scripts/mutants.py) starts one pytest session per mutant: it migrates a
-    # SQLite file once and names it here, and each session starts from a copy.
-    template = os.environ.get("LMS_TEST_SQLITE_TEMPLATE")
     if backend == "sqlite" and template:
         shutil.copyfile(template, instance / "unit.sqlite3")
     else:

@@ -476,6 +476,18 @@ def test_the_sweep_requeues_each_of_two_jobs_silent_since_the_same_moment(db, ap
     assert never_said.error == "Завдання переривалося 3 рази, тож його зупинено."
 
 
+def test_a_crashed_job_put_back_in_the_queue_keeps_the_first_2000_characters_of_its_error(db):
+    job = a_job()
+
+    def crash(job, report_progress):
+        raise RuntimeError("ж" * 2500)
+
+    with pytest.raises(RuntimeError):
+        jobs.run_job(job.id, crash)
+    db.session.refresh(job)
+    assert (job.status, job.error) == ("queued", ("RuntimeError: " + "ж" * 2500)[:2000])
+
+
 def test_errors_are_kept_to_2000_characters_wherever_a_job_stops(db, app):
     from lms.core.errors import NotFound
 

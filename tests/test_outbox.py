@@ -57,6 +57,18 @@ def test_broker_outage_keeps_the_message_for_the_relay(app, db, monkeypatch, mai
     assert outbox.relay() == 0  # published once, not again
 
 
+def test_a_long_broker_error_is_kept_to_its_first_2000_characters(app, db, monkeypatch):
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError("ж" * 2500)
+
+    monkeypatch.setattr(app.extensions["celery"].tasks["lms.core.send_email"], "apply_async", broker_down)
+    queue_email("olena@example.org", "Запрошення", "Текст листа")
+    db.session.commit()
+    assert outbox.publish_ready() == 0
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert message.last_error == ("ConnectionRefusedError: " + "ж" * 2500)[:2000]
+
+
 def test_a_retried_email_task_writes_one_file(db, mail_dir):
     kwargs = {"to": "a@example.org", "subject": "S", "body": "B", "attachments": [], "message_id": "fixed@x"}
     first = send_email.apply(kwargs=kwargs).get()
@@ -122,13 +134,18 @@ def interrupted_after(seconds: float):
 
 
 @pytest.fixture
-def hung_broker():
-    """A Redis address whose server accepts connections and never answers (a hung broker)."""
+def hung_server():
+    """The port of a server that accepts connections and never answers (a hung broker)."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(64)
-    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    yield server.getsockname()[1]
     server.close()
+
+
+@pytest.fixture
+def hung_broker(hung_server):
+    return f"redis://127.0.0.1:{hung_server}/0"
 
 
 @pytest.mark.parametrize("broker", ["closed port", "hung"])
@@ -200,3 +217,38 @@ def test_a_failed_publish_is_logged_with_the_message_and_the_error(app, db, monk
         app.logger.removeHandler(caplog.handler)
     message = db.session.scalars(select(OutboxMessage)).one()
     assert f"outbox: could not publish {message.id} (broker unreachable)" in caplog.messages
+
+
+# Longer than the app's 0.5 s, so that a second wait, or kombu's pause of 2 s before it connects
+# again, shows against one wait of this length.
+LONGER_TIMEOUT = 1.0
+
+
+@pytest.mark.parametrize(
+    ("broker", "error"),
+    [
+        ("redis://127.0.0.1:1/0", "Connection refused"),
+        ("redis://127.0.0.1:{port}/0", "Timeout reading from"),
+        ("amqp://guest@127.0.0.1:{port}//", "timed out"),
+    ],
+    ids=["redis refuses", "redis hangs", "amqp hangs"],
+)
+def test_a_failed_publish_waits_the_configured_timeout_once_and_does_not_retry(
+    app, db, monkeypatch, hung_server, broker, error
+):
+    conf = app.extensions["celery"].conf
+    monkeypatch.setitem(conf, "broker_url", broker.format(port=hung_server))
+    monkeypatch.setitem(conf, "task_always_eager", False)
+    monkeypatch.setitem(app.config, "OUTBOX_PUBLISH_TIMEOUT", LONGER_TIMEOUT)
+    queue_email("olena@example.org", "Запрошення", "Текст листа")
+    db.session.commit()
+    started = time.monotonic()
+    with interrupted_after(HANGS_AFTER):
+        assert outbox.publish_ready() == 0
+    waited = time.monotonic() - started
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert (message.attempts, message.published_at) == (1, None)
+    assert error in message.last_error  # the broker's failure, not one of ours before it
+    if "{port}" in broker:  # a hung broker is given the whole configured time, not the default
+        assert waited >= 0.9 * LONGER_TIMEOUT
+    assert waited < LONGER_TIMEOUT + 0.8
