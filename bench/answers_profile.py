@@ -14,7 +14,6 @@ import argparse
 import cProfile
 import os
 import pstats
-import re
 import sys
 import tempfile
 import time
@@ -26,7 +25,14 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.assessment_answers import POSTGRES, QUESTIONS, drop_database, make_database, prepare  # noqa: E402
+from bench.assessment_answers import (  # noqa: E402
+    POSTGRES,
+    QUESTIONS,
+    drop_database,
+    make_database,
+    parse_test_page,
+    prepare,
+)
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -56,14 +62,7 @@ class Statements:
 
 def open_session(client, token: str):
     client.get(f"/t/p/{token}")
-    html = client.get("/t/post", follow_redirects=True).get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    items = []
-    for block in html.split('class="card mb-3 test-item"')[1:]:
-        question = int(re.search(r'data-question="(\d+)"', block).group(1))
-        choices = [int(c) for c in re.findall(r'value="(\d+)"', block)]
-        items.append((question, choices))
-    return csrf, items
+    return parse_test_page(client.get("/t/post", follow_redirects=True).get_data(as_text=True))
 
 
 def main() -> None:

@@ -180,15 +180,20 @@ def open_session(base: str, token: str) -> tuple[str, str, list[tuple[int, list[
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.open(f"{base}/t/p/{token}").read()
-    html = opener.open(f"{base}/t/post").read().decode()
+    csrf, items = parse_test_page(opener.open(f"{base}/t/post").read().decode())
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return cookie, csrf, items
+
+
+def parse_test_page(html: str) -> tuple[str, list[tuple[int, list[int]]]]:
+    """The test page's CSRF token and its items as (question, choices), in the page's order."""
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     items = []
     for block in html.split('class="card mb-3 test-item"')[1:]:
         question = int(re.search(r'data-question="(\d+)"', block).group(1))
         choices = [int(c) for c in re.findall(r'value="(\d+)"', block)]
         items.append((question, choices))
-    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-    return cookie, csrf, items
+    return csrf, items
 
 
 def wrk(url: str, script: str, args: list[str], *, connections: int, duration: int) -> dict:

@@ -37,6 +37,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, has_app_context, request, session
+from redis import Redis, RedisError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -164,10 +165,8 @@ class PageCache:
     versions every process shares in Redis."""
 
     def __init__(self, url: str, *, seconds: float, entries: int, key: str = VERSIONS_KEY):
-        import redis
-
         self.key = key
-        self.redis = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
+        self.redis = Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
         self.seconds = seconds
         self.limit = entries
         self._entries: OrderedDict[str, Entry] = OrderedDict()
@@ -187,7 +186,7 @@ class PageCache:
             for table in tables:
                 pipe.hincrby(self.key, table, 1)
             pipe.execute()
-        except Exception:  # noqa: BLE001 - a cache outage must not fail the write that committed
+        except RedisError:  # a cache outage must not fail the write that committed
             current_app.logger.warning(
                 "page cache: versions of %s not moved on", ", ".join(tables), exc_info=True
             )
@@ -285,7 +284,7 @@ def _begin():
         return None
     try:
         epoch, snapshot = cache.snapshot()
-    except Exception:  # noqa: BLE001 - without Redis the page renders as if there were no cache
+    except (RedisError, ValueError):  # without Redis (or with a garbled hash) the page renders uncached
         app.logger.warning("page cache: Redis unreachable; rendering", exc_info=True)
         return None
     key = _key()
