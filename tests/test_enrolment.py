@@ -72,6 +72,7 @@ def test_enrolling_beyond_capacity_puts_people_on_the_waitlist_in_order(cohort):
     a, b, c, d = people(4)
     results = [enrolment.enrol(cohort, by=trainer, user_id=p.id, send_invitation=False) for p in (a, b, c, d)]
     assert [e.status for e in results] == ["enrolled", "enrolled", "waitlisted", "waitlisted"]
+    assert {e.enrolled_by_id for e in results} == {trainer.id}  # who put each of them there
     assert [enrolment.waitlist_position(e) for e in results] == [None, None, 1, 2]
     assert enrolment.enrollment_counts(cohort) == {
         "enrolled": 2,
@@ -696,7 +697,7 @@ def test_the_lists_run_in_alphabet_order_the_waitlist_in_joining_order_and_searc
     from datetime import UTC, datetime, timedelta
 
     cohort = factories.CohortFactory(capacity=2, with_sessions=True)
-    names = ("Ярошенко Ірина", "Ґудзь Олена", "Гнатюк Степан", "Бойко Богдан")
+    names = ("Ярошенко Ірина", "Ґудзь Олена", "Гнатюк Степан", "Бойко Богдан", "Вакуленко Юрій")
     rows = [
         enrolment.enrol(
             cohort,
@@ -706,8 +707,11 @@ def test_the_lists_run_in_alphabet_order_the_waitlist_in_joining_order_and_searc
         )
         for n in names
     ]
+    # Joined the waitlist in an order that is neither the rows' (Гнатюк, Бойко, Вакуленко) nor
+    # the alphabet's (Бойко, Вакуленко, Гнатюк).
     start = datetime(2031, 1, 5, 9, 0, tzinfo=UTC)
-    rows[2].waitlisted_at, rows[3].waitlisted_at = start, start + timedelta(minutes=5)
+    rows[4].waitlisted_at, rows[2].waitlisted_at = start, start + timedelta(minutes=5)
+    rows[3].waitlisted_at = start + timedelta(minutes=10)
     db.session.flush()
 
     def listed(status=None, q=""):
@@ -716,9 +720,10 @@ def test_the_lists_run_in_alphabet_order_the_waitlist_in_joining_order_and_searc
             for e in db.session.scalars(enrolment.enrollments_query(cohort, status, q)).unique()
         ]
 
-    assert listed() == ["Бойко Богдан", "Гнатюк Степан", "Ґудзь Олена", "Ярошенко Ірина"]
+    assert listed() == ["Бойко Богдан", "Вакуленко Юрій", "Гнатюк Степан", "Ґудзь Олена", "Ярошенко Ірина"]
     assert listed("enrolled") == ["Ґудзь Олена", "Ярошенко Ірина"]
-    assert listed("waitlisted") == ["Гнатюк Степан", "Бойко Богдан"]  # joining order, not names
+    # Joining order: not the names', not the rows'.
+    assert listed("waitlisted") == ["Вакуленко Юрій", "Гнатюк Степан", "Бойко Богдан"]
     assert listed(q=" ґудзь ") == ["Ґудзь Олена"] and listed(q="%") == [] and listed(q="_") == []
 
 
@@ -753,3 +758,44 @@ def test_someone_who_left_the_waitlist_is_no_longer_ahead_of_anyone(db):
         ]
         is None
     )
+
+
+def test_the_panel_shows_a_participant_her_own_place_in_this_training_only(db, cohort):
+    person = factories.UserFactory()
+    factories.EnrollmentFactory(user=person)  # enrolled in another training
+    assert enrolment.panel(cohort, by=person)["mine"] is None
+    enrolment.enrol(cohort, by=cohort.lead_trainer, user_id=person.id, send_invitation=False)
+    factories.EnrollmentFactory(cohort=cohort, status="waitlisted")
+    assert enrolment.panel(cohort, by=person)["mine"] == "enrolled"
+
+
+def test_the_panel_lists_the_first_sixty_of_a_list_and_the_page_links_to_everyone(client, db):
+    cohort = factories.CohortFactory(capacity=100, with_sessions=True)
+    for _ in range(61):
+        factories.EnrollmentFactory(cohort=cohort)
+    db.session.commit()
+    shown = enrolment.panel(cohort, by=cohort.lead_trainer)
+    assert len(shown["enrolled"]) == 60 and shown["counts"]["enrolled"] == 61
+    sign_in_en(client, cohort.lead_trainer)
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert "See everyone (61)" in page
+
+
+def test_a_registered_person_put_on_the_waitlist_gets_no_welcome_and_a_new_one_gets_hers(db, cohort):
+    from lms.core.outbox import OutboxMessage
+
+    trainer = cohort.lead_trainer
+    for person in people(2):
+        enrolment.enrol(cohort, by=trainer, user_id=person.id, send_invitation=False)
+    waiting = factories.UserFactory()
+    assert enrolment.enrol(cohort, by=trainer, user_id=waiting.id).status == "waitlisted"
+    assert db.session.scalars(select(OutboxMessage.task)).all() == []  # she has her account already
+    new = enrolment.enrol(
+        cohort, by=trainer, new_person={"full_name": "Ковальчук Ганна", "email": "hanna@example.org"}
+    )
+    assert new.status == "waitlisted"
+    assert [(m.task, m.kwargs) for m in db.session.scalars(select(OutboxMessage))] == [
+        ("lms.accounts.send_welcome", {"user_id": new.user_id})
+    ]
+    welcome = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.welcome")).one()
+    assert (welcome.actor_id, welcome.object_id) == (trainer.id, new.user_id)

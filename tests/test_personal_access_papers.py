@@ -102,6 +102,38 @@ def test_each_person_moved_up_from_the_waitlist_gets_her_own_link(db, mail_dir):
     assert LINK.search(body)[1] == pass_of(db, waiting).token
 
 
+def test_people_moved_up_together_get_their_own_links_in_a_fixed_number_of_queries(db, mail_dir):
+    def move_up(n: int, tag: str) -> tuple[dict[str, str], dict[str, str], int]:
+        cohort = running(capacity=1)
+        lead = cohort.lead_trainer
+        enrolment.enrol(cohort, by=lead, user_id=factories.UserFactory().id, send_invitation=False)
+        waiting = [
+            enrolment.enrol(
+                cohort,
+                by=lead,
+                user_id=factories.UserFactory(email=f"{tag}{i}@example.org").id,
+                send_invitation=False,
+            )
+            for i in range(n)
+        ]
+        cohort.capacity = 1 + n  # a bigger room: everyone waiting moves up at once
+        db.session.commit()
+        before = mail_before(mail_dir)
+        with count_queries() as queries:
+            moved = enrolment.fill_from_waitlist(cohort, by=lead)
+        assert moved == waiting
+        passes = [q for q in queries if "access_passes" in q or "FROM questions" in q]
+        bodies = delivered(db, mail_dir, before)
+        return bodies, {e.user.email: pass_of(db, e).token for e in waiting}, len(passes)
+
+    one, tokens_for_one, queries_for_one = move_up(1, "one")
+    three, tokens_for_three, queries_for_three = move_up(3, "three")
+    assert {address: LINK.search(body)[1] for address, body in one.items()} == tokens_for_one
+    assert {address: LINK.search(body)[1] for address, body in three.items()} == tokens_for_three
+    # The links cost the same for three people as for one: no query per invitation.
+    assert queries_for_three == queries_for_one
+
+
 def test_a_roster_import_sends_everyone_her_own_link_in_a_fixed_number_of_queries(db, mail_dir, tmp_path):
     def import_people(n: int, tag: str) -> tuple[dict[str, str], int]:
         cohort = running(capacity=n)
