@@ -14,6 +14,7 @@ from lms.core import audit
 from lms.core.collation import by_name
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationError
+from lms.core.i18n import local_today
 from lms.core.permissions import can, require
 from lms.core.text import has_control_characters
 from lms.courses.models import Accreditation, Course, CourseModule, course_accredits
@@ -506,8 +507,9 @@ def grant_accreditation(*, by, user_id: int, course_id: int, granted_on: date | 
         raise ValidationError.on("course_id", _l("Choose a course."))
     if not course.active:
         raise ValidationError.on("course_id", _l("This course is deactivated."))
-    granted_on = granted_on or date.today()
-    if granted_on > date.today():
+    today = local_today()
+    granted_on = granted_on or today
+    if granted_on > today:
         raise ValidationError.on("granted_on", _l("The date cannot be in the future."))
     note = (note or "").strip()
     if len(note) > 255:

@@ -1,7 +1,5 @@
 """Pages: the course catalogue, course pages and forms, and trainer accreditation."""
 
-from datetime import date
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,6 +7,7 @@ from flask_login import current_user
 from lms.accounts.models import User
 from lms.core.errors import DomainError
 from lms.core.forms import show_error_on_form
+from lms.core.i18n import local_today
 from lms.core.permissions import permission_required, require
 from lms.courses import (
     services,
@@ -206,7 +205,7 @@ def grant():
     elif form.is_submitted():
         status = 422
     return render_template(
-        "courses/grant.html", form=form, q=q, candidate_count=found, today=date.today()
+        "courses/grant.html", form=form, q=q, candidate_count=found, today=local_today()
     ), status
 
 
