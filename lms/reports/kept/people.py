@@ -80,6 +80,11 @@ def _kept_groups() -> dict[Group, BitMap]:
     return groups
 
 
+def refresh() -> None:
+    """Rebuild and store everyone's groups if they are stale (the periodic task, after a load)."""
+    _kept_groups()
+
+
 def _looked_up(people: BitMap) -> dict[Group, int]:
     """``people`` (in no kept group: added since) counted by group from ``users``."""
     ids = list(people)
