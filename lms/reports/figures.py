@@ -1,10 +1,14 @@
 """The results report: every figure a donor or a ministry asks for, for one set of filters.
 
-Every figure is an aggregate over the cohorts in scope (``ReportFilters``), computed in the
-database in a fixed number of statements whatever the size: one for every figure that counts
-people (the scope's enrolments and certificates read once), one for the scores, one each for
-the trainings by course, the districts and the step-down events; nothing loops over enrolments
-in Python. Definitions (``lms.reports.tables.DEFINITIONS``):
+Every figure is an aggregate over the cohorts in scope (``ReportFilters``) in a fixed number of
+statements whatever the size. The people figures and the pre/post means come from each
+cohort's figures kept as they are written (``lms.reports.kept``: its enrolled, trained and
+trainers as bitmaps, its score sums), read in one statement with the cohorts in scope: each
+person is counted once by the union of the cohorts' sets, per figure and per group (course,
+district, generation); institution type and position from everyone's kept groups. Cohorts
+whose figures are missing or stale are computed from their rows first (two more statements).
+The trainings by course, the districts and the step-down events are one statement each.
+Definitions (``lms.reports.tables.DEFINITIONS``):
 
 - a *training* (cohort) counts in the period that holds its last day; its *training days* are
   its distinct session dates (the course's days when no session is planned);
@@ -441,8 +445,8 @@ def _without_jit() -> None:
 
 
 def results_report(filters: ReportFilters) -> ResultsReport:
-    """Every figure of the results report for ``filters`` (five statements whatever the size,
-    and the setting of JIT on PostgreSQL)."""
+    """Every figure of the results report for ``filters`` (five statements whatever the size
+    when the figures are kept, and the setting of JIT on PostgreSQL)."""
     _without_jit()
     held = _held(filters)
     cohorts = _cohorts(filters)
