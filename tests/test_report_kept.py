@@ -136,6 +136,15 @@ def test_a_certificates_kind_changed_in_bulk_sql_bumps(programme):
     assert results_report(programme.filters()).trainers_trained == 1
 
 
+def test_a_trainer_certificate_of_a_training_that_is_no_tot_makes_no_trainer(programme):
+    a = programme.cohorts["A"]
+    _report_kept(programme)
+    version = _stamp(a)
+    _db.session.execute(update(Certificate).where(Certificate.cohort_id == a.id).values(kind="trainer"))
+    assert _stamp(a) == version + 4  # its four certificates (p1, p2 superseded and reissued, p3 revoked)
+    assert results_report(programme.filters()).trainers_trained == 2  # t1 and t2 of the ToT
+
+
 def test_entering_a_paper_score_bumps_and_the_means_follow(programme):
     b = programme.cohorts["B"]
     _report_kept(programme)
