@@ -27,7 +27,6 @@ Definitions (``lms.reports.tables.DEFINITIONS``):
 import math
 from dataclasses import dataclass, field
 
-from pyroaring import BitMap
 from sqlalchemy import (
     func,
     select,
@@ -231,33 +230,29 @@ def _cohorts(filters: ReportFilters) -> list[_Cohort]:
     ]
 
 
-def _union(sets: list[BitMap]) -> BitMap:
-    return BitMap.union(*sets) if sets else BitMap()
-
-
 def _counted(groups: dict) -> dict:
     """Each group's people (lists of sets) counted once."""
-    return {key: len(_union(sets)) for key, sets in groups.items()}
+    return {key: len(kept.union(sets)) for key, sets in groups.items()}
 
 
 def _people(cohorts: list[_Cohort], *, detail: bool) -> _People:
     """Every figure that counts people, each person once: unions of the cohorts' kept sets.
     ``detail`` adds the breakdowns (by course, district, generation, institution type and
     position) to the four totals."""
-    trained = _union([c.figures.trained for c in cohorts])
+    trained = kept.union([c.figures.trained for c in cohorts])
     found = _People(
-        participants=len(_union([c.figures.enrolled for c in cohorts])),
+        participants=len(kept.union([c.figures.enrolled for c in cohorts])),
         trained=len(trained),
         # The trainers trained: a trainer certificate of a ToT training.
-        trainers=len(_union([c.figures.trainers for c in cohorts if c.is_tot])),
+        trainers=len(kept.union([c.figures.trainers for c in cohorts if c.is_tot])),
         certificates=sum(c.figures.certificates for c in cohorts),
     )
     if not detail:
         return found
-    enrolled_by_course: dict[int, list[BitMap]] = {}
-    trained_by_course: dict[int, list[BitMap]] = {}
-    trained_by_district: dict[int, list[BitMap]] = {}
-    by_generation: dict[int, list[BitMap]] = {}
+    enrolled_by_course: dict[int, list[bytes]] = {}
+    trained_by_course: dict[int, list[bytes]] = {}
+    trained_by_district: dict[int, list[bytes]] = {}
+    by_generation: dict[int, list[bytes]] = {}
     for cohort in cohorts:
         figures = cohort.figures
         enrolled_by_course.setdefault(cohort.course_id, []).append(figures.enrolled)
@@ -270,7 +265,7 @@ def _people(cohorts: list[_Cohort], *, detail: bool) -> _People:
     found.trained_by_course = _counted(trained_by_course)
     found.trained_by_district = _counted(trained_by_district)
     # Cohorts by generation: those with at least one person trained.
-    found.by_generation = {g: (len(_union(sets)), len(sets)) for g, sets in by_generation.items()}
+    found.by_generation = {g: (len(kept.union(sets)), len(sets)) for g, sets in by_generation.items()}
     # Each person has one institution and one position: the people trained grouped by both
     # counts each once in either breakdown.
     for (kind, title), count in kept_people.by_group(trained).items():

@@ -7,6 +7,8 @@ version stored is the one those rows had: a write committed after that statement
 stamp and the row is simply stale at the next read, never wrong. Two readers storing the same
 cohort at once keep the newer version (``ON CONFLICT ... WHERE``)."""
 
+import sys
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -35,15 +37,36 @@ from lms.extensions import db
 from lms.reports.kept.models import CohortFigures, CohortStamp
 
 SQLITE_IDS = 5000  # cohort ids per statement on SQLite (its limit on parameters is 32,766)
+if array("I").itemsize != 4:  # pragma: no cover - every platform we run on
+    raise ImportError("lms.reports.kept needs 32-bit unsigned integers in array('I')")
+
+
+def pack(user_ids: Iterable[int]) -> bytes:
+    """A set of people as stored: distinct ids, sorted, little-endian unsigned 32-bit integers.
+    Plain arrays rather than serialized bitmaps: a cohort holds a few dozen people, and joining
+    ten thousand arrays into one bitmap is several times faster than deserializing as many."""
+    values = array("I", sorted(set(user_ids)))
+    if sys.byteorder == "big":  # pragma: no cover
+        values.byteswap()
+    return values.tobytes()
+
+
+def union(packed: list[bytes]) -> BitMap:
+    """The people in any of ``packed`` sets (from ``pack``), each once."""
+    values = array("I")
+    values.frombytes(b"".join(packed))
+    if sys.byteorder == "big":  # pragma: no cover
+        values.byteswap()
+    return BitMap(values)
 
 
 @dataclass
 class Figures:
     """One cohort's figures (``CohortFigures`` read back)."""
 
-    enrolled: BitMap
-    trained: BitMap
-    trainers: BitMap  # holders of a valid trainer certificate of this cohort, whatever its course
+    enrolled: bytes  # packed sets of user ids (``pack``)
+    trained: bytes
+    trainers: bytes  # holders of a valid trainer certificate of this cohort, whatever its course
     certificates: int = 0
     pre_sum: float = 0.0
     pre_n: int = 0
@@ -56,9 +79,9 @@ class Figures:
         return {
             "cohort_id": cohort_id,
             "version": version,
-            "enrolled": self.enrolled.serialize(),
-            "trained": self.trained.serialize(),
-            "trainers": self.trainers.serialize(),
+            "enrolled": self.enrolled,
+            "trained": self.trained,
+            "trainers": self.trainers,
             "certificates": self.certificates,
             "pre_sum": self.pre_sum,
             "pre_n": self.pre_n,
@@ -84,10 +107,7 @@ KEPT_COLUMNS = (
 
 
 def _from_row(values) -> Figures:
-    enrolled, trained, trainers, *numbers = values
-    return Figures(
-        BitMap.deserialize(enrolled), BitMap.deserialize(trained), BitMap.deserialize(trainers), *numbers
-    )
+    return Figures(*values)
 
 
 def figures_of(scope) -> list[tuple]:
@@ -227,9 +247,9 @@ def refresh(cohort_ids: list[int]) -> dict[int, Figures]:
             enrolled, trained, trainers = people.get(cohort_id, ([], [], []))
             pre_sum, pre_n, post_sum, post_n, gain_sum, gain_n = sums.get(cohort_id, (0.0, 0, 0.0, 0, 0.0, 0))
             computed[cohort_id] = Figures(
-                BitMap(enrolled),
-                BitMap(trained),
-                BitMap(trainers),
+                pack(enrolled),
+                pack(trained),
+                pack(trainers),
                 certificates=len(trained),
                 pre_sum=pre_sum,
                 pre_n=pre_n,

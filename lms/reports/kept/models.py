@@ -18,8 +18,8 @@ class CohortStamp(db.Model):
 
 class CohortFigures(db.Model):
     """A cohort's figures as of its stamp's ``version``: its enrolled, the holders of a valid
-    certificate, of a valid trainer certificate (serialized Roaring bitmaps of user ids), its
-    valid certificates, and the sums and counts its participants' pre/post means need."""
+    certificate, of a valid trainer certificate (sets of user ids, ``lms.reports.kept.cohorts.pack``),
+    its valid certificates, and the sums and counts its participants' pre/post means need."""
 
     __tablename__ = "report_cohort_figures"
     __table_args__ = (
