@@ -27,6 +27,7 @@ Definitions (``lms.reports.tables.DEFINITIONS``):
 import math
 from dataclasses import dataclass, field
 
+from pyroaring import BitMap
 from sqlalchemy import (
     func,
     select,
@@ -230,18 +231,45 @@ def _cohorts(filters: ReportFilters) -> list[_Cohort]:
     ]
 
 
-def _counted(groups: dict) -> dict:
-    """Each group's people (lists of sets) counted once."""
-    return {key: len(kept.union(sets)) for key, sets in groups.items()}
+def _joined(sets) -> BitMap:
+    """The union of bitmaps, each person once."""
+    sets = list(sets)
+    return BitMap.union(*sets) if sets else BitMap()
+
+
+def _by(parts: dict[tuple, BitMap], position: int) -> dict:
+    """People counted once per value of one element of the parts' keys."""
+    grouped: dict = {}
+    for key, people in parts.items():
+        grouped.setdefault(key[position], []).append(people)
+    return {value: len(_joined(sets)) for value, sets in grouped.items()}
 
 
 def _people(cohorts: list[_Cohort], *, detail: bool) -> _People:
     """Every figure that counts people, each person once: unions of the cohorts' kept sets.
     ``detail`` adds the breakdowns (by course, district, generation, institution type and
-    position) to the four totals."""
-    trained = kept.union([c.figures.trained for c in cohorts])
+    position) to the four totals.
+
+    Each cohort's sets are joined once, into one bitmap per course (the enrolled) and per
+    (course, district, generation) (the trained); every figure is then a union of those few
+    bitmaps."""
+    enrolled_parts: dict[int, list[bytes]] = {}
+    trained_parts: dict[tuple, list[bytes]] = {}
+    cohorts_by_generation: dict[int, int] = {}
+    for cohort in cohorts:
+        figures = cohort.figures
+        enrolled_parts.setdefault(cohort.course_id, []).append(figures.enrolled)
+        if figures.certificates:
+            key = (cohort.course_id, cohort.district_id, cohort.generation)
+            trained_parts.setdefault(key, []).append(figures.trained)
+            if cohort.generation is not None:
+                # Cohorts by generation: those with at least one person trained.
+                cohorts_by_generation[cohort.generation] = cohorts_by_generation.get(cohort.generation, 0) + 1
+    enrolled = {course: kept.union(sets) for course, sets in enrolled_parts.items()}
+    trained_by = {key: kept.union(sets) for key, sets in trained_parts.items()}
+    trained = _joined(trained_by.values())
     found = _People(
-        participants=len(kept.union([c.figures.enrolled for c in cohorts])),
+        participants=len(_joined(enrolled.values())),
         trained=len(trained),
         # The trainers trained: a trainer certificate of a ToT training.
         trainers=len(kept.union([c.figures.trainers for c in cohorts if c.is_tot])),
@@ -249,23 +277,14 @@ def _people(cohorts: list[_Cohort], *, detail: bool) -> _People:
     )
     if not detail:
         return found
-    enrolled_by_course: dict[int, list[bytes]] = {}
-    trained_by_course: dict[int, list[bytes]] = {}
-    trained_by_district: dict[int, list[bytes]] = {}
-    by_generation: dict[int, list[bytes]] = {}
-    for cohort in cohorts:
-        figures = cohort.figures
-        enrolled_by_course.setdefault(cohort.course_id, []).append(figures.enrolled)
-        if figures.certificates:
-            trained_by_course.setdefault(cohort.course_id, []).append(figures.trained)
-            trained_by_district.setdefault(cohort.district_id, []).append(figures.trained)
-            if cohort.generation is not None:
-                by_generation.setdefault(cohort.generation, []).append(figures.trained)
-    found.enrolled_by_course = _counted(enrolled_by_course)
-    found.trained_by_course = _counted(trained_by_course)
-    found.trained_by_district = _counted(trained_by_district)
-    # Cohorts by generation: those with at least one person trained.
-    found.by_generation = {g: (len(kept.union(sets)), len(sets)) for g, sets in by_generation.items()}
+    found.enrolled_by_course = {course: len(people) for course, people in enrolled.items()}
+    found.trained_by_course = _by(trained_by, 0)
+    found.trained_by_district = _by(trained_by, 1)
+    in_lineage = {key: people for key, people in trained_by.items() if key[2] is not None}
+    found.by_generation = {
+        generation: (people, cohorts_by_generation[generation])
+        for generation, people in _by(in_lineage, 2).items()
+    }
     # Each person has one institution and one position: the people trained grouped by both
     # counts each once in either breakdown.
     for (kind, title), count in kept_people.by_group(trained).items():
