@@ -15,6 +15,7 @@ from lms.assessments.paper import enter_scores
 from lms.certificates import services as certificate_services
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, Enrollment
+from lms.core import page_cache
 from lms.extensions import db as _db
 from lms.org.models import Institution
 from lms.reports.figures import results_report, scores, totals
@@ -393,3 +394,24 @@ def test_the_stamp_bump_is_a_trigger_not_a_statement(programme):
     assert ids["u"] not in enrolled and len(enrolled) == 3  # p2 p3 pf
     # Trained is by certificate: p1 and p2 (reissued), both psychologists of the centre.
     assert kept_people.by_group(kept.union([figures.trained])) == {("social_services_centre", "Психолог"): 2}
+
+
+def test_the_page_cache_counts_the_triggers_writes(programme):
+    """A cached page that read only the kept figures is rendered again after a withdrawal: the
+    page cache moves the stamps' version on with the enrolments' (lms.core.page_cache)."""
+    reads = page_cache._reads.set(set())  # record as while a cached page renders
+    written = page_cache._written.set(set())
+    try:
+        _db.session.execute(update(Enrollment).where(Enrollment.id == -1).values(status="withdrawn"))
+        _db.session.execute(update(Institution).where(Institution.id == -1).values(type="school"))
+        _db.session.execute(select(Certificate.id).limit(1))
+        assert page_cache._written.get() >= {
+            "enrollments",
+            "report_cohort_stamps",
+            "institutions",
+            "report_people_stamp",
+        }
+        assert "certificates" not in page_cache._written.get()
+    finally:
+        page_cache._written.reset(written)
+        page_cache._reads.reset(reads)

@@ -3,6 +3,7 @@
 from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lms.core.page_cache import written_with
 from lms.extensions import db
 
 
@@ -69,3 +70,11 @@ class PeopleGroups(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger)
     groups: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# The triggers of migration 0017: a page that read only the kept figures is rendered again after
+# a write to what they are made of (lms.core.page_cache).
+for _table in ("enrollments", "certificates", "attempts", "cohort_tests"):
+    written_with(_table, CohortStamp.__tablename__)
+for _table in ("users", "institutions"):
+    written_with(_table, PeopleStamp.__tablename__)
