@@ -265,14 +265,18 @@ def refresh(cohort_ids: list[int]) -> dict[int, Figures]:
 
 def _store(rows: list[dict]) -> None:
     """Upsert figures rows; a row already stored with a newer version stays."""
-    table = CohortFigures.__table__
+    store_newer(CohortFigures.__table__, rows)
+
+
+def store_newer(table, rows: list[dict]) -> None:
+    """Insert ``rows`` into a kept table (primary key, ``version``), or replace a stored row
+    whose version is older: two readers storing at once never fail, and the newer one stays."""
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(table)
+    (key,) = table.primary_key.columns
     statement = statement.on_conflict_do_update(
-        index_elements=[table.c.cohort_id],
-        set_={
-            column.name: statement.excluded[column.name] for column in table.c if column.name != "cohort_id"
-        },
+        index_elements=[key],
+        set_={column.name: statement.excluded[column.name] for column in table.c if column is not key},
         where=table.c.version < statement.excluded.version,
     )
     db.session.execute(statement, rows)

@@ -10,11 +10,11 @@ import struct
 
 from pyroaring import BitMap
 from sqlalchemy import ARRAY, Integer, bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from lms.accounts.models import User
 from lms.extensions import db
 from lms.org.models import Institution
+from lms.reports.kept.cohorts import store_newer
 from lms.reports.kept.models import PeopleGroups, PeopleStamp
 
 Group = tuple[str | None, str | None]  # (institution type, trimmed position); None: not stated
@@ -67,16 +67,7 @@ def _kept_groups() -> dict[Group, BitMap]:
         members.setdefault(_key(kind, position), []).append(user_id)
     version = rows[0][3] if rows else 0
     groups = {key: BitMap(ids) for key, ids in members.items()}
-    table = PeopleGroups.__table__
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(id=1, version=version, groups=_encode(groups))
-    db.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.id],
-            set_={"version": statement.excluded.version, "groups": statement.excluded.groups},
-            where=table.c.version < statement.excluded.version,
-        )
-    )
+    store_newer(PeopleGroups.__table__, [{"id": 1, "version": version, "groups": _encode(groups)}])
     return groups
 
 
