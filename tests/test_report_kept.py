@@ -415,3 +415,18 @@ def test_the_page_cache_counts_the_triggers_writes(programme):
     finally:
         page_cache._written.reset(written)
         page_cache._reads.reset(reads)
+
+
+def test_a_cohort_deleted_between_the_read_and_the_fill_is_left_out(db, admin, monkeypatch):
+    cohort, _enrollments = running_cohort(participants=2)
+    other, _more = running_cohort(participants=1)
+    refresh = kept.refresh
+
+    def refresh_after_a_deletion(ids):
+        _db.session.execute(delete(Cohort).where(Cohort.id == cohort.id))
+        return refresh(ids)
+
+    monkeypatch.setattr(kept, "refresh", refresh_after_a_deletion)
+    report = results_report(ReportFilters(TODAY, TODAY + timedelta(days=1)))
+    assert (report.cohorts, report.participants) == (1, 1)  # the other; its trainings by course read after
+    assert _kept_version(other) == _stamp(other)

@@ -126,7 +126,11 @@ def figures_of(scope) -> list[tuple]:
     width = len(scope.c)
     stale = [row[0] for row in rows if row[width] is None] if rows else []
     fresh = refresh(stale) if stale else {}
-    return [(*row[:width], fresh[row[0]] if row[width] is None else _from_row(row[width:])) for row in rows]
+    return [
+        (*row[:width], fresh[row[0]] if row[width] is None else _from_row(row[width:]))
+        for row in rows
+        if row[width] is not None or row[0] in fresh  # not a cohort deleted since the first read
+    ]
 
 
 def _among(ids: list[int]):
