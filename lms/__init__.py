@@ -57,6 +57,7 @@ MODEL_MODULES = [
     "lms.assessments.models",
     "lms.certificates.models",
     "lms.cascade.models",
+    "lms.reports.kept.models",
 ]
 # Each feature registers its permission rules in its own module; core knows none of them.
 RULE_MODULES = [

@@ -16,6 +16,7 @@ TASK_MODULES = [
     "lms.certificates.tasks",
     "lms.cascade.tasks",
     "lms.reports.exports.tasks",
+    "lms.reports.kept.tasks",
 ]
 
 

@@ -143,6 +143,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                 # repeated run sends nothing.
                 "cascade-nudges": {"task": "lms.cascade.send_nudges", "schedule": crontab(minute=0, hour=7)},
                 "expire-report-exports": {"task": "lms.reports.expire_exports", "schedule": 60 * 60.0},
+                # Reports compute stale figures themselves; this keeps that off their path.
+                "refresh-report-figures": {"task": "lms.reports.refresh_figures", "schedule": 60.0},
             },
         },
     }

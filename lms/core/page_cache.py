@@ -52,6 +52,8 @@ _WRITE_WORDS = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE|MERGE|TRUNCATE|COPY|
 _reads: ContextVar[set[str] | None] = ContextVar("lms_page_cache_reads", default=None)
 # Tables written since this context's last commit: their versions move on after it commits.
 _written: ContextVar[set[str] | None] = ContextVar("lms_page_cache_written", default=None)
+# Tables a database trigger writes when a statement writes another (``written_with``).
+_written_with: dict[str, frozenset[str]] = {}
 
 
 def cached_page(view):
@@ -114,6 +116,8 @@ def _note_tables(conn, cursor, statement, parameters, context, executemany) -> N
             written = set()
             _written.set(written)
         written.update(tables)
+        for table in tables & _written_with.keys():
+            written.update(_written_with[table])
 
 
 def _cache_on() -> bool:
@@ -230,6 +234,12 @@ class Identity:
 
     kept: Callable[[], object] = staticmethod(lambda: None)
     still_valid: Callable[[object], bool] = staticmethod(lambda state: True)
+
+
+def written_with(table: str, *others: str) -> None:
+    """Declare that a database trigger writes ``others`` whenever a statement writes ``table``:
+    their versions move on with its, so a page that read only ``others`` is rendered again."""
+    _written_with[table] = _written_with.get(table, frozenset()) | frozenset(others)
 
 
 def register_identity(kept: Callable[[], object], still_valid: Callable[[object], bool]) -> None:

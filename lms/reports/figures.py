@@ -1,10 +1,14 @@
 """The results report: every figure a donor or a ministry asks for, for one set of filters.
 
-Every figure is an aggregate over the cohorts in scope (``ReportFilters``), computed in the
-database in a fixed number of statements whatever the size: one for every figure that counts
-people (the scope's enrolments and certificates read once), one for the scores, one each for
-the trainings by course, the districts and the step-down events; nothing loops over enrolments
-in Python. Definitions (``lms.reports.tables.DEFINITIONS``):
+Every figure is an aggregate over the cohorts in scope (``ReportFilters``) in a fixed number of
+statements whatever the size. The people figures and the pre/post means come from each
+cohort's figures kept as they are written (``lms.reports.kept``: its enrolled, trained and
+trainers as bitmaps, its score sums), read in one statement with the cohorts in scope: each
+person is counted once by the union of the cohorts' sets, per figure and per group (course,
+district, generation); institution type and position from everyone's kept groups. Cohorts
+whose figures are missing or stale are computed from their rows first (two more statements).
+The trainings by course, the districts and the step-down events are one statement each.
+Definitions (``lms.reports.tables.DEFINITIONS``):
 
 - a *training* (cohort) counts in the period that holds its last day; its *training days* are
   its distinct session dates (the course's days when no session is planned);
@@ -20,35 +24,27 @@ in Python. Definitions (``lms.reports.tables.DEFINITIONS``):
   (headcounts, materials) of the period in the regions and courses in scope.
 """
 
+import math
 from dataclasses import dataclass, field
 
+from pyroaring import BitMap
 from sqlalchemy import (
-    Integer,
-    String,
-    and_,
-    case,
-    cast,
     func,
-    literal_column,
-    null,
     select,
     text,
-    true,
-    union_all,
 )
-from sqlalchemy.orm import aliased
 
-from lms.accounts.models import User
-from lms.assessments.models import Attempt, CohortTest
 from lms.cascade.models import StepDownEvent, TrainerLineage
-from lms.certificates.models import Certificate
-from lms.cohorts.models import Cohort, Enrollment, TrainingSession
+from lms.cohorts.models import Cohort, TrainingSession
 from lms.core.collation import by_name, sort_key
 from lms.core.i18n import localized
 from lms.courses.models import Course
 from lms.extensions import db
-from lms.org.models import District, Institution, Region
+from lms.org.models import District, Region
 from lms.reports.filters import ReportFilters
+from lms.reports.kept import cohorts as kept
+from lms.reports.kept import people as kept_people
+from lms.reports.kept.cohorts import Figures
 
 
 @dataclass
@@ -187,12 +183,6 @@ def _held(filters: ReportFilters):
     )
 
 
-# The people figures come back from one statement as rows (figure, id, text, text, a, b): one
-# pass over the year's enrolments and certificates instead of one per figure.
-_PARTICIPANTS, _TRAINED, _TRAINERS, _COURSE_ENROLLED, _COURSE_TRAINED = range(5)
-_DISTRICT_TRAINED, _GENERATION, _PERSON = range(5, 8)
-
-
 @dataclass
 class _People:
     participants: int = 0
@@ -207,13 +197,21 @@ class _People:
     by_position: dict[str | None, int] = field(default_factory=dict)
 
 
-def _people(filters: ReportFilters, *, detail: bool) -> _People:
-    """Every figure that counts people, each person once, in one statement: the cohorts in scope
-    are read once, their enrolments (an index-only scan of the enrolled) once and their valid
-    certificates (an index-only scan) once, and each figure aggregates those rows. ``detail``
-    adds the breakdowns (by course, district, generation, institution type and position) to
-    the four totals."""
-    scoped = (
+@dataclass
+class _Cohort:
+    """A cohort in scope with what groups it, and its kept figures."""
+
+    course_id: int
+    district_id: int
+    is_tot: bool
+    generation: int | None  # None: its lead trainer is not in the cascade's lineage
+    figures: Figures
+
+
+def _cohorts(filters: ReportFilters) -> list[_Cohort]:
+    """Every cohort in scope with its figures (``lms.reports.kept``): one statement when they
+    are all kept, three when some must be computed first."""
+    scope = (
         select(
             Cohort.id.label("cohort_id"),
             Cohort.course_id,
@@ -225,100 +223,73 @@ def _people(filters: ReportFilters, *, detail: bool) -> _People:
         .join(Course, Course.id == Cohort.course_id)
         .outerjoin(TrainerLineage, TrainerLineage.user_id == Cohort.lead_trainer_id)
         .where(*filters.cohort_conditions())
-        .cte("scoped")
+        .subquery("scoped")
     )
-    enrolled = (
-        select(Enrollment.user_id, scoped.c.course_id)
-        .join(scoped, scoped.c.cohort_id == Enrollment.cohort_id)
-        .where(Enrollment.status == "enrolled")
-        .cte("enrolled")
-    )
-    trained = (
-        select(
-            Certificate.user_id,
-            Certificate.cohort_id,
-            scoped.c.course_id,
-            scoped.c.district_id,
-            scoped.c.lineage_user_id,
-            scoped.c.generation,
-            # The trainers trained: a trainer certificate of a ToT training.
-            case((and_(Certificate.kind == "trainer", scoped.c.is_tot.is_(True)), Certificate.user_id)).label(
-                "trainer_id"
-            ),
-        )
-        .join(scoped, scoped.c.cohort_id == Certificate.cohort_id)
-        .where(Certificate.status == "valid")
-        .cte("trained")
-    )
-    no_id, no_text = cast(null(), Integer), cast(null(), String)
-
-    def figure(code: int, key=no_id, texts=(no_text, no_text), a=None, b=None):
-        return (
-            literal_column(str(code)).label("figure"),
-            key.label("key"),
-            texts[0].label("text"),
-            texts[1].label("text_2"),
-            a.label("a"),
-            (b if b is not None else cast(null(), Integer)).label("b"),
-        )
-
-    people = func.count(func.distinct(enrolled.c.user_id))
-    holders = func.count(func.distinct(trained.c.user_id))
-    parts = [
-        select(*figure(_PARTICIPANTS, a=people)).select_from(enrolled),
-        select(*figure(_TRAINED, a=holders, b=func.count())).select_from(trained),
-        select(*figure(_TRAINERS, a=func.count(func.distinct(trained.c.trainer_id)))).select_from(trained),
+    return [
+        _Cohort(course_id, district_id, bool(is_tot), None if lineage is None else generation, figures)
+        for _id, course_id, district_id, is_tot, lineage, generation, figures in kept.figures_of(scope)
     ]
-    if detail:
-        position = func.trim(User.position)
-        parts += [
-            select(*figure(_COURSE_ENROLLED, enrolled.c.course_id, a=people)).group_by(enrolled.c.course_id),
-            select(*figure(_COURSE_TRAINED, trained.c.course_id, a=holders)).group_by(trained.c.course_id),
-            select(*figure(_DISTRICT_TRAINED, trained.c.district_id, a=holders)).group_by(
-                trained.c.district_id
-            ),
-            select(
-                *figure(
-                    _GENERATION,
-                    trained.c.generation,
-                    a=holders,
-                    b=func.count(func.distinct(trained.c.cohort_id)),
-                )
-            )
-            .where(trained.c.lineage_user_id.is_not(None))
-            .group_by(trained.c.generation),
-            # Each person has one institution and one position: grouping the people trained by
-            # both counts each once in either breakdown.
-            select(*figure(_PERSON, texts=(Institution.type, position), a=func.count()))
-            .select_from(User)
-            .outerjoin(Institution, Institution.id == User.institution_id)
-            # From the tables, not from the ``trained`` rows: PostgreSQL then knows how many
-            # people that is (the rows of a WITH query have no statistics) and hashes them
-            # instead of looking 300,000 people up one by one.
-            .where(User.id.in_(filters.trained().with_only_columns(Certificate.user_id)))
-            .group_by(Institution.type, position),
-        ]
-    found = _People()
-    for code, key, label, label_2, a, b in db.session.execute(union_all(*parts)):
-        a = int(a or 0)
-        if code == _PARTICIPANTS:
-            found.participants = a
-        elif code == _TRAINED:
-            found.trained, found.certificates = a, int(b or 0)
-        elif code == _TRAINERS:
-            found.trainers = a
-        elif code == _COURSE_ENROLLED:
-            found.enrolled_by_course[key] = a
-        elif code == _COURSE_TRAINED:
-            found.trained_by_course[key] = a
-        elif code == _DISTRICT_TRAINED:
-            found.trained_by_district[key] = a
-        elif code == _GENERATION:
-            found.by_generation[key] = (a, int(b or 0))
-        else:
-            kind, title = label or None, label_2 or None
-            found.by_institution_type[kind] = found.by_institution_type.get(kind, 0) + a
-            found.by_position[title] = found.by_position.get(title, 0) + a
+
+
+def _joined(sets) -> BitMap:
+    """The union of bitmaps, each person once."""
+    sets = list(sets)
+    return BitMap.union(*sets) if sets else BitMap()
+
+
+def _by(parts: dict[tuple, BitMap], position: int) -> dict:
+    """People counted once per value of one element of the parts' keys."""
+    grouped: dict = {}
+    for key, people in parts.items():
+        grouped.setdefault(key[position], []).append(people)
+    return {value: len(_joined(sets)) for value, sets in grouped.items()}
+
+
+def _people(cohorts: list[_Cohort], *, detail: bool) -> _People:
+    """Every figure that counts people, each person once: unions of the cohorts' kept sets.
+    ``detail`` adds the breakdowns (by course, district, generation, institution type and
+    position) to the four totals.
+
+    Each cohort's sets are joined once, into one bitmap per course (the enrolled) and per
+    (course, district, generation) (the trained); every figure is then a union of those few
+    bitmaps."""
+    enrolled_parts: dict[int, list[bytes]] = {}
+    trained_parts: dict[tuple, list[bytes]] = {}
+    cohorts_by_generation: dict[int, int] = {}
+    for cohort in cohorts:
+        figures = cohort.figures
+        enrolled_parts.setdefault(cohort.course_id, []).append(figures.enrolled)
+        if figures.certificates:
+            key = (cohort.course_id, cohort.district_id, cohort.generation)
+            trained_parts.setdefault(key, []).append(figures.trained)
+            if cohort.generation is not None:
+                # Cohorts by generation: those with at least one person trained.
+                cohorts_by_generation[cohort.generation] = cohorts_by_generation.get(cohort.generation, 0) + 1
+    enrolled = {course: kept.union(sets) for course, sets in enrolled_parts.items()}
+    trained_by = {key: kept.union(sets) for key, sets in trained_parts.items()}
+    trained = _joined(trained_by.values())
+    found = _People(
+        participants=len(_joined(enrolled.values())),
+        trained=len(trained),
+        # The trainers trained: a trainer certificate of a ToT training.
+        trainers=len(kept.union([c.figures.trainers for c in cohorts if c.is_tot])),
+        certificates=sum(c.figures.certificates for c in cohorts),
+    )
+    if not detail:
+        return found
+    found.enrolled_by_course = {course: len(people) for course, people in enrolled.items()}
+    found.trained_by_course = _by(trained_by, 0)
+    found.trained_by_district = _by(trained_by, 1)
+    in_lineage = {key: people for key, people in trained_by.items() if key[2] is not None}
+    found.by_generation = {
+        generation: (people, cohorts_by_generation[generation])
+        for generation, people in _by(in_lineage, 2).items()
+    }
+    # Each person has one institution and one position: the people trained grouped by both
+    # counts each once in either breakdown.
+    for (kind, title), count in kept_people.by_group(trained).items():
+        found.by_institution_type[kind] = found.by_institution_type.get(kind, 0) + count
+        found.by_position[title] = found.by_position.get(title, 0) + count
     return found
 
 
@@ -375,7 +346,7 @@ def _by_course(filters: ReportFilters, held, people: _People) -> list[CourseRow]
 def totals(filters: ReportFilters) -> tuple[int, int, int, int]:
     """(participants, people trained, trainers trained, certificates issued), each person once.
     The one definition of these figures: the report and the dashboard both show it."""
-    people = _people(filters, detail=False)
+    people = _people(_cohorts(filters), detail=False)
     return people.participants, people.trained, people.trainers, people.certificates
 
 
@@ -418,66 +389,24 @@ def _coverage(filters: ReportFilters, held, people: _People) -> list[RegionCover
 
 def scores(filters: ReportFilters) -> tuple[float | None, float | None, float | None, int]:
     """Mean pre, mean post and mean normalized gain of the participants in scope, and how many
-    the gain is averaged over. The one definition: the report and the dashboard both show it.
+    the gain is averaged over. The one definition: the report and the dashboard both show it."""
+    return _scores(_cohorts(filters))
 
-    Each participant's pre and post score are found within her own training: on PostgreSQL the
-    trainings in scope are walked one by one (a LATERAL join), each reading its enrolled (an
-    index-only scan) and its two tests' scored attempts (index-only scans of a few dozen rows),
-    instead of joining every attempt of the year to every enrolment in one hash."""
-    pre_test, post_test = aliased(CohortTest), aliased(CohortTest)
-    scoped = (
-        select(
-            Cohort.id.label("cohort_id"),
-            pre_test.id.label("pre_test_id"),
-            post_test.id.label("post_test_id"),
-        )
-        .outerjoin(pre_test, and_(pre_test.cohort_id == Cohort.id, pre_test.phase == "pre"))
-        .outerjoin(post_test, and_(post_test.cohort_id == Cohort.id, post_test.phase == "post"))
-        .where(*filters.cohort_conditions())
-        .subquery("scoped")
-    )
-    pre, post = aliased(Attempt), aliased(Attempt)
 
-    def scored(attempt, test_id):
-        return and_(
-            attempt.test_id == test_id,
-            attempt.enrollment_id == Enrollment.id,
-            attempt.submitted_at.is_not(None),
-            attempt.score_percent.is_not(None),
-        )
+def _scores(cohorts: list[_Cohort]) -> tuple[float | None, float | None, float | None, int]:
+    """The means from the cohorts' kept sums and counts (each participant is in one cohort)."""
 
-    def with_scores(query):
-        return query.outerjoin(pre, scored(pre, scoped.c.pre_test_id)).outerjoin(
-            post, scored(post, scoped.c.post_test_id)
-        )
+    def mean(total: float, count: int, digits: int) -> float | None:
+        return round(total / count, digits) if count else None
 
-    columns = (pre.score_percent.label("pre"), post.score_percent.label("post"))
-    enrolled = Enrollment.status == "enrolled"
-    if db.session.get_bind().dialect.name == "postgresql":
-        rows = (
-            with_scores(select(*columns).select_from(Enrollment))
-            .where(Enrollment.cohort_id == scoped.c.cohort_id, enrolled)
-            .lateral("participant")
-        )
-        source = select().select_from(scoped).join(rows, true())
-    else:
-        rows = with_scores(
-            select(*columns)
-            .select_from(scoped)
-            .join(Enrollment, and_(Enrollment.cohort_id == scoped.c.cohort_id, enrolled))
-        ).subquery("participant")
-        source = select().select_from(rows)
-    paired = and_(rows.c.pre.is_not(None), rows.c.post.is_not(None), rows.c.pre < 100)
-    gain = case((paired, (rows.c.post - rows.c.pre) / (100 - rows.c.pre)))
-    row = db.session.execute(
-        source.add_columns(func.avg(rows.c.pre), func.avg(rows.c.post), func.avg(gain), func.count(gain))
-    ).one()
-    mean_pre, mean_post, mean_gain, participants_paired = row
+    pre_n = sum(c.figures.pre_n for c in cohorts)
+    post_n = sum(c.figures.post_n for c in cohorts)
+    gain_n = sum(c.figures.gain_n for c in cohorts)
     return (
-        None if mean_pre is None else round(float(mean_pre), 2),
-        None if mean_post is None else round(float(mean_post), 2),
-        None if mean_gain is None else round(float(mean_gain), 3),
-        int(participants_paired or 0),
+        mean(math.fsum(c.figures.pre_sum for c in cohorts), pre_n, 2),
+        mean(math.fsum(c.figures.post_sum for c in cohorts), post_n, 2),
+        mean(math.fsum(c.figures.gain_sum for c in cohorts), gain_n, 3),
+        gain_n,
     )
 
 
@@ -530,12 +459,13 @@ def _without_jit() -> None:
 
 
 def results_report(filters: ReportFilters) -> ResultsReport:
-    """Every figure of the results report for ``filters`` (five statements whatever the size,
-    and the setting of JIT on PostgreSQL)."""
+    """Every figure of the results report for ``filters`` (five statements whatever the size
+    when the figures are kept, and the setting of JIT on PostgreSQL)."""
     _without_jit()
     held = _held(filters)
-    people = _people(filters, detail=True)
-    mean_pre, mean_post, gain, gain_participants = scores(filters)
+    cohorts = _cohorts(filters)
+    people = _people(cohorts, detail=True)
+    mean_pre, mean_post, gain, gain_participants = _scores(cohorts)
     return ResultsReport(
         filters=filters,
         by_course=_by_course(filters, held, people),
