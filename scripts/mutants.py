@@ -143,6 +143,25 @@ GROUPS = [
         ("lms/reports/rules.py", "lms/reports/filters.py"),
         ("tests/test_report_filters.py", "tests/test_rules.py", "tests/test_rule_boundaries.py"),
     ),
+    Group(
+        "scoring",
+        ("lms/assessments/scoring.py", "lms/assessments/analytics.py"),
+        (
+            "tests/test_scoring_properties.py",
+            "tests/test_assessment_scoring.py",
+            "tests/test_assessment_analytics.py",
+        ),
+    ),
+    Group(
+        "report-figures",
+        ("lms/reports/figures.py", "lms/reports/kept/cohorts.py", "lms/reports/kept/people.py"),
+        ("tests/test_reports.py", "tests/test_report_kept.py", "tests/test_dashboard.py"),
+    ),
+    Group(
+        "issuance",
+        ("lms/certificates/issuance.py", "lms/certificates/serials.py"),
+        ("tests/test_scoring_properties.py", "tests/test_certificates.py"),
+    ),
 ]
 
 RESULT_LINE = re.compile(r"^\s+(?P<name>\S+): (?P<status>.+)$")
