@@ -10,6 +10,8 @@ Pre item 1: difficulty 0.8; rest scores 3, 2, 1, 0, 0; point-biserial 1.2 / √(
 0.514; 27 % of 5 is one person: upper P1 (1) − lower P5 (0) = 1.
 """
 
+from datetime import date
+
 import pytest
 
 from lms.assessments import analytics, paper
@@ -127,3 +129,167 @@ def test_paper_cannot_overwrite_an_online_attempt(db, admin):
     delivery.start_attempt(delivery.open_test(cohort, "pre", by=admin), enrollment)
     with pytest.raises(Conflict):
         paper.enter_responses(enrollment, "pre", "A", _answers([item], "1"), by=admin)
+
+
+def test_summary_of_the_fixture_lists_every_figure(scored):
+    """The module docstring's figures as one dict: 5 participants, 4 paired, P5 unpaired."""
+    cohort, _people, _questions = scored
+    assert analytics.results_for([cohort]).summary() == {
+        "participants": 5,
+        "paired": 4,
+        "mean_pre": 50.0,
+        "mean_post": 81.25,
+        "mean_gain": 18.75,
+        "mean_normalized_gain": 0.611,
+        "class_normalized_gain": 0.5,
+        "pass_rate": 75.0,
+        "unpaired": 1,
+    }
+
+
+def test_summary_of_no_participants_is_empty():
+    assert analytics.Figures().summary() == {
+        "participants": 0,
+        "paired": 0,
+        "mean_pre": None,
+        "mean_post": None,
+        "mean_gain": None,
+        "mean_normalized_gain": None,
+        "class_normalized_gain": None,
+        "pass_rate": None,
+        "unpaired": 0,
+    }
+
+
+SUMMARY_KEYS = (
+    "participants",
+    "paired",
+    "mean_pre",
+    "mean_post",
+    "mean_gain",
+    "mean_normalized_gain",
+    "class_normalized_gain",
+    "pass_rate",
+    "unpaired",
+)
+
+
+def _summary(*values):
+    return dict(zip(SUMMARY_KEYS, values, strict=True))
+
+
+def test_course_results_overall_per_cohort_and_per_lead_trainer(db, admin):
+    """Three cohorts of one course (pass mark 70); Бойко leads the first two, Антоненко the third.
+    First: A 40 → 70, B 60 → 90; second: C 50 → 60; third: D 20 → 80, E pre 30 only.
+    Overall: pre (40 + 60 + 50 + 20 + 30) / 5 = 40; post (70 + 90 + 60 + 80) / 4 = 75; gains
+    30, 30, 10, 60 (mean 32.5); normalized 30/60 = 0.5, 30/40 = 0.75, 10/50 = 0.2, 60/80 = 0.75
+    (mean 0.55); class: paired pre 42.5, post 75: 32.5 / 57.5 = 0.565; 3 of 4 pass = 75 %.
+    Бойко (2 cohorts): pre 50, post 220/3 = 73.33, gain 70/3 = 23.33, normalized 1.45/3 = 0.483,
+    class 23.333/50 = 0.467, 2 of 3 pass = 66.7 %. Антоненко: pre 25, post 80, gain 60, 0.75.
+    Per cohort, first: pre 50, post 80, gain 30, normalized 0.625, class 30/50 = 0.6, 100 %;
+    second: 50, 60, 10, 0.2, 0.2, 0 %. A scored person of a cohort not asked for counts nowhere."""
+    course = factories.CourseFactory()
+    boyko = factories.UserFactory(roles=["trainer"], full_name="Бойко Андрій")
+    antonenko = factories.UserFactory(roles=["trainer"], full_name="Антоненко Ірина")
+    first, (a, b) = running_cohort(participants=2, course=course)
+    second, (c,) = running_cohort(participants=1, course=course)
+    third, (d, e) = running_cohort(participants=2, course=course)
+    for cohort, trainer, day in ((first, boyko, 1), (second, boyko, 5), (third, antonenko, 9)):
+        cohort.lead_trainer, cohort.start_date = trainer, date(2026, 3, day)
+    db.session.flush()
+    other, (stranger,) = running_cohort(participants=1, course=course)
+    for enrollment, scores in (
+        (a, {"pre": 40, "post": 70}),
+        (b, {"pre": 60, "post": 90}),
+        (c, {"pre": 50, "post": 60}),
+        (d, {"pre": 20, "post": 80}),
+        (e, {"pre": 30}),
+        (stranger, {"pre": 0, "post": 0}),
+    ):
+        paper.enter_scores(enrollment, scores, by=admin)
+
+    overall, per_cohort, per_trainer = analytics.course_results([first, second, third])
+
+    assert overall.summary() == _summary(5, 4, 40.0, 75.0, 32.5, 0.55, 0.565, 75.0, 1)
+    assert [(g.label, g.cohorts) for g in per_cohort] == [
+        (f"#{first.id} · 2026-03-01 · Бойко Андрій", 1),
+        (f"#{second.id} · 2026-03-05 · Бойко Андрій", 1),
+        (f"#{third.id} · 2026-03-09 · Антоненко Ірина", 1),
+    ]
+    assert [g.figures.summary() for g in per_cohort] == [
+        _summary(2, 2, 50.0, 80.0, 30.0, 0.625, 0.6, 100.0, 0),
+        _summary(1, 1, 50.0, 60.0, 10.0, 0.2, 0.2, 0.0, 0),
+        _summary(2, 1, 25.0, 80.0, 60.0, 0.75, 0.75, 100.0, 1),
+    ]
+    assert [(g.label, g.cohorts) for g in per_trainer] == [("Антоненко Ірина", 1), ("Бойко Андрій", 2)]
+    assert [g.figures.summary() for g in per_trainer] == [
+        _summary(2, 1, 25.0, 80.0, 60.0, 0.75, 0.75, 100.0, 1),
+        _summary(3, 3, 50.0, 73.33, 23.33, 0.483, 0.467, 66.7, 0),
+    ]
+    assert analytics.results_for([other]).participants[0].enrollment.id == stranger.id
+
+
+def _item(phase="pre", difficulty=0.5, point_biserial=0.5, question_id=1):
+    return analytics.ItemStats(
+        question_id=question_id,
+        text="",
+        topic="",
+        phase=phase,
+        answered=10,
+        difficulty=difficulty,
+        point_biserial=point_biserial,
+        upper_lower=None,
+        choice_counts={},
+        choice_labels={},
+        correct_choice_ids=set(),
+    )
+
+
+def _flags(**kwargs):
+    item = _item(**kwargs)
+    analytics._flag(item)
+    return item.flags
+
+
+def test_difficulty_flags_start_just_past_their_thresholds():
+    assert analytics.TOO_EASY == 0.90 and analytics.TOO_HARD == 0.30
+    assert _flags(difficulty=0.90) == []
+    assert _flags(difficulty=0.901) == ["too_easy"]
+    assert _flags(difficulty=0.30) == []
+    assert _flags(difficulty=0.299) == ["too_hard"]
+    assert _flags(difficulty=None) == []
+
+
+def test_low_discrimination_starts_just_below_its_threshold():
+    assert analytics.LOW_DISCRIMINATION == 0.20
+    assert _flags(point_biserial=0.20) == []
+    assert _flags(point_biserial=0.199) == ["low_discrimination"]
+    assert _flags(point_biserial=-0.5, difficulty=0.1) == ["too_hard", "low_discrimination"]
+    assert _flags(point_biserial=None, difficulty=None) == []
+
+
+def _worse(pre, post, *, pre_id=1):
+    stats = [_item("pre", pre, question_id=pre_id), _item("post", post)]
+    analytics._flag_worse(stats)
+    return [s.flags for s in stats]
+
+
+def test_got_worse_needs_a_drop_of_more_than_worse_by():
+    """0.5 − 0.1 = 0.4 exactly in floating point: a drop of exactly WORSE_BY is not flagged."""
+    assert analytics.WORSE_BY == 0.10
+    assert _worse(0.5, 0.4) == [[], []]
+    assert _worse(0.5, 0.399) == [[], ["got_worse"]]
+    assert _worse(0.5, 0.399, pre_id=2) == [[], []]
+    assert _worse(None, 0.0) == [[], []]
+    assert _worse(0.5, None) == [[], []]
+    assert _worse(0.1, 0.9) == [[], []]
+
+
+def test_pearson_needs_three_values_and_variance_on_both_sides():
+    """xs 1, 2, 3 and ys 1, 3, 2: deviations −1, 0, 1 and −1, 1, 0; Σdxdy = 1; sx = sy = √2:
+    r = 1 / 2 = 0.5."""
+    assert analytics._pearson([1, 2], [1, 2]) is None
+    assert analytics._pearson([1, 2, 3], [1, 3, 2]) == pytest.approx(0.5)
+    assert analytics._pearson([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
+    assert analytics._pearson([2, 2, 2], [1, 3, 2]) is None
+    assert analytics._pearson([1, 2, 3], [2, 2, 2]) is None
