@@ -293,3 +293,76 @@ def test_pearson_needs_three_values_and_variance_on_both_sides():
     assert analytics._pearson([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
     assert analytics._pearson([2, 2, 2], [1, 3, 2]) is None
     assert analytics._pearson([1, 2, 3], [2, 2, 2]) is None
+
+
+def test_item_analysis_describes_each_item_and_counts_only_its_cohorts(scored, admin):
+    """Another cohort of the same course answers everything wrong: the fixture's items keep
+    5 pre and 4 post takers and difficulty 0.8. Upper/lower (one person each): pre P1 (1111)
+    − P5 (0000) = 1 on every item; post lower P4 (1100), upper a 1111: 0, 0, 1, 1."""
+    cohort, _people, questions = scored
+    _other, strangers = running_cohort(participants=2, course=cohort.course)
+    for enrollment in strangers:
+        paper.enter_responses(enrollment, "pre", "A", _answers(questions, "0000"), by=admin)
+    items = {(i.phase, i.question_id): i for i in analytics.item_analysis([cohort])}
+    first = items[("pre", questions[0].id)]
+    assert (first.text, first.topic, first.answered) == ("Питання 1", "Процедура", 5)
+    assert items[("post", questions[0].id)].answered == 4
+    assert first.difficulty == 0.8
+    assert first.choice_labels == {
+        c.id: f"Варіант {n + 1}" for n, c in enumerate(questions[0].current.choices)
+    }
+    assert first.correct_choice_ids == {questions[0].current.choices[0].id}
+    assert [items[("pre", q.id)].upper_lower for q in questions] == [1.0] * 4
+    assert [items[("post", q.id)].upper_lower for q in questions] == [0.0, 0.0, 1.0, 1.0]
+    assert [i.question_id for i in analytics.item_analysis([cohort])] == [q.id for q in questions] * 2
+
+
+def test_item_analysis_leaves_out_score_only_attempts(scored, admin):
+    """A sixth person with a score of 100 entered without answers: left out, the pre groups stay
+    one person each (27 % of 5) and item 1's index 1 − 0 = 1; counted, the groups would be two
+    (27 % of 6 = 1.6) and the index mean(P1) − mean(P4, P5) = 1 − 0.5 = 0.5."""
+    cohort, _people, questions = scored
+    paper.enter_scores(factories.EnrollmentFactory(cohort=cohort), {"pre": 100}, by=admin)
+    first = next(i for i in analytics.item_analysis([cohort]) if i.phase == "pre")
+    assert (first.question_id, first.answered, first.upper_lower) == (questions[0].id, 5, 1.0)
+
+
+def test_upper_and_lower_groups_are_27_percent_of_the_takers(db, admin):
+    """Ten people, three items, sorted by total: 000, 100, 100 | 110, 110, 011, 101 | 111 ×3.
+    27 % of 10 = 2.7 → groups of three. Item 1: upper 1 − lower (0 + 1 + 1) / 3 = 0.333
+    (groups of one would give 1, of two 0.5); items 2 and 3: 1 − 0 = 1. Difficulties 8/10,
+    6/10, 5/10."""
+    cohort, people = running_cohort(participants=10)
+    questions = [question(cohort.course, correct=(0,)) for _ in range(3)]
+    patterns = ["000", "100", "100", "110", "110", "011", "101", "111", "111", "111"]
+    for enrollment, pattern in zip(people, patterns, strict=True):
+        paper.enter_responses(enrollment, "pre", "A", _answers(questions, pattern), by=admin)
+    items = analytics.item_analysis([cohort])
+    assert [(i.upper_lower, i.difficulty) for i in items] == [(0.333, 0.8), (1.0, 0.6), (1.0, 0.5)]
+
+
+def test_an_item_on_one_form_and_an_unanswered_item(db, admin):
+    """Item X is on both forms, item Y on form A only. Pre: P1 on A (X, Y right), P2 and P3 on B
+    (P2 X right, P3 X wrong): X 2/3 = 0.667, Y has one taker (index undefined). Post, on A:
+    P1 all right (100); P2 X right and Y left out (50: 0 credit, no choice counted). Y has two
+    takers, difficulty (1 + 0) / 2 = 0.5, groups of one (27 % of 2): upper P1 1 − lower P2 0 = 1."""
+    cohort, (p1, p2, p3) = running_cohort(participants=3)
+    x = question(cohort.course, form="both", correct=(0,))
+    y = question(cohort.course, form="A", correct=(0,))
+    for enrollment, phase, form, answers in (
+        (p1, "pre", "A", _answers([x, y], "11")),
+        (p2, "pre", "B", _answers([x], "1")),
+        (p3, "pre", "B", _answers([x], "0")),
+        (p1, "post", "A", _answers([x, y], "11")),
+        (p2, "post", "A", _answers([x], "1")),
+    ):
+        paper.enter_responses(enrollment, phase, form, answers, by=admin)
+    items = {(i.phase, i.question_id): i for i in analytics.item_analysis([cohort])}
+    figures = {key: (i.answered, i.difficulty, i.upper_lower) for key, i in items.items()}
+    assert figures[("pre", x.id)][:2] == (3, 0.667)
+    assert figures[("pre", y.id)] == (1, 1.0, None)
+    assert figures[("post", x.id)] == (2, 1.0, 0.0)
+    assert figures[("post", y.id)] == (2, 0.5, 1.0)
+    assert items[("post", y.id)].choice_counts == {y.current.choices[0].id: 1}
+    right, wrong = x.current.choices[0].id, x.current.choices[1].id
+    assert items[("pre", x.id)].choice_counts == {right: 2, wrong: 1}
