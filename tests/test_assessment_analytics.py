@@ -293,6 +293,8 @@ def test_pearson_needs_three_values_and_variance_on_both_sides():
     assert analytics._pearson([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
     assert analytics._pearson([2, 2, 2], [1, 3, 2]) is None
     assert analytics._pearson([1, 2, 3], [2, 2, 2]) is None
+    with pytest.raises(ValueError):
+        analytics._pearson([1, 2, 3], [1, 3, 2, 4])
 
 
 def test_item_analysis_describes_each_item_and_counts_only_its_cohorts(scored, admin):
@@ -366,3 +368,57 @@ def test_an_item_on_one_form_and_an_unanswered_item(db, admin):
     assert items[("post", y.id)].choice_counts == {y.current.choices[0].id: 1}
     right, wrong = x.current.choices[0].id, x.current.choices[1].id
     assert items[("pre", x.id)].choice_counts == {right: 2, wrong: 1}
+
+
+def test_the_index_is_undefined_when_no_taker_is_in_the_upper_group(db, admin):
+    """X on both forms, Y on form A only. P1 on B: X right (100, the upper group of one);
+    P2 on A: X right, Y wrong (50); P3 on A: Y right (50); P4 on A: all wrong (0, the lower
+    group). Y's takers P2, P3, P4 reach only the lower group: no index. X: upper P1 1 − lower
+    P4 0 = 1."""
+    cohort, (p1, p2, p3, p4) = running_cohort(participants=4)
+    x = question(cohort.course, form="both", correct=(0,))
+    y = question(cohort.course, form="A", correct=(0,))
+    for enrollment, form, answers in (
+        (p1, "B", _answers([x], "1")),
+        (p2, "A", _answers([x, y], "10")),
+        (p3, "A", _answers([x, y], "01")),
+        (p4, "A", _answers([x, y], "00")),
+    ):
+        paper.enter_responses(enrollment, "pre", form, answers, by=admin)
+    items = {i.question_id: i for i in analytics.item_analysis([cohort])}
+    assert (items[y.id].answered, items[y.id].difficulty, items[y.id].upper_lower) == (3, 0.333, None)
+    assert items[x.id].upper_lower == 1.0
+
+
+def test_items_follow_the_bank_order_and_unsubmitted_attempts_count_nowhere(db, scored, admin):
+    """The bank order reversed (positions 4, 3, 2, 1) orders the items the same way. P5 starts the
+    post-test online and does not submit: the post items keep 4 takers and difficulty 1.0 on item 1."""
+    from lms.assessments import delivery
+
+    cohort, people, questions = scored
+    for position, item in enumerate(reversed(questions), start=1):
+        item.position = position
+    db.session.flush()
+    test = delivery.open_test(cohort, "post", by=admin)
+    assert delivery.start_attempt(test, people[4]).submitted_at is None
+    items = analytics.item_analysis([cohort])
+    assert [i.question_id for i in items if i.phase == "pre"] == [q.id for q in reversed(questions)]
+    first = next(i for i in items if i.phase == "post" and i.question_id == questions[0].id)
+    assert (first.answered, first.difficulty) == (4, 1.0)
+
+
+def test_results_list_enrolled_people_by_surname(db, admin):
+    """Enrolled in the order Яковенко, Бондар, Андрієнко: listed Андрієнко, Бондар, Яковенко;
+    a withdrawn person with a score is left out."""
+    cohort, _people = running_cohort(participants=0)
+    names = ["Яковенко Олег", "Бондар Ірина", "Андрієнко Марія"]
+    enrollments = [
+        factories.EnrollmentFactory(cohort=cohort, user=factories.UserFactory(full_name=name))
+        for name in names
+    ]
+    withdrawn = factories.EnrollmentFactory(cohort=cohort)
+    paper.enter_scores(withdrawn, {"pre": 50}, by=admin)
+    withdrawn.status = "withdrawn"
+    db.session.flush()
+    figures = analytics.results_for([cohort])
+    assert [p.enrollment.id for p in figures.participants] == [e.id for e in reversed(enrollments)]
