@@ -422,3 +422,22 @@ def test_results_list_enrolled_people_by_surname(db, admin):
     db.session.flush()
     figures = analytics.results_for([cohort])
     assert [p.enrollment.id for p in figures.participants] == [e.id for e in reversed(enrollments)]
+
+
+def test_results_take_two_queries_with_names_institutions_and_pass_marks(db, scored):
+    """Enrollments with their people, institutions, cohorts and courses in one query, scores in
+    another: reading them afterwards sends nothing more."""
+    from tests.queries import count_queries
+
+    cohort, _people, _questions = scored
+    db.session.flush()
+    db.session.expire_all()
+    db.session.refresh(cohort)
+    with count_queries() as statements:
+        figures = analytics.results_for([cohort])
+        details = [
+            (p.enrollment.user.institution, p.enrollment.cohort.course.pass_mark_percent)
+            for p in figures.participants
+        ]
+    assert len([s for s in statements if "SAVEPOINT" not in s]) == 2
+    assert len(details) == 5
