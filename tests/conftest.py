@@ -8,6 +8,7 @@ import os
 import secrets
 import shutil
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -58,6 +59,26 @@ def make_database_url(backend: str, tmp_path: Path, label: str) -> str:
     if base is None:
         unavailable("PostgreSQL")
     return _fresh_postgres_database(base, f"lms_test_{label}_{_worker_suffix()}")
+
+
+@contextmanager
+def app_on_its_own_database(backend: str, tmp_path: Path, label: str):
+    """An app on a migrated database of its own, the factories writing through its session, for
+    tests of real concurrent transactions (committed data, several connections at once). The
+    database is dropped afterwards."""
+    url = make_database_url(backend, tmp_path, label)
+    application = create_app(app_config(url, tmp_path))
+    try:
+        with application.app_context():
+            upgrade()
+        factories.bind(_db.session)
+        yield application
+    finally:
+        factories.bind(None)
+        with application.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+        drop_postgres_database(url)
 
 
 def app_config(database_url: str, instance_path: Path, **extra) -> dict:

@@ -5,25 +5,18 @@ import threading
 
 import pytest
 
-from lms import create_app
 from lms.assessments import delivery
 from lms.assessments.models import Attempt, Response
 from lms.extensions import db
 from tests import factories
 from tests.assessment_factories import question, running_cohort
-from tests.conftest import app_config, drop_postgres_database, make_database_url
+from tests.conftest import app_on_its_own_database
 
 
 @pytest.mark.postgres_only
 def test_two_simultaneous_submits_score_one_attempt_on_postgresql(backend, tmp_path):
-    from flask_migrate import upgrade
-
-    url = make_database_url(backend, tmp_path, "race")
-    application = create_app(app_config(url, tmp_path))
-    try:
+    with app_on_its_own_database(backend, tmp_path, "race") as application:
         with application.app_context():
-            upgrade()
-            factories.bind(db.session)
             admin = factories.UserFactory(roles=["admin"])
             cohort, (enrollment,) = running_cohort(participants=1)
             item = question(cohort.course, by=admin)
@@ -57,7 +50,3 @@ def test_two_simultaneous_submits_score_one_attempt_on_postgresql(backend, tmp_p
             assert scored.score_percent == 100.0
             assert db.session.query(Response).count() == 1
             db.session.remove()
-            db.engine.dispose()
-    finally:
-        factories.bind(None)
-        drop_postgres_database(url)

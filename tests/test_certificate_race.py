@@ -7,26 +7,19 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from lms import create_app
 from lms.certificates import closing, issuance
 from lms.certificates.models import Certificate
 from lms.core.models import Job
 from lms.extensions import db
 from tests import factories
 from tests.certificate_fixtures import finished_cohort
-from tests.conftest import app_config, drop_postgres_database, make_database_url
+from tests.conftest import app_on_its_own_database
 
 
 @pytest.mark.postgres_only
 def test_two_jobs_issuing_for_one_training_at_once_issue_each_certificate_once(backend, tmp_path):
-    from flask_migrate import upgrade
-
-    url = make_database_url(backend, tmp_path, "certrace")
-    application = create_app(app_config(url, tmp_path))
-    try:
+    with app_on_its_own_database(backend, tmp_path, "certrace") as application:
         with application.app_context():
-            upgrade()
-            factories.bind(db.session)
             cohort, _people = finished_cohort(scores=[90] * 12)
             other, _others = finished_cohort(scores=[90] * 12)  # another training, same year: shared counter
             admin = factories.UserFactory(roles=["admin"])
@@ -66,7 +59,3 @@ def test_two_jobs_issuing_for_one_training_at_once_issue_each_certificate_once(b
             numbers = sorted(db.session.scalars(select(Certificate.number)))
             assert numbers == list(range(1, 25))  # unique and without gaps
             db.session.remove()
-            db.engine.dispose()
-    finally:
-        factories.bind(None)
-        drop_postgres_database(url)

@@ -7,29 +7,21 @@ import threading
 import pytest
 from sqlalchemy import select, update
 
-from lms import create_app
 from lms.cohorts.models import Enrollment
 from lms.extensions import db
 from lms.reports.figures import results_report
 from lms.reports.filters import ReportFilters
 from lms.reports.kept import cohorts as kept
 from lms.reports.kept.models import CohortFigures, CohortStamp
-from tests import factories
-from tests.conftest import app_config, drop_postgres_database, make_database_url
+from tests.conftest import app_on_its_own_database
 from tests.report_fixtures import START, TODAY, build_programme
 
 
 @pytest.fixture
 def committed(backend, tmp_path):
     """An app on a database of its own holding the hand-computed programme, committed."""
-    from flask_migrate import upgrade
-
-    url = make_database_url(backend, tmp_path, "kept_race")
-    application = create_app(app_config(url, tmp_path))
-    try:
+    with app_on_its_own_database(backend, tmp_path, "kept_race") as application:
         with application.app_context():
-            upgrade()
-            factories.bind(db.session)
             programme = build_programme()
             db.session.commit()
             ids = {
@@ -39,11 +31,6 @@ def committed(backend, tmp_path):
             }
             db.session.remove()
         yield application, ids
-    finally:
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        drop_postgres_database(url)
 
 
 def _filters(ids) -> ReportFilters:
