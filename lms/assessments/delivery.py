@@ -145,7 +145,7 @@ def close_test(cohort: Cohort, phase: str, *, by, now: datetime | None = None) -
     now = now or utcnow()
     test.status, test.closed_at = "closed", now
     for attempt in db.session.scalars(
-        select(Attempt).where(Attempt.test_id == test.id, Attempt.submitted_at.is_(None))
+        select(Attempt).where(Attempt.test_id == test.id, Attempt.submitted_at.is_(None)).with_for_update()
     ):
         finish(attempt, now=now)
     audit.record(by, "test.close", test, phase=phase)
@@ -272,7 +272,7 @@ def save_answer(
 def answer_target(enrollment_id: int, phase: str, question_id: int) -> "AnswerTarget | None":
     """Her attempt at ``phase`` and the question's version she answers, in one statement."""
     return _answer_target(
-        _TARGET_BY_PASS, {"enrollment_id": enrollment_id, "phase": phase, "question_id": question_id}
+        _TARGET_TO_ANSWER, {"enrollment_id": enrollment_id, "phase": phase, "question_id": question_id}
     )
 
 
@@ -386,12 +386,22 @@ def _target_statement():
     )
 
 
-_TARGET_BY_PASS = _target_statement().where(
-    Attempt.__table__.c.enrollment_id == bindparam("enrollment_id", type_=Integer),
+# Saving and submitting take the attempt's row (PostgreSQL; SQLite runs one writer at a time):
+# an answer keeps it shared until its commit, a submit exclusive before it reads the answers to
+# score. So a submit waits for an answer being saved and scores it, and an answer arriving while
+# another phone submits waits, then finds the attempt submitted and is refused: never kept
+# unscored.
+_ATTEMPTS = Attempt.__table__
+_BY_PASS = (
+    _ATTEMPTS.c.enrollment_id == bindparam("enrollment_id", type_=Integer),
     CohortTest.__table__.c.phase == bindparam("phase", type_=String),
 )
-_TARGET_BY_ATTEMPT = _target_statement().where(
-    Attempt.__table__.c.id == bindparam("attempt_id", type_=Integer)
+_TARGET_TO_ANSWER = _target_statement().where(*_BY_PASS).with_for_update(read=True, of=_ATTEMPTS)
+_TARGET_TO_SUBMIT = _target_statement().where(*_BY_PASS).with_for_update(of=_ATTEMPTS)
+_TARGET_BY_ATTEMPT = (
+    _target_statement()
+    .where(_ATTEMPTS.c.id == bindparam("attempt_id", type_=Integer))
+    .with_for_update(read=True, of=_ATTEMPTS)
 )
 _UPSERTS: dict = {}
 
@@ -419,14 +429,18 @@ def submit(attempt: Attempt, *, now: datetime | None = None) -> str:
     """Score and close her attempt once. Returns ``submitted`` (this call did it), ``already``
     (another tab or phone did) or ``late`` (her time was up: what she saved by the deadline
     is scored, and the caller tells her the submission itself came too late)."""
+    db.session.execute(select(Attempt.id).where(Attempt.id == attempt.id).with_for_update())
     outcome = _submit(attempt.id, attempt.submitted_at, attempt.deadline, attempt.item_ids, now or utcnow())
     db.session.expire(attempt, ["submitted_at", "score_percent"])
     return outcome
 
 
 def attempt_target(enrollment_id: int, phase: str) -> "AnswerTarget | None":
-    """Her attempt at ``phase`` with what submitting it needs, in one statement (no question)."""
-    return answer_target(enrollment_id, phase, 0)
+    """Her attempt at ``phase`` with what submitting it needs, in one statement (no question),
+    taking its row until the submit commits."""
+    return _answer_target(
+        _TARGET_TO_SUBMIT, {"enrollment_id": enrollment_id, "phase": phase, "question_id": 0}
+    )
 
 
 def submit_target(target: "AnswerTarget", *, now: datetime | None = None) -> str:
