@@ -142,6 +142,11 @@ GROUPS = [
         deselect=("tests/test_cascade.py::test_the_demo_builds_three_generations_through_the_real_path",),
     ),
     Group(
+        "lineage",
+        ("lms/cascade/lineage.py",),
+        ("tests/test_cascade_lineage.py",),
+    ),
+    Group(
         "reports",
         ("lms/reports/rules.py", "lms/reports/filters.py"),
         ("tests/test_report_filters.py", "tests/test_rules.py", "tests/test_rule_boundaries.py"),
