@@ -1,9 +1,11 @@
-"""Mutation testing of the rule modules with mutmut 3, one module group at a time.
+"""Mutation testing of the rule modules with mutmut 3, one module group per work directory.
 
 Each group mutates only its own files and runs only the fast SQLite tests that concern it, in
 its own work directory under build/mutants/<group>/ (mutmut keeps its state in ./mutants and
 reads its settings from ./pyproject.toml, so groups cannot share a directory). Prints the score
-per group and every surviving mutant's diff.
+per group and every surviving mutant's diff. Groups run in lanes (two on two cores, each with one
+mutmut child): a group's single-process steps (migrating its template, generating its mutants,
+the stats pass over its tests) then overlap another group's mutants instead of leaving a core idle.
 
     python scripts/mutants.py                 # every group, from scratch
     python scripts/mutants.py checkin --keep  # one group, re-testing only what changed
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -311,13 +314,56 @@ def _cores() -> int:
         return os.cpu_count() or 2
 
 
+DURATIONS = WORK / "durations.json"
+
+
+def _longest_first(groups: list[Group]) -> list[Group]:
+    """Groups by their last measured time, longest first (unknown ones first of all), so that
+    the lanes finish together instead of one waiting on a long group started last."""
+    try:
+        seconds = json.loads(DURATIONS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        seconds = {}
+    return sorted(groups, key=lambda g: -seconds.get(g.name, float("inf")))
+
+
+def _remember(reports: list[dict]) -> None:
+    try:
+        seconds = json.loads(DURATIONS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        seconds = {}
+    seconds.update({r["group"].name: round(r["seconds"]) for r in reports})
+    WORK.mkdir(parents=True, exist_ok=True)
+    DURATIONS.write_text(json.dumps(seconds, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def _print_report(report: dict) -> None:
+    print(
+        f"== {report['group'].name} ({', '.join(report['group'].mutate)}): "
+        f"{report['detected']}/{report['total']} killed ({report['score']:.1f} %) "
+        f"in {report['seconds']:.0f} s; log: {report['log'].relative_to(ROOT)}",
+        flush=True,
+    )
+    for index, (name, status) in enumerate(report["survivors"]):
+        print(f"   survived [{status}] {name}")
+        if report["diffs"]:
+            print("      " + report["diffs"][index].strip().replace("\n", "\n      "))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("groups", nargs="*", help="groups to run (default: every group run by default)")
     parser.add_argument("--keep", action="store_true", help="reuse earlier results; re-test what changed")
-    parser.add_argument("--children", type=int, default=_cores())
+    parser.add_argument("--children", type=int, default=_cores(), help="mutants tested at once, in all")
+    parser.add_argument(
+        "--lanes",
+        type=int,
+        default=0,
+        help="groups run at once, sharing the children (default: one per child when several groups "
+        "run, so one group's single-process setup overlaps another's mutants)",
+    )
     parser.add_argument("--quiet", action="store_true", help="list survivors without their diffs")
     parser.add_argument(
         "--retest-survivors",
@@ -329,21 +375,22 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown group(s): {', '.join(sorted(unknown))}")
     chosen = [g for g in GROUPS if g.name in args.groups or (not args.groups and g.by_default)]
+    lanes = max(1, min(args.lanes or args.children, len(chosen), args.children))
+    children = max(1, args.children // lanes)
+    print(f"{len(chosen)} group(s), {lanes} at a time, {children} mutant(s) at once each", flush=True)
 
+    started = time.monotonic()
     reports = []
-    for group in chosen:
-        print(f"== {group.name}: mutating {', '.join(group.mutate)}", flush=True)
-        report = run(group, args.keep, args.children, diffs=not args.quiet, retest=args.retest_survivors)
-        reports.append(report)
-        print(
-            f"   {report['detected']}/{report['total']} killed ({report['score']:.1f} %) "
-            f"in {report['seconds']:.0f} s; log: {report['log'].relative_to(ROOT)}",
-            flush=True,
-        )
-        for index, (name, status) in enumerate(report["survivors"]):
-            print(f"   survived [{status}] {name}")
-            if report["diffs"]:
-                print("      " + report["diffs"][index].strip().replace("\n", "\n      "))
+    with ThreadPoolExecutor(max_workers=lanes) as pool:
+        running = [
+            pool.submit(run, group, args.keep, children, not args.quiet, args.retest_survivors)
+            for group in _longest_first(chosen)
+        ]
+        for future in as_completed(running):
+            reports.append(future.result())
+            _print_report(reports[-1])
+    _remember(reports)
+    reports.sort(key=lambda r: chosen.index(r["group"]))
 
     print("\nmodule group        killed/total  score   time")
     for r in reports:
@@ -351,7 +398,9 @@ def main() -> int:
         print(
             f"{r['group'].name:<20}{r['detected']:>6}/{r['total']:<6}{r['score']:>6.1f} %{r['seconds']:>6.0f} s{mark}"
         )
-    print(f"total time {sum(r['seconds'] for r in reports):.0f} s")
+    print(
+        f"groups' time {sum(r['seconds'] for r in reports):.0f} s; wall time {time.monotonic() - started:.0f} s"
+    )
     return 0
 
 
