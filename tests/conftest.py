@@ -126,6 +126,11 @@ def backend(request) -> str:
 # spare app that it never uses, and each forked session takes the spare instead of building its
 # own: untouched by any test, since every fork gets its own copy of the process.
 _spare: dict = {}
+# A mutant may make a statement that never ends (a recursive query joined on `!=`), and mutmut
+# waits (its tests' time + 1 s) × 15 before calling it a timeout: a minute or more. SQLite calls
+# a progress handler while a statement runs; in a mutant's session it interrupts any statement
+# running longer than this, the test fails and the mutant is killed in seconds.
+MUTANT_STATEMENT_SECONDS = 10.0
 
 
 def _build_spare(instance: Path) -> None:
@@ -138,6 +143,18 @@ def _build_spare(instance: Path) -> None:
     @sa.event.listens_for(engine, "do_connect")
     def _this_sessions_database(dialect, record, cargs, cparams):
         cargs[0] = _spare["database"]  # the engine was made in the parent; the file is this session's
+
+    started = [time.monotonic()]
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _statement_starts(*_args):
+        started[0] = time.monotonic()
+
+    @sa.event.listens_for(engine, "connect")
+    def _interrupt_endless_statements(dbapi_connection, record):
+        dbapi_connection.set_progress_handler(
+            lambda: int(time.monotonic() - started[0] > MUTANT_STATEMENT_SECONDS), 100_000
+        )
 
     _spare.update(app=application, instance=str(instance), pid=os.getpid())
 
