@@ -1,6 +1,7 @@
 """The issuing job, the reconciliation and the ZIP job, run in process (no worker): who gets a
 certificate, batches, failures, documents made again, emails, the summary and serial numbers."""
 
+import logging
 import zipfile
 from datetime import date, timedelta
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from lms.assessments.completion import completion_status
 from lms.certificates import closing, issuance, render, services
 from lms.certificates.models import Certificate, CertificateFlag
+from lms.certificates.snapshot import snapshot_of
 from lms.core.jobs import run_job
 from lms.core.models import AuditEvent, Job, OutboxMessage
 from lms.extensions import db as _db
@@ -66,10 +68,11 @@ class Progress:
             raise RuntimeError("the worker died")
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def quick_documents(monkeypatch):
-    """A stand-in for the PDF renderer (40 ms a page) in tests about many people: one document
-    per certificate, distinct, so hashes, files and the ZIP still tell them apart."""
+    """A stand-in for the PDF renderer (some 40 ms a page; what the page says is
+    tests/test_certificates.py's matter): one document per certificate, distinct and always the
+    same, so hashes, stored files and the ZIP still tell them apart."""
 
     def render_pdf(certificate) -> bytes:
         return f"%PDF-stand-in {certificate.serial} {certificate.holder_name}".encode()
@@ -77,6 +80,25 @@ def quick_documents(monkeypatch):
     monkeypatch.setattr(services, "render_pdf", render_pdf)
     monkeypatch.setattr(render, "render_pdf", render_pdf)
     return render_pdf
+
+
+@pytest.fixture
+def errors_logged(app):
+    """The messages of the errors the app logs during the test (its logger does not propagate
+    in production, so it is listened to directly). Alembic's ``fileConfig`` disables the loggers
+    that exist when a test session migrates a database in process; here it logs again."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(level=logging.ERROR)
+    handler.emit = records.append
+    disabled, app.logger.disabled = app.logger.disabled, False
+    app.logger.addHandler(handler)
+    yield records
+    app.logger.removeHandler(handler)
+    app.logger.disabled = disabled
+
+
+def _messages(records) -> list[str]:
+    return [record.getMessage() for record in records]
 
 
 def _closed_training(scores, **kwargs):
@@ -143,7 +165,7 @@ def test_a_job_started_by_nobody_issues_certificates_by_nobody(db):
 
 
 def test_twenty_six_people_are_issued_in_batches_of_twenty_and_emailed_in_batches_of_twenty_five(
-    db, quick_documents
+    db, errors_logged
 ):
     cohort, people = finished_cohort(scores=[90] * 26)
     job = _issuance_job(cohort)
@@ -159,11 +181,10 @@ def test_twenty_six_people_are_issued_in_batches_of_twenty_and_emailed_in_batche
     batches = _email_batches()
     assert [len(batch) for batch in batches] == [25, 1]
     assert sorted(sum(batches, [])) == sorted(c.id for c in issued)
+    assert _messages(errors_logged) == []  # each batch recorded at once, nothing to retry
 
 
-def test_people_who_already_hold_a_certificate_are_skipped_and_the_batch_closes_at_the_end(
-    db, monkeypatch, quick_documents
-):
+def test_people_who_already_hold_a_certificate_are_skipped_and_the_batch_closes_at_the_end(db, monkeypatch):
     monkeypatch.setattr(issuance, "ISSUE_BATCH", 2)
     cohort, people = finished_cohort(scores=(90, 90, 90, 90, 90))
     for holder in (people[1], people[4]):  # issued by hand before the job, with their documents
@@ -181,7 +202,7 @@ def test_people_who_already_hold_a_certificate_are_skipped_and_the_batch_closes_
     assert sorted(sum(_email_batches(), [])) == sorted(c.id for c in _certificates(cohort))
 
 
-def test_one_persons_broken_data_is_reported_and_does_not_stop_the_others(db, monkeypatch):
+def test_one_persons_broken_data_is_reported_and_does_not_stop_the_others(db, monkeypatch, errors_logged):
     cohort, (first, broken, last) = finished_cohort(scores=(90, 90, 90))
     real_snapshot = issuance.snapshot_of
 
@@ -198,9 +219,12 @@ def test_one_persons_broken_data_is_reported_and_does_not_stop_the_others(db, mo
     assert failed["enrollment_id"] == broken.id and failed["name"] == broken.user.full_name
     assert failed["error"].startswith("her district is missing") and len(failed["error"]) == 300
     assert result["issued_count"] == 2 and result["not_eligible"] == []
+    assert _messages(errors_logged) == [f"certificate for enrollment {broken.id} failed"]
 
 
-def test_a_batch_that_cannot_be_recorded_is_recorded_one_by_one_and_the_culprit_reported(db, monkeypatch):
+def test_a_batch_that_cannot_be_recorded_is_recorded_one_by_one_and_the_culprit_reported(
+    db, monkeypatch, errors_logged
+):
     cohort, (first, broken, last) = finished_cohort(scores=(90, 90, 90))
     real_record = issuance.record_certificates
 
@@ -210,9 +234,15 @@ def test_a_batch_that_cannot_be_recorded_is_recorded_one_by_one_and_the_culprit_
         return real_record(items, by=by)
 
     monkeypatch.setattr(issuance, "record_certificates", record_certificates)
-    result = issuance.run_issuance_job(_issuance_job(cohort), Progress(cohort))
+    admin = factories.UserFactory(roles=["admin"])
+    result = issuance.run_issuance_job(_issuance_job(cohort, by=admin), Progress(cohort))
     issued = _certificates(cohort)
     assert [c.enrollment_id for c in issued] == [first.id, last.id] and [c.number for c in issued] == [1, 2]
+    assert all(c.issued_by_id == admin.id for c in issued)
+    assert _messages(errors_logged) == [
+        "certificates of a batch failed; one by one",
+        f"certificate for enrollment {broken.id} failed",
+    ]
     assert all(c.sha256 for c in issued) and sorted(sum(_email_batches(), [])) == [c.id for c in issued]
     assert result["failed"] == [
         {
@@ -224,39 +254,46 @@ def test_a_batch_that_cannot_be_recorded_is_recorded_one_by_one_and_the_culprit_
     assert [row["name"] for row in result["issued"]] == [first.user.full_name, last.user.full_name]
 
 
-def test_a_failed_document_leaves_a_valid_certificate_whose_document_a_resumed_job_makes(db, monkeypatch):
-    cohort, (first, unlucky) = finished_cohort(scores=(90, 90))
-    real_render = services.render_pdf
+def test_failed_documents_leave_valid_certificates_whose_documents_a_resumed_job_makes(
+    db, monkeypatch, errors_logged, quick_documents
+):
+    cohort, (lucky, *unlucky) = finished_cohort(scores=(90, 90, 90))
+    broken = {person.id for person in unlucky}
 
     def render_pdf(certificate):
-        if certificate.enrollment_id == unlucky.id:
+        if certificate.enrollment_id in broken:
             raise OSError("disk full")
-        return real_render(certificate)
+        return quick_documents(certificate)
 
     monkeypatch.setattr(services, "render_pdf", render_pdf)
     job = _issuance_job(cohort)
     result = issuance.run_issuance_job(job, Progress(cohort))
-    mine, hers = _certificates(cohort)
-    assert hers.enrollment_id == unlucky.id and hers.status == "valid" and hers.sha256 == ""
-    assert result["issued_count"] == 2
+    mine, *theirs = _certificates(cohort)
+    assert mine.sha256 == render.sha256_of(quick_documents(mine))  # two failures did not stop hers
+    assert [(c.enrollment_id, c.status, c.sha256) for c in theirs] == [(p.id, "valid", "") for p in unlucky]
+    assert result["issued_count"] == 3
     assert result["documents_pending"] == [
-        {"serial": hers.serial, "name": unlucky.user.full_name, "enrollment_id": unlucky.id}
+        {"serial": c.serial, "name": p.user.full_name, "enrollment_id": p.id}
+        for c, p in zip(theirs, unlucky, strict=True)
     ]
     assert _email_batches() == [[mine.id]]
+    assert sorted(_messages(errors_logged)) == sorted(
+        f"document of certificate {c.serial} failed" for c in theirs
+    )
     services.email_certificate(mine.id)
 
-    monkeypatch.setattr(services, "render_pdf", real_render)
+    broken.clear()
     again = issuance.run_issuance_job(job, Progress(cohort))
-    _db.session.refresh(hers)
-    assert hers.sha256 == render.sha256_of(real_render(hers))
-    assert [c.id for c in _certificates(cohort, live=False)] == [mine.id, hers.id]  # no second one
+    assert [c.sha256 for c in theirs] == [render.sha256_of(quick_documents(c)) for c in theirs]
+    assert [c.id for c in _certificates(cohort, live=False)] == [mine.id] + [c.id for c in theirs]  # no more
     assert again["documents_pending"] == [] and again["issued"] == result["issued"]
-    assert _email_batches() == [[mine.id], [hers.id]]  # hers once, his not again
+    assert [sorted(batch) for batch in _email_batches()] == [
+        [mine.id],
+        [c.id for c in theirs],
+    ]  # his not again
 
 
-def test_a_job_resumed_after_a_crash_issues_the_rest_without_a_gap_or_a_second_certificate(
-    db, monkeypatch, quick_documents
-):
+def test_a_job_resumed_after_a_crash_issues_the_rest_without_a_gap_or_a_second_certificate(db, monkeypatch):
     monkeypatch.setattr(issuance, "ISSUE_BATCH", 2)
     cohort, people = finished_cohort(scores=(90, 90, 50, 90, 90))
     job = _issuance_job(cohort)
@@ -278,7 +315,7 @@ def test_a_job_resumed_after_a_crash_issues_the_rest_without_a_gap_or_a_second_c
     assert sorted(sum(_email_batches(), [])) == [c.id for c in issued]
 
 
-def test_a_resumed_job_queues_only_the_emails_still_due(db, quick_documents):
+def test_a_resumed_job_queues_only_the_emails_still_due(db):
     cohort, (emailed, unsent, revoked) = finished_cohort(scores=(90, 90, 90))
     job = _issuance_job(cohort)
     issuance.run_issuance_job(job, Progress(cohort))
@@ -291,7 +328,7 @@ def test_a_resumed_job_queues_only_the_emails_still_due(db, quick_documents):
     assert _email_batches() == [[certificates[unsent.id].id]]
 
 
-def test_the_summary_counts_the_live_certificates_of_this_training_only(db, quick_documents):
+def test_the_summary_counts_the_live_certificates_of_this_training_only(db):
     cohort, (renamed, other) = finished_cohort(scores=(90, 90))
     elsewhere, _people = finished_cohort(scores=(90,))
     job = _issuance_job(cohort)
@@ -309,21 +346,23 @@ def test_the_summary_counts_the_live_certificates_of_this_training_only(db, quic
     assert {row["name"] for row in result["issued"]} == {"Олена Петрівна Коваль", other.user.full_name}
 
 
-def test_the_job_documents_only_its_own_trainings_pending_certificates(db, quick_documents):
+def test_the_job_documents_only_its_own_trainings_pending_certificates(db):
     cohort, _people = finished_cohort(scores=(90,))
     elsewhere, (waiting,) = finished_cohort(scores=(90,))
     pending = services.record_certificate(waiting)
     _db.session.flush()
-    issuance.run_issuance_job(_issuance_job(cohort), Progress(cohort))
+    progress = Progress(cohort)
+    result = issuance.run_issuance_job(_issuance_job(cohort), progress)
     _db.session.refresh(pending)
     assert pending.sha256 == "" and pending.id not in sum(_email_batches(), [])
+    assert result["issued_count"] == 1 and result["not_eligible"] == [] and progress.reported == [1, 1]
 
 
 # Serial numbers
 
 
 def test_serials_of_two_trainings_follow_each_other_and_each_year_and_prefix_counts_alone(
-    app, db, monkeypatch, quick_documents
+    app, db, monkeypatch
 ):
     first, _ = finished_cohort(scores=(90, 90))
     second, _ = finished_cohort(scores=(90, 90, 90))
@@ -344,7 +383,7 @@ def test_serials_of_two_trainings_follow_each_other_and_each_year_and_prefix_cou
     assert [(c.prefix, c.year, c.number) for c in _certificates(other_prefix)] == [("ODS", year, 1)]
 
 
-def test_without_a_configured_prefix_serials_start_with_cas(app, db, monkeypatch, quick_documents):
+def test_without_a_configured_prefix_serials_start_with_cas(app, db, monkeypatch):
     monkeypatch.setitem(app.config, "CERTIFICATE_SERIAL_PREFIX", "")
     cohort, _ = finished_cohort(scores=(90,))
     issuance.run_issuance_job(_issuance_job(cohort), Progress(cohort))
@@ -355,7 +394,7 @@ def test_without_a_configured_prefix_serials_start_with_cas(app, db, monkeypatch
 # Reconciliation
 
 
-def test_reconcile_issues_to_the_eligible_of_closed_trainings_within_its_window(db, quick_documents):
+def test_reconcile_issues_to_the_eligible_of_closed_trainings_within_its_window(db):
     edge, (eligible, low) = _closed_training((90, 50))
     _ended(edge, 400)
     too_old, _ = _closed_training((90,))
@@ -383,7 +422,7 @@ def test_reconcile_leaves_withdrawn_people_alone(db):
     assert issuance.reconcile()["issued"] == [] and _certificates(cohort) == []
 
 
-def test_reconcile_flags_a_holder_no_longer_eligible_once_and_never_revokes(db, quick_documents):
+def test_reconcile_flags_a_holder_no_longer_eligible_once_and_never_revokes(db):
     cohort, (lapsed, fine, revoked, gone) = finished_cohort(scores=(90, 90, 90, 90))
     job = closing.close_cohort(cohort, by=factories.UserFactory(roles=["admin"]))
     issuance.run_issuance_job(job, Progress(cohort))
@@ -411,12 +450,14 @@ def test_reconcile_flags_a_holder_no_longer_eligible_once_and_never_revokes(db, 
     assert events == 1  # nothing done, nothing recorded
 
 
-def test_reconcile_makes_the_missing_documents_within_its_window_and_emails_them(db, monkeypatch):
-    recent, (made, failing, revoked) = _closed_training((90, 90, 90))
+def test_reconcile_makes_the_missing_documents_within_its_window_and_emails_them(
+    db, monkeypatch, errors_logged
+):
+    recent, (failing, made, revoked) = _closed_training((90, 90, 90))
     _ended(recent, 10)
     old, (outside,) = _closed_training((90,))
     _ended(old, 11)
-    pending = {p.id: services.record_certificate(p) for p in (made, failing, revoked, outside)}
+    pending = {p.id: services.record_certificate(p) for p in (failing, made, revoked, outside)}
     services.revoke(pending[revoked.id], by=factories.UserFactory(roles=["admin"]), reason="Помилка")
     _db.session.flush()
     real_render = services.render_pdf
@@ -434,6 +475,7 @@ def test_reconcile_makes_the_missing_documents_within_its_window_and_emails_them
     assert _email_batches() == [[pending[made.id].id]]
     [event] = _db.session.scalars(select(AuditEvent).where(AuditEvent.action == "certificate.reconcile"))
     assert event.details["documented"] == [pending[made.id].serial]
+    assert _messages(errors_logged) == [f"document of certificate {pending[failing.id].serial} failed again"]
 
     monkeypatch.setattr(services, "render_pdf", real_render)
     assert issuance.reconcile(days=10)["documented"] == [pending[failing.id].serial]
@@ -478,13 +520,13 @@ def test_the_zip_holds_each_live_certificate_once_by_serial_a_lost_document_made
 
 
 def test_the_zip_job_reports_progress_every_ten_documents_and_at_the_end(db, quick_documents):
-    cohort, _ = finished_cohort(scores=[90] * 12)
-    issuance.run_issuance_job(_issuance_job(cohort), Progress(cohort))
+    cohort, people = _closed_training([90] * 19)
+    services.record_certificates([(person, snapshot_of(person)) for person in people])
     job = closing.start_zip(cohort, by=cohort.lead_trainer)
     _db.session.flush()
     reported = []
     result = issuance.run_zip_job(job, lambda done, checkpoint=None: reported.append(done))
-    assert reported == [10, 12] and result == {"files": 12, "cohort_id": cohort.id}
+    assert reported == [10, 19] and result == {"files": 19, "cohort_id": cohort.id}
     with zipfile.ZipFile(issuance.zip_path(job)) as archive:
         assert archive.namelist() == [f"{c.serial}.pdf" for c in _certificates(cohort)]
         assert archive.read(archive.namelist()[0]) == quick_documents(_certificates(cohort)[0])
