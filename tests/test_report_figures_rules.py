@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select, update
 from lms.cohorts.models import Cohort, Enrollment, TrainingSession
 from lms.courses.models import Course
 from lms.extensions import db as _db
+from lms.org.models import District
 from lms.reports.figures import results_report, scores, totals
 from lms.reports.kept import cohorts as kept
 from lms.reports.kept import people as kept_people
@@ -171,7 +172,8 @@ def test_step_down_events_of_other_courses_are_left_out_when_courses_are_chosen(
 
 
 def test_training_days_are_distinct_session_dates_or_the_courses_days_without_sessions(programme):
-    longer = _db.session.merge(Course(code="ZZ-K", title="Довгий курс", title_en="Long course", days=3))
+    # Made after C, named before it: the tie of two cohorts each is broken by code, not by id.
+    longer = _db.session.merge(Course(code="AA-K", title="Довгий курс", title_en="Long course", days=3))
     training(longer, programme.d3, programme.master, 4, sessions=0)
     same_day = training(longer, programme.d3, programme.master, 6, sessions=1)
     _db.session.add(
@@ -180,13 +182,13 @@ def test_training_days_are_distinct_session_dates_or_the_courses_days_without_se
     training(longer, programme.d3, programme.master, 5, sessions=0, status="cancelled")
     _db.session.flush()
     report = results_report(programme.filters())
-    # Two cohorts each: C, then K by code; the ToT's one last.
+    # Two cohorts each: K, then C by code; the ToT's one last.
     assert [(row.code, row.cohorts, row.training_days, row.districts) for row in report.by_course] == [
+        ("AA-K", 2, 3 + 1, 1),
         ("PTL-C", 2, 4, 2),
-        ("ZZ-K", 2, 3 + 1, 1),
         ("TOT-T", 1, 2, 1),
     ]
-    assert (report.by_course[1].enrolled, report.by_course[1].trained) == (0, 0)
+    assert (report.by_course[0].enrolled, report.by_course[0].trained) == (0, 0)
     assert report.training_days == 10 and report.cohorts == 5
     assert [d.cohorts for d in report.regions[0].districts] == [1, 2, 2]  # D3 is covered now
     assert report.districts_covered == 3
@@ -383,11 +385,17 @@ def test_the_periodic_refresh_computes_what_is_stale_lowest_ids_first(programme)
 
 
 def test_many_cohorts_are_computed_in_chunks_with_the_same_figures(programme, monkeypatch):
+    """On SQLite a statement reads at most ``SQLITE_IDS`` cohorts; PostgreSQL takes every id as
+    one array parameter."""
     ids = [c.id for c in programme.cohorts.values()]
+    reads = 1 if _db.session.get_bind().dialect.name == "postgresql" else 3  # five cohorts, two a statement
     whole = kept.refresh(ids)
     _db.session.execute(delete(CohortFigures))
     monkeypatch.setattr(kept, "SQLITE_IDS", 2)
-    chunked = kept.refresh(ids)
+    with count_queries() as statements:
+        chunked = kept.refresh(ids)
+    sent = [s.split()[0] for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    assert sent == ["SELECT"] * reads + ["INSERT"]
     assert chunked == whole and sorted(chunked) == sorted(ids)
     assert [_kept_version(c) for c in programme.cohorts.values()] == [
         _stamp(c) for c in programme.cohorts.values()
@@ -441,14 +449,15 @@ def test_people_added_after_the_groups_were_kept_are_counted_from_their_rows(pro
         person("Нова Юристка", centre, " Юрист"),
         person("Новий Юрист", centre, "Юрист "),
         person("Нова Без посади"),
+        person("Нова Психологиня", centre, "Психолог"),
     ]
     _db.session.flush()
     assert _db.session.scalar(select(PeopleGroups.version)) == version  # no bump for someone new
-    monkeypatch.setattr(kept_people, "SQLITE_IDS", 1)
+    monkeypatch.setattr(kept_people, "SQLITE_IDS", 2)  # the four newcomers in two statements
     people = kept.union([kept.pack([*(n.id for n in newcomers), programme.people["p1"].id])])
     assert kept_people.by_group(people) == {
         ("social_services_centre", "Юрист"): 2,
-        ("social_services_centre", "Психолог"): 1,
+        ("social_services_centre", "Психолог"): 2,  # p1 from the kept groups, one newcomer
         (None, None): 1,
     }
 
@@ -469,3 +478,97 @@ def test_a_change_of_position_rebuilds_the_kept_groups(programme):
         ("Соціальний працівник", 1),
         (None, 1),
     ]
+
+
+def test_regions_and_districts_are_in_the_alphabetical_order_of_the_pages_language(programme):
+    _db.session.add(District(region=programme.home, name="Антонівський район", name_en="Antonivskyi Raion"))
+    _db.session.flush()
+    whole = programme.filters(region_ids=None)
+
+    def names(report) -> list[tuple]:
+        return [(r.display_name, [d.display_name for d in r.districts]) for r in report.regions]
+
+    assert names(results_report(whole)) == [
+        ("Інша область", ["Далекий район"]),
+        ("Рідна область", ["Антонівський район", "Другий район", "Перший район", "Третій район"]),
+    ]
+    with force_locale("en"):
+        assert names(results_report(whole)) == [
+            ("Home Oblast", ["Antonivskyi Raion", "First Raion", "Second Raion", "Third Raion"]),
+            ("Other Oblast", ["Far Raion"]),
+        ]
+
+
+def test_equal_groups_are_in_the_alphabetical_order_of_ukrainian_whatever_the_pages_language(programme):
+    b = programme.cohorts["B"]
+    certificate(enrol(b, person("Nurse Latin", None, "Nurse")), b)
+    _db.session.flush()
+    ukrainian = [("Психолог", 2), ("Вчитель", 1), ("Соціальний працівник", 1), ("Nurse", 1), (None, 1)]
+    assert results_report(programme.filters()).by_position == ukrainian  # Cyrillic before Latin
+    with force_locale("en"):
+        assert results_report(programme.filters()).by_position == ukrainian
+
+
+def test_generations_are_listed_from_the_master_trainers_down_whatever_came_first(programme):
+    t1 = programme.people["t1"]
+    led = training(programme.course, programme.do, t1, 1)
+    certificate(enrol(led, person("Учасниця Далека")), led)
+    event(programme.master, programme.do, 1, 6)
+    _db.session.flush()
+    # t1's training (generation 1) is the only one in scope; the master's event comes after it.
+    report = results_report(
+        programme.filters(start=TODAY - timedelta(days=1), region_ids=(programme.other.id,))
+    )
+    assert _generations(report) == [(0, 0, 0, 1, 6, 0), (1, 1, 1, 0, 0, 0)]
+
+
+def test_a_cohort_without_people_is_kept_at_version_zero_with_nothing_in_it(programme):
+    empty = training(programme.course, programme.d3, programme.master, 1)
+    _db.session.flush()
+    assert _stamp(empty) == 0  # no stamp row: nothing written that its figures are made of
+    assert kept.refresh([empty.id])[empty.id] == kept.Figures(kept.pack([]), kept.pack([]), kept.pack([]))
+    assert _kept_version(empty) == 0
+    assert kept.refresh_stale() == 5  # the programme's; not the empty one again
+    kept_people.refresh()
+    with count_queries() as statements:
+        report = results_report(programme.filters(start=TODAY - timedelta(days=1)))
+    assert not any(s.startswith("INSERT") for s in statements)
+    assert (report.cohorts, report.participants, report.mean_pre) == (1, 0, None)
+
+
+def test_a_cohort_with_pre_tests_only_has_no_post_sum_and_no_gain(programme):
+    q = training(programme.course, programme.d3, programme.master, 1)
+    enrol(q, person("Лише перед"), 40)
+    enrol(q, person("Без тестів"))
+    _db.session.flush()
+    figures = kept.refresh([q.id])[q.id]
+    assert (figures.pre_sum, figures.pre_n) == (40.0, 1)
+    assert (figures.post_sum, figures.post_n, figures.gain_sum, figures.gain_n) == (0.0, 0, 0.0, 0)
+
+
+def test_ids_of_cohorts_that_do_not_exist_are_skipped_not_the_rest(programme):
+    a = programme.cohorts["A"]
+    computed = kept.refresh([0, a.id, a.id + 1000])
+    assert list(computed) == [a.id] and computed[a.id].certificates == 2
+
+
+def test_the_periodic_refresh_finds_a_stale_cohort_whose_version_another_cohorts_row_has(programme):
+    first = training(programme.course, programme.d3, programme.master, 1)
+    second = training(programme.course, programme.d3, programme.master, 1)
+    enrol(first, person("Перша"))
+    enrol(second, person("Друга"))
+    _db.session.flush()
+    assert _stamp(first) == _stamp(second) == 1
+    kept.refresh([first.id] + [c.id for c in programme.cohorts.values()])
+    assert kept.refresh_stale() == 1 and _kept_version(second) == 1
+
+
+def test_with_nobody_at_all_the_kept_groups_are_empty_at_version_zero(db):
+    assert kept_people.by_group(kept.union([])) == {}
+    stored = _db.session.scalar(select(PeopleGroups))
+    assert (stored.version, kept_people._decode(stored.groups)) == (0, {})
+    only = person("Єдина", None, "Юрист")
+    _db.session.flush()
+    _db.session.execute(delete(PeopleGroups))
+    assert kept_people.by_group(kept.union([kept.pack([only.id])])) == {(None, "Юрист"): 1}
+    assert _db.session.scalar(select(PeopleGroups.version)) == 0
