@@ -59,14 +59,18 @@ POSTGRES_LOCKS = (
     r"lock_bookings\(trainer_ids",
 )
 
-# The report's lines this SQLite run cannot reach: on PostgreSQL, JIT off, the cohorts' and people's
-# ids as one array parameter (``= ANY``) instead of chunked lists, and the dialect's upsert.
-POSTGRES_ONLY_REPORTS = (
+# Lines of the report's figures that decide no figure this SQLite run can see. On PostgreSQL only:
+# JIT off, the cohorts' and people's ids as one array parameter (``= ANY``) instead of chunked
+# lists, and the dialect's upsert.
+REPORT_FIGURES_SKIP = (
     r'dialect\.name == "postgresql"',
     r"SET LOCAL jit",
     r"func\.any\(",
     r'bindparam\("cohort_ids"',
     r"^\s*yield ids$",
+    # A subquery's alias: the code reads its columns through the object (``held.c.days``), never by
+    # this name, so another name (or an anonymous one) is the same statement.
+    r'^\s*\.subquery\("\w+"\)$',
     # The byte order of big-endian machines (lms.reports.kept.cohorts.pack/union): never this one.
     r'sys\.byteorder == "big"',
 )
@@ -176,7 +180,7 @@ GROUPS = [
         # the pages, the API and the triggers (SQL in migration 0017, not mutated): they stay in
         # ``make test``.
         ("tests/test_report_figures_rules.py",),
-        skip=POSTGRES_ONLY_REPORTS,
+        skip=REPORT_FIGURES_SKIP,
     ),
     # Not yet at the bar (README, "Mutation testing"): run by name only.
     Group(

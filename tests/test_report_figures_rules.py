@@ -194,6 +194,17 @@ def test_training_days_are_distinct_session_dates_or_the_courses_days_without_se
     assert report.districts_covered == 3
 
 
+def test_the_course_with_the_most_trainings_comes_first_whatever_its_code(programme):
+    for days_ago in (1, 2):
+        training(programme.tot, programme.d3, programme.master, days_ago)
+    _db.session.flush()
+    report = results_report(programme.filters())
+    assert [(row.code, row.cohorts, row.training_days, row.districts) for row in report.by_course] == [
+        ("TOT-T", 3, 6, 2),
+        ("PTL-C", 2, 4, 2),
+    ]
+
+
 def test_titles_and_names_follow_the_pages_language(programme):
     programme.course.title_en = "Status procedure"
     _db.session.flush()
