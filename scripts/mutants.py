@@ -62,6 +62,22 @@ POSTGRES_LOCKS = (
     r"lock_bookings\(trainer_ids",
 )
 
+# Lines of the report's figures that decide no figure this SQLite run can see. On PostgreSQL only:
+# JIT off, the cohorts' and people's ids as one array parameter (``= ANY``) instead of chunked
+# lists, and the dialect's upsert.
+REPORT_FIGURES_SKIP = (
+    r'dialect\.name == "postgresql"',
+    r"SET LOCAL jit",
+    r"func\.any\(",
+    r'bindparam\("cohort_ids"',
+    r"^\s*yield ids$",
+    # A subquery's alias: the code reads its columns through the object (``held.c.days``), never by
+    # this name, so another name (or an anonymous one) is the same statement.
+    r'^\s*\.subquery\("\w+"\)$',
+    # The byte order of big-endian machines (lms.reports.kept.cohorts.pack/union): never this one.
+    r'sys\.byteorder == "big"',
+)
+
 GROUPS = [
     Group(
         "permissions",
@@ -164,6 +180,17 @@ GROUPS = [
         ),
     ),
     Group(
+        "report-figures",
+        ("lms/reports/figures.py", "lms/reports/kept/cohorts.py", "lms/reports/kept/people.py"),
+        # The programme written as rows (tests/report_fixtures.write_programme), a tenth of a second
+        # a test. tests/test_reports.py, test_report_kept.py and test_dashboard.py build it through
+        # the real services (half a second a test, for every mutant of results_report) and check
+        # the pages, the API and the triggers (SQL in migration 0017, not mutated): they stay in
+        # ``make test``.
+        ("tests/test_report_figures_rules.py",),
+        skip=REPORT_FIGURES_SKIP,
+    ),
+    Group(
         "issuance",
         ("lms/certificates/issuance.py", "lms/certificates/serials.py"),
         (
@@ -174,13 +201,6 @@ GROUPS = [
         ),
         # The serial counter's first insert: SQLite's dialect here, PostgreSQL's elsewhere.
         skip=(r'dialect\.name == "postgresql"',),
-    ),
-    # Not yet at the bar (README, "Mutation testing"): run by name only.
-    Group(
-        "report-figures",
-        ("lms/reports/figures.py", "lms/reports/kept/cohorts.py", "lms/reports/kept/people.py"),
-        ("tests/test_reports.py", "tests/test_report_kept.py", "tests/test_dashboard.py"),
-        by_default=False,
     ),
 ]
 

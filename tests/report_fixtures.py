@@ -14,22 +14,33 @@ through the real path (close → issuance job), then one is revoked and one reis
 p3's certificate is revoked, p2's reissued (the old one superseded); pf failed the post-test.
 Step-down events by t1 (generation 1): 28 people and 40 materials in D2 in the period; 10 in DO;
 5 in D2 before the period.
+
+``build_programme`` makes it through the real services (closing, the issuance job, revoking,
+reissuing: about half a second); ``write_programme`` writes the same rows directly (a tenth of
+that), for tests/test_report_figures_rules.py, which the mutation run reruns for every mutant.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import count
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 
+from lms.accounts.models import User
+from lms.assessments.models import Attempt, CohortTest
 from lms.assessments.paper import enter_scores
 from lms.cascade import services as cascade_services
+from lms.cascade.models import StepDownEvent, TrainerLineage
 from lms.certificates import closing, issuance
 from lms.certificates import services as certificate_services
 from lms.certificates.models import Certificate
-from lms.cohorts.models import Attendance, Cohort
+from lms.cohorts.models import Attendance, Cohort, Enrollment, TrainingSession
 from lms.core.jobs import run_job
+from lms.courses.models import Course
 from lms.courses.services import grant_accreditation
 from lms.extensions import db as _db
+from lms.org.models import District, Institution, Region
 from lms.reports.filters import ReportFilters
 from tests import factories
 
@@ -168,4 +179,193 @@ def build_programme() -> Programme:
             materials_distributed=materials,
         )
     _db.session.flush()
+    return Programme(home, other, d1, d2, d3, do, course, tot, master, admin, people, cohorts)
+
+
+_serial = count(1)
+_tests: WeakKeyDictionary = WeakKeyDictionary()  # each written cohort's tests by phase
+
+
+def _add(obj):
+    _db.session.add(obj)
+    return obj
+
+
+def person(name: str, institution=None, position: str = "", *roles: str) -> User:
+    """A person written directly (no flush per object, as the factories do)."""
+    number = next(_serial)
+    written = _add(
+        User(
+            email=f"report{number}@example.org",
+            full_name=name,
+            full_name_latin=f"Person {number}",
+            institution=institution,
+            position=position,
+        )
+    )
+    written.set_roles(roles or ["participant"])
+    return written
+
+
+def certificate(
+    enrollment: Enrollment, cohort: Cohort, *, kind="participation", status="valid"
+) -> Certificate:
+    number = next(_serial)
+    return _add(
+        Certificate(
+            enrollment=enrollment,
+            user=enrollment.user,
+            cohort=cohort,
+            kind=kind,
+            prefix="RPT",
+            year=TODAY.year,
+            number=number,
+            serial=f"RPT-{TODAY.year}-{number:06d}",
+            verification_code=f"report{number:06d}",
+            status=status,
+            revoked_reason="Помилка в даних" if status == "revoked" else None,
+            holder_name=enrollment.user.full_name,
+            holder_name_latin="",
+            course_code="",
+            course_title="",
+            course_title_en="",
+            start_date=cohort.start_date,
+            issued_on=cohort.end_date,
+            hours=15,
+            lead_trainer_name="",
+            organisation="",
+            organisation_en="",
+            verification_url="",
+        )
+    )
+
+
+def training(course, district, lead, ends_days_ago: int, *, sessions: int = 2, status="closed") -> Cohort:
+    """A two-day training that ended ``ends_days_ago`` days ago, with a session on each of its
+    last ``sessions`` days."""
+    end = TODAY - timedelta(days=ends_days_ago)
+    cohort = _add(
+        Cohort(
+            lead_trainer=lead,
+            course=course,
+            district=district,
+            venue="Зала",
+            status=status,
+            start_date=end - timedelta(days=1),
+            end_date=end,
+        )
+    )
+    for days_before in range(sessions):
+        _add(
+            TrainingSession(
+                cohort=cohort, date=end - timedelta(days=days_before), starts_at=time(9), ends_at=time(17)
+            )
+        )
+    return cohort
+
+
+def enrol(
+    cohort: Cohort, someone: User, pre=None, post=None, *, status="enrolled", submitted=True
+) -> Enrollment:
+    """Her enrolment, with her pre- and post-test scores (None: not taken) as submitted attempts
+    (``submitted=False``: started, scored, never submitted)."""
+    enrollment = _add(Enrollment(cohort=cohort, user=someone, status=status))
+    for phase, score in (("pre", pre), ("post", post)):
+        if score is None:
+            continue
+        tests = _tests.setdefault(cohort, {})
+        if phase not in tests:
+            tests[phase] = _add(
+                CohortTest(cohort=cohort, phase=phase, form="A", room_code=f"R{next(_serial)}")
+            )
+        test = tests[phase]
+        _add(
+            Attempt(
+                test=test,
+                enrollment=enrollment,
+                form="A",
+                score_percent=score,
+                submitted_at=datetime(TODAY.year, 1, 1, tzinfo=UTC) if submitted else None,
+            )
+        )
+    return enrollment
+
+
+def event(trainer, district, days_ago: int, headcount: int, materials: int = 0, course=None) -> StepDownEvent:
+    return _add(
+        StepDownEvent(
+            trainer=trainer,
+            district=district,
+            date=TODAY - timedelta(days=days_ago),
+            audience="pupils",
+            headcount=headcount,
+            materials_distributed=materials,
+            course=course,
+        )
+    )
+
+
+def write_programme() -> Programme:
+    """The programme of ``build_programme`` (the same figures), its rows written directly."""
+    home = _add(Region(code="RH", name="Рідна область", name_en="Home Oblast"))
+    other = _add(Region(code="RO", name="Інша область", name_en="Other Oblast"))
+    d1 = _add(District(region=home, name="Перший район", name_en="First Raion"))
+    d2 = _add(District(region=home, name="Другий район", name_en="Second Raion"))
+    d3 = _add(District(region=home, name="Третій район", name_en="Third Raion"))
+    do = _add(District(region=other, name="Далекий район", name_en="Far Raion"))
+    centre = _add(Institution(district=d1, type="social_services_centre", name="Центр"))
+    school = _add(Institution(district=d2, type="school", name="Школа № 1"))
+    admin = person("Адміністраторка", None, "", "admin")
+    course = _add(Course(code="PTL-C", title="Процедура встановлення статусу", days=2))
+    tot = _add(Course(code="TOT-T", title="Підготовка тренерів", days=2, is_tot=True))
+    master = person("Наталія Бондаренко", None, "", "trainer")
+    people = {
+        "p1": person("Ірина Яковенко", centre, "Психолог"),
+        "p2": person("Андрій Антоненко", centre, "Психолог"),
+        "p3": person("Богдан Гончар", school, "Вчитель"),
+        "pf": person("Віра Дорошенко", school, "Вчитель"),
+        "pw": person("Галина Євтушенко", centre, "Психолог"),
+        "p4": person("Євген Шевчук"),
+        "t1": person("Тарас Ткаченко", school, "Вчитель", "participant", "trainer"),
+        "t2": person("Ганна Ґудзь", centre, "  Соціальний працівник "),
+        "px": person("Олег Коваль", centre, "Психолог"),
+        "po": person("Петро Старий", centre, "Психолог"),
+    }
+    p = people
+    a = training(course, d1, master, 9)
+    b = training(course, d2, master, 5)
+    tt = training(tot, d1, master, 3)
+    x = training(course, do, master, 3)
+    old = training(course, d1, master, 60)
+    certificate(enrol(a, p["p1"], 40, 90), a)
+    p2 = enrol(a, p["p2"], 60, 80)
+    reissued = certificate(p2, a)
+    certificate(p2, a, status="superseded").superseded_by = reissued
+    certificate(enrol(a, p["p3"], 50, 90), a, status="revoked")
+    enrol(a, p["pf"], 50, 50)
+    enrol(a, p["pw"], status="withdrawn")
+    certificate(enrol(b, p["p1"], 70, 90), b)
+    certificate(enrol(b, p["p4"], None, 90), b)
+    certificate(enrol(tt, p["t1"], 20, 100), tt, kind="trainer")
+    certificate(enrol(tt, p["t2"], 100, 100), tt, kind="trainer")
+    certificate(enrol(x, p["px"], None, 90), x)
+    certificate(enrol(old, p["po"], None, 90), old)
+    _db.session.flush()
+    _add(TrainerLineage(user_id=master.id, root_id=master.id, generation=0, accredited_on=TODAY))
+    for trainer in (p["t1"], p["t2"]):
+        _add(
+            TrainerLineage(
+                user_id=trainer.id,
+                parent_id=master.id,
+                root_id=master.id,
+                generation=1,
+                region_id=home.id,
+                accredited_on=tt.end_date,
+            )
+        )
+    event(p["t1"], d2, 2, 28, 40)
+    event(p["t1"], do, 2, 10)
+    event(p["t1"], d2, 45, 5, 3)
+    _db.session.flush()
+    cohorts = {"A": a, "B": b, "TT": tt, "X": x, "OLD": old}
     return Programme(home, other, d1, d2, d3, do, course, tot, master, admin, people, cohorts)
