@@ -85,16 +85,13 @@ def quick_documents(monkeypatch):
 @pytest.fixture
 def errors_logged(app):
     """The messages of the errors the app logs during the test (its logger does not propagate
-    in production, so it is listened to directly). Alembic's ``fileConfig`` disables the loggers
-    that exist when a test session migrates a database in process; here it logs again."""
+    in production, so it is listened to directly)."""
     records: list[logging.LogRecord] = []
     handler = logging.Handler(level=logging.ERROR)
     handler.emit = records.append
-    disabled, app.logger.disabled = app.logger.disabled, False
     app.logger.addHandler(handler)
     yield records
     app.logger.removeHandler(handler)
-    app.logger.disabled = disabled
 
 
 def _messages(records) -> list[str]:

@@ -565,7 +565,7 @@ def test_an_owner_names_this_machine_by_host_and_pid_namespace_and_its_process(d
     assert not jobs.owner_is_dead(f"{unknown_machine}:{2**22 + 12345}:x")
 
 
-def test_a_worker_that_lost_its_lease_says_so_in_the_log(app, db, caplog, monkeypatch):
+def test_a_worker_that_lost_its_lease_says_so_in_the_log(app, db, caplog):
     job = a_job()
 
     def taken_over(job, report_progress):
@@ -575,9 +575,7 @@ def test_a_worker_that_lost_its_lease_says_so_in_the_log(app, db, caplog, monkey
         _db.session.commit()
         report_progress(1)
 
-    # The app's logger does not propagate to the root, and a migration run in this process
-    # (alembic's fileConfig) disables existing loggers: listen on it directly.
-    monkeypatch.setattr(app.logger, "disabled", False)
+    # The app's logger does not propagate to the root: listen on it directly.
     app.logger.addHandler(caplog.handler)
     try:
         jobs.run_job(job.id, taken_over)
