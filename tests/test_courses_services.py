@@ -167,6 +167,29 @@ def test_a_course_accredited_by_a_tot_course_cannot_become_tot(db, admin):
     assert "TOT-X" in excinfo.value.fields["is_tot"][0]
 
 
+@pytest.mark.parametrize("was_tot", [False, True])
+def test_a_course_whose_trainings_closed_cannot_switch_between_tot_and_regular(db, admin, was_tot):
+    course = factories.CourseFactory(is_tot=was_tot)
+    course.accredits = [course] if was_tot else []
+    factories.CohortFactory(course=course, status="closed")
+    db.session.flush()
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_course(course, by=admin, is_tot=not was_tot, accredits_course_ids=[course.id])
+    assert "не може стати курсом ToT чи перестати ним бути" in str(excinfo.value.fields["is_tot"][0])
+    db.session.refresh(course)
+    assert course.is_tot is was_tot
+    services.update_course(course, by=admin, is_tot=was_tot, title="Нова назва")  # the same kind: fine
+
+
+@pytest.mark.parametrize("status", ["scheduled", "in_progress", "cancelled"])
+def test_a_course_whose_trainings_have_not_closed_may_become_tot(db, admin, status):
+    course = factories.CourseFactory()
+    factories.CohortFactory(course=course, status=status)
+    db.session.flush()
+    services.update_course(course, by=admin, is_tot=True, accredits_course_ids=[course.id])
+    assert course.is_tot is True
+
+
 def test_reordering_modules_keeps_their_ids(db, admin):
     course = factories.CourseFactory(modules=[("Перший", 1), ("Другий", 2), ("Третій", 3)])
     db.session.flush()

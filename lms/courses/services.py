@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lms.accounts.models import User
-from lms.cohorts.models import session_modules
+from lms.cohorts.models import Cohort, session_modules
 from lms.core import audit
 from lms.core.collation import by_name
 from lms.core.db import utcnow
@@ -208,6 +208,16 @@ def _apply(course: Course, values: dict) -> None:
             clean[name] = bool(values[name])
 
     is_tot = clean.get("is_tot", course.is_tot)
+    if course.id is not None and is_tot != course.is_tot and _has_closed_trainings(course):
+        # Their certificates are of the kind the course had: a closed training rechecked later
+        # (reconciliation, a resumed job) would issue everyone a second one of the other kind.
+        problem(
+            "is_tot",
+            _l(
+                "Trainings of this course have closed and issued their certificates, so it cannot "
+                "switch between ToT and regular. Create a new course instead."
+            ),
+        )
     targets = _accredited_targets(course, values, is_tot, problem)
     if is_tot and course.id is not None and not course.is_tot:
         accrediting = tot_courses_accrediting(course)
@@ -232,6 +242,15 @@ def _apply(course: Course, values: dict) -> None:
         course.accredits = targets
     if plan is not None:
         _write_modules(course, *plan)
+
+
+def _has_closed_trainings(course: Course) -> bool:
+    return (
+        db.session.scalar(
+            select(Cohort.id).where(Cohort.course_id == course.id, Cohort.status == "closed").limit(1)
+        )
+        is not None
+    )
 
 
 def _whole_number(value) -> int | None:
