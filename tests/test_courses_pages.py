@@ -183,6 +183,27 @@ def test_admin_edits_a_tot_course_and_its_accredited_courses(client, db, admin):
     assert tot.accredits == [target] and tot.days == 1
 
 
+def test_the_form_says_why_a_course_with_closed_trainings_cannot_become_tot(client, db, admin):
+    target = factories.CourseFactory(code="PTL-STATUS")
+    course = factories.CourseFactory(code="PTL-NEEDS", modules=[("Оцінка потреб", 2)])
+    factories.CohortFactory(course=course, status="closed")
+    db.session.flush()
+    sign_in(client, admin)
+    english(client)
+    data = form_data(
+        is_tot="y",
+        accredits_course_ids=str(target.id),
+        **{"modules-0-module_id": str(course.modules[0].id), "modules-0-title": "Оцінка потреб"},
+    )
+    response = client.post(f"/courses/{course.id}/edit", data=data)
+    assert response.status_code == 422
+    assert "so it cannot switch between ToT and regular. Create a new course instead." in response.get_data(
+        as_text=True
+    )
+    db.session.refresh(course)
+    assert course.is_tot is False and course.accredits == []
+
+
 def test_admin_deactivates_and_reactivates_a_course(client, db, admin):
     course = factories.CourseFactory()
     sign_in(client, admin)

@@ -299,7 +299,7 @@ def _largest_first(counts: dict[str | None, int]) -> list[tuple[str | None, int]
     return sorted(counts.items(), key=lambda item: (-item[1], item[0] is None, sort_key(item[0] or "", "uk")))
 
 
-def _by_course(filters: ReportFilters, held, people: _People) -> list[CourseRow]:
+def _by_course(held, people: _People) -> list[CourseRow]:
     per_course = (
         select(
             held.c.course_id,
@@ -468,7 +468,7 @@ def results_report(filters: ReportFilters) -> ResultsReport:
     mean_pre, mean_post, gain, gain_participants = _scores(cohorts)
     return ResultsReport(
         filters=filters,
-        by_course=_by_course(filters, held, people),
+        by_course=_by_course(held, people),
         participants=people.participants,
         people_trained=people.trained,
         trainers_trained=people.trainers,
