@@ -118,7 +118,7 @@ def _load(target: str):
 def register_extensions(app: Flask) -> None:
     from lms.accounts.auth import init_login
     from lms.celery_app import celery_init_app
-    from lms.core.i18n import select_locale
+    from lms.core.i18n import CountingDomain, select_locale
     from lms.core.permissions import register_access_control
     from lms.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 
@@ -128,6 +128,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    babel.domain_instance = CountingDomain(domain="messages")
     bootstrap.init_app(app)
     init_login(app, login_manager)
     register_access_control(app, login_manager)

@@ -2,9 +2,11 @@
 
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from flask_babel import force_locale, lazy_ngettext, ngettext
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "lms" / "translations" / "uk" / "LC_MESSAGES" / "messages.po"
@@ -48,3 +50,27 @@ def test_translations_keep_the_placeholders():
         (message.id, str(error)) for message in catalog if message.id for error in message.check(catalog)
     ]
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "expected"),
+    [
+        ("uk", 1, "Видано 1 сертифікат"),
+        ("uk", 3, "Видано 3 сертифікати"),
+        ("uk", 21, "Видано 21 сертифікат"),
+        ("uk", 999, "Видано 999 сертифікатів"),
+        ("uk", 1000, "Видано 1\xa0000 сертифікатів"),
+        ("uk", 12342, "Видано 12\xa0342 сертифікати"),
+        ("en", 1, "1 certificate issued"),
+        ("en", 1000, "1,000 certificates issued"),
+    ],
+)
+def test_a_counted_number_is_written_the_languages_way_in_python_and_in_templates(
+    app, language, count, expected
+):
+    singular, plural = "%(num)d certificate issued", "%(num)d certificates issued"
+    with app.test_request_context(), force_locale(language):
+        assert ngettext(singular, plural, count) == expected
+        assert str(lazy_ngettext(singular, plural, count)) == expected
+        template = app.jinja_env.from_string("{{ ngettext(singular, plural, count) }}")
+        assert template.render(singular=singular, plural=plural, count=count) == expected

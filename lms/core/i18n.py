@@ -1,10 +1,12 @@
 """Locale selection, local dates, and helpers for records with a Ukrainian and an English name."""
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from flask import current_app, has_request_context, session
-from flask_babel import get_locale
+from flask_babel import Domain, get_locale
 from flask_login import current_user
 
 from lms.core.db import utcnow
@@ -21,6 +23,31 @@ def select_locale() -> str:
         return current_user.locale
     # Ukrainian first, whatever the browser asks for: the switch in the header changes it.
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+_COUNT = re.compile(r"%\(num\)[ds]")
+
+
+class CountingDomain(Domain):
+    """Flask-Babel's message domain, writing the counted number of a plural message the way the
+    language does («1 000 рядків», "1,000 rows"): Babel fills ``%(num)d`` (or ``s``) with a bare
+    integer.
+    Both paths go through here: ``ngettext`` in Python and in templates."""
+
+    def get_translations(self):
+        translations = super().get_translations()
+        if not getattr(translations, "counts_formatted", False):
+            plain = translations.ungettext
+
+            def ungettext(singular: str, plural: str, n):
+                text = plain(singular, plural, n)
+                if isinstance(n, int) and not isinstance(n, bool):
+                    text = _COUNT.sub(format_decimal(n, locale=get_locale()), text)
+                return text
+
+            translations.ungettext = translations.ngettext = ungettext
+            translations.counts_formatted = True
+        return translations
 
 
 def current_language() -> str:
