@@ -1,11 +1,14 @@
 """The issuing job, the reconciliation and the ZIP job, run in process (no worker): who gets a
 certificate, batches, failures, documents made again, emails, the summary and serial numbers."""
 
+import contextlib
 import logging
 import zipfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
@@ -391,7 +394,17 @@ def test_without_a_configured_prefix_serials_start_with_cas(app, db, monkeypatch
 # Reconciliation
 
 
-def test_reconcile_issues_to_the_eligible_of_closed_trainings_within_its_window(db):
+# 00:30 in Kyiv is still yesterday in UTC (22:30): the window counts the programme's days, not
+# UTC's. (A zoned destination also sets the process's zone while travelling.)
+@pytest.mark.parametrize(
+    "clock", [None, datetime(2026, 11, 29, 0, 30, tzinfo=ZoneInfo("Europe/Kyiv"))], ids=["now", "late_utc"]
+)
+def test_reconcile_issues_to_the_eligible_of_closed_trainings_within_its_window(db, clock):
+    with contextlib.nullcontext() if clock is None else time_machine.travel(clock, tick=True):
+        _reconcile_issues_within_its_window()
+
+
+def _reconcile_issues_within_its_window():
     edge, (eligible, low) = _closed_training((90, 50))
     _ended(edge, 400)
     too_old, _ = _closed_training((90,))

@@ -19,7 +19,8 @@ from lms.certificates.services import evaluate_and_issue, kind_for, make_documen
 from lms.certificates.snapshot import snapshot_of
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit
-from lms.core.db import keeping_loaded, utcnow
+from lms.core.db import keeping_loaded
+from lms.core.i18n import local_today
 from lms.core.models import Job
 from lms.core.outbox import enqueue
 from lms.courses.models import Course
@@ -202,7 +203,7 @@ def reconcile(days: int = 400) -> dict:
     Reported to admins through the audit trail."""
     from lms.assessments.completion import completion_status
 
-    since = utcnow().date() - timedelta(days=days)
+    since = local_today() - timedelta(days=days)  # the programme's day, as a training's dates are
     cohorts = list(
         db.session.scalars(select(Cohort).where(Cohort.status == "closed", Cohort.end_date >= since))
     )
