@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -22,7 +23,9 @@ def steady_minute():
     if now.second < 45:
         yield
         return
-    with time_machine.travel(now.replace(second=5, microsecond=0) + timedelta(minutes=1), tick=True):
+    next_minute = now.replace(second=5, microsecond=0) + timedelta(minutes=1)
+    # Zoned in Kyiv: time-machine takes the destination's zone for the process while travelling.
+    with time_machine.travel(next_minute.astimezone(ZoneInfo("Europe/Kyiv")), tick=True):
         yield
 
 
