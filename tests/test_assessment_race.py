@@ -2,8 +2,10 @@
 concurrent transactions (committed data in a database of its own)."""
 
 import threading
+import time
 
 import pytest
+from sqlalchemy import text
 
 from lms.assessments import delivery
 from lms.assessments.models import Attempt, Response
@@ -66,9 +68,25 @@ def _two_questions_one_answered(application):
     return ids
 
 
+def _someone_waits_for_a_lock(seconds: float = 10.0) -> bool:
+    """Whether another connection to this database is waiting for a lock, within ``seconds``."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+    )
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        db.session.execute(text("SELECT pg_stat_clear_snapshot()"))  # kept per transaction otherwise
+        if db.session.execute(waiting).scalar_one():
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def _second_waits_for_first(application, first, second) -> None:
     """Run ``first`` in a transaction left open, then ``second`` on another connection; check
-    that ``second`` waits for ``first`` to commit, then lets it finish."""
+    that ``second`` waits on a lock for ``first`` to commit (seen in ``pg_stat_activity``, not
+    guessed from a thread's timing), then lets it finish."""
 
     def run_second():
         with application.app_context():
@@ -82,12 +100,12 @@ def _second_waits_for_first(application, first, second) -> None:
         first()
         waiting = threading.Thread(target=run_second)
         waiting.start()
-        waiting.join(timeout=1)
-        alive = waiting.is_alive()
+        blocked = _someone_waits_for_a_lock()
         db.session.commit()
         db.session.remove()
     waiting.join(timeout=30)
-    assert alive, "the second transaction waits for the first"
+    assert not waiting.is_alive(), "the second transaction finished once the first committed"
+    assert blocked, "the second transaction waited on a lock for the first"
 
 
 @pytest.mark.postgres_only
