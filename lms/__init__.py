@@ -128,7 +128,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
-    babel.domain_instance = CountingDomain(domain="messages")
+    babel.domain_instance = CountingDomain(domain=app.extensions["babel"].default_domain)
     bootstrap.init_app(app)
     init_login(app, login_manager)
     register_access_control(app, login_manager)

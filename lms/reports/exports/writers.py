@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from lms.core.cells import csv_cell, safe_cell
 from lms.reports.tables import Table
@@ -385,12 +385,12 @@ def write_pdf(
                     "The first %(shown)s rows of %(num)d are printed; the XLSX and CSV exports hold all.",
                     "The first %(shown)s rows of %(num)d are printed; the XLSX and CSV exports hold all.",
                     total,
-                    shown=max_rows,
+                    shown=format_decimal(max_rows),
                 )
             else:
                 text = _(
                     "Only the first %(shown)s rows are printed; the XLSX and CSV exports hold all.",
-                    shown=max_rows,
+                    shown=format_decimal(max_rows),
                 )
             story.append(KeepTogether([Spacer(1, 3), Paragraph(escape(text), styles["note"])]))
     document = SimpleDocTemplate(
