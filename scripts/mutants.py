@@ -280,6 +280,7 @@ def forget_survivors(directory: Path) -> int:
 
 
 def run(group: Group, keep: bool, children: int, diffs: bool = True, retest: bool = False) -> dict:
+    started = time.monotonic()  # the group's whole lane time, its template included
     directory = prepare(group, keep or retest)
     if retest:
         print(f"   re-testing {forget_survivors(directory)} survivors", flush=True)
@@ -289,7 +290,6 @@ def run(group: Group, keep: bool, children: int, diffs: bool = True, retest: boo
         "LMS_TEST_SQLITE_TEMPLATE": str(migrated_template(directory)),
     }
     env.pop("LMS_REQUIRE_SERVICES", None)
-    started = time.monotonic()
     log = directory / "run.log"
     with log.open("w") as out:
         subprocess.run(  # noqa: S603 - our own venv's mutmut, less its redundant clean run
@@ -426,12 +426,18 @@ def main() -> int:
     started = time.monotonic()
     reports = []
     with ThreadPoolExecutor(max_workers=lanes) as pool:
-        running = [
-            pool.submit(run, group, args.keep, children, not args.quiet, args.retest_survivors)
+        running = {
+            pool.submit(run, group, args.keep, children, not args.quiet, args.retest_survivors): group
             for group in _longest_first(chosen)
-        ]
+        }
+        broken = []
         for future in as_completed(running):
-            reports.append(future.result())
+            try:
+                reports.append(future.result())
+            except Exception as error:  # one group's setup failing keeps the others' results
+                broken.append(running[future].name)
+                print(f"== {running[future].name}: could not run: {error!r}", flush=True)
+                continue
             _print_report(reports[-1])
     _remember(reports)
     reports.sort(key=lambda r: chosen.index(r["group"]))
@@ -445,7 +451,9 @@ def main() -> int:
     print(
         f"groups' time {sum(r['seconds'] for r in reports):.0f} s; wall time {time.monotonic() - started:.0f} s"
     )
-    return 0
+    if broken:
+        print(f"not run: {', '.join(broken)}")
+    return 1 if broken else 0
 
 
 if __name__ == "__main__":
