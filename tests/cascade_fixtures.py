@@ -37,11 +37,11 @@ from itertools import count
 from lms.accounts.models import User
 from lms.assessments.models import Attempt, CohortTest
 from lms.cascade.models import StepDownEvent, TrainerLineage
-from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, Enrollment
 from lms.courses.models import Accreditation, Course
 from lms.extensions import db as _db
 from lms.org.models import District, Region
+from tests.rows import certificate_row
 
 TODAY = date(2025, 6, 30)
 N = 90
@@ -118,32 +118,9 @@ def _cohort(lead, course, district, status, start_days_ago: int) -> Cohort:
 def _enrol(cohort, person, *, status="enrolled", certificate=None) -> Enrollment:
     enrollment = _add(Enrollment(cohort=cohort, user=person, status=status))
     if certificate is not None:
-        number = next(_serial)
         _add(
-            Certificate(
-                enrollment=enrollment,
-                user=person,
-                cohort=cohort,
-                kind="participation",
-                prefix="TST",
-                year=2025,
-                number=number,
-                serial=f"TST-2025-{number:06d}",
-                verification_code=f"code{number:06d}",
-                status=certificate,
-                revoked_reason="Помилка" if certificate == "revoked" else None,
-                holder_name=person.full_name,
-                holder_name_latin="",
-                course_code="",
-                course_title="",
-                course_title_en="",
-                start_date=cohort.start_date,
-                issued_on=cohort.end_date,
-                hours=15,
-                lead_trainer_name="",
-                organisation="",
-                organisation_en="",
-                verification_url="",
+            certificate_row(
+                enrollment, cohort, number=next(_serial), prefix="TST", year=2025, status=certificate
             )
         )
     return enrollment

@@ -43,6 +43,7 @@ from lms.extensions import db as _db
 from lms.org.models import District, Institution, Region
 from lms.reports.filters import ReportFilters
 from tests import factories
+from tests.rows import certificate_row
 
 TODAY = date.today()
 START = TODAY - timedelta(days=30)
@@ -210,32 +211,9 @@ def person(name: str, institution=None, position: str = "", *roles: str) -> User
 def certificate(
     enrollment: Enrollment, cohort: Cohort, *, kind="participation", status="valid"
 ) -> Certificate:
-    number = next(_serial)
     return _add(
-        Certificate(
-            enrollment=enrollment,
-            user=enrollment.user,
-            cohort=cohort,
-            kind=kind,
-            prefix="RPT",
-            year=TODAY.year,
-            number=number,
-            serial=f"RPT-{TODAY.year}-{number:06d}",
-            verification_code=f"report{number:06d}",
-            status=status,
-            revoked_reason="Помилка в даних" if status == "revoked" else None,
-            holder_name=enrollment.user.full_name,
-            holder_name_latin="",
-            course_code="",
-            course_title="",
-            course_title_en="",
-            start_date=cohort.start_date,
-            issued_on=cohort.end_date,
-            hours=15,
-            lead_trainer_name="",
-            organisation="",
-            organisation_en="",
-            verification_url="",
+        certificate_row(
+            enrollment, cohort, number=next(_serial), prefix="RPT", year=TODAY.year, kind=kind, status=status
         )
     )
 
