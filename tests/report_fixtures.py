@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.accounts.models import User
 from lms.assessments.models import Attempt, CohortTest
@@ -42,6 +42,7 @@ from lms.courses.services import grant_accreditation
 from lms.extensions import db as _db
 from lms.org.models import District, Institution, Region
 from lms.reports.filters import ReportFilters
+from lms.reports.kept.models import CohortFigures, CohortStamp, PeopleStamp
 from tests import factories
 from tests.rows import certificate_row
 
@@ -347,3 +348,17 @@ def write_programme() -> Programme:
     _db.session.flush()
     cohorts = {"A": a, "B": b, "TT": tt, "X": x, "OLD": old}
     return Programme(home, other, d1, d2, d3, do, course, tot, master, admin, people, cohorts)
+
+
+def stamp_of(cohort) -> int:
+    """The training's stamp: moved on by every write its figures read."""
+    return _db.session.scalar(select(CohortStamp.version).where(CohortStamp.cohort_id == cohort.id)) or 0
+
+
+def kept_version_of(cohort) -> int | None:
+    """The version of the training's kept figures (none: not kept)."""
+    return _db.session.scalar(select(CohortFigures.version).where(CohortFigures.cohort_id == cohort.id))
+
+
+def people_stamp() -> int:
+    return _db.session.scalar(select(func.coalesce(func.max(PeopleStamp.version), 0)))

@@ -9,7 +9,7 @@ from datetime import time, timedelta
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from lms.cohorts.models import Cohort, Enrollment, TrainingSession
 from lms.courses.models import Course
@@ -18,7 +18,7 @@ from lms.org.models import District
 from lms.reports.figures import results_report, scores, totals
 from lms.reports.kept import cohorts as kept
 from lms.reports.kept import people as kept_people
-from lms.reports.kept.models import CohortFigures, CohortStamp, PeopleGroups, PeopleStamp
+from lms.reports.kept.models import CohortFigures, PeopleGroups
 from tests.queries import count_queries
 from tests.report_fixtures import (
     START,
@@ -26,7 +26,10 @@ from tests.report_fixtures import (
     certificate,
     enrol,
     event,
+    kept_version_of,
+    people_stamp,
     person,
+    stamp_of,
     training,
     write_programme,
 )
@@ -35,18 +38,6 @@ from tests.report_fixtures import (
 @pytest.fixture
 def programme(db):
     return write_programme()
-
-
-def _stamp(cohort) -> int:
-    return _db.session.scalar(select(CohortStamp.version).where(CohortStamp.cohort_id == cohort.id)) or 0
-
-
-def _kept_version(cohort) -> int | None:
-    return _db.session.scalar(select(CohortFigures.version).where(CohortFigures.cohort_id == cohort.id))
-
-
-def _people_stamp() -> int:
-    return _db.session.scalar(select(func.coalesce(func.max(PeopleStamp.version), 0)))
 
 
 def _generations(report) -> list[tuple]:
@@ -324,7 +315,7 @@ def test_the_first_report_keeps_the_figures_and_the_next_reads_them_without_comp
     filters = programme.filters(start=None, end=None, region_ids=None)
     first = results_report(filters)
     for cohort in programme.cohorts.values():
-        assert _kept_version(cohort) == _stamp(cohort) > 0
+        assert kept_version_of(cohort) == stamp_of(cohort) > 0
     a = _db.session.get(CohortFigures, programme.cohorts["A"].id)
     assert (a.certificates, a.pre_sum, a.pre_n, a.post_sum, a.post_n, a.gain_n) == (2, 200.0, 4, 310.0, 4, 4)
     assert a.gain_sum == pytest.approx(5 / 6 + 1 / 2 + 4 / 5 + 0)
@@ -333,7 +324,7 @@ def test_the_first_report_keeps_the_figures_and_the_next_reads_them_without_comp
     )
     assert sorted(kept.union([a.trained])) == sorted(programme.people[k].id for k in ("p1", "p2"))
     assert kept.union([a.trainers]) == kept.union([])
-    assert _db.session.scalar(select(PeopleGroups.version)) == _people_stamp()
+    assert _db.session.scalar(select(PeopleGroups.version)) == people_stamp()
     with count_queries() as statements:
         again = results_report(filters)
     assert not any(s.startswith("INSERT") for s in statements)
@@ -354,7 +345,7 @@ def test_the_first_report_keeps_the_figures_and_the_next_reads_them_without_comp
 def test_a_write_makes_the_kept_figures_stale_and_the_next_report_stores_them_anew(programme):
     a = programme.cohorts["A"]
     results_report(programme.filters())
-    version = _kept_version(a)
+    version = kept_version_of(a)
     withdrawn = _db.session.scalar(
         select(Enrollment).where(
             Enrollment.cohort_id == a.id, Enrollment.user_id == programme.people["pf"].id
@@ -362,21 +353,21 @@ def test_a_write_makes_the_kept_figures_stale_and_the_next_report_stores_them_an
     )
     withdrawn.status = "withdrawn"
     _db.session.flush()
-    assert _stamp(a) > version
+    assert stamp_of(a) > version
     report = results_report(programme.filters())
     assert report.participants == 6 and report.by_course[0].enrolled == 4
-    assert _kept_version(a) == _stamp(a)
+    assert kept_version_of(a) == stamp_of(a)
     assert _db.session.get(CohortFigures, a.id).pre_n == 3
 
 
 def test_a_stored_row_is_replaced_only_by_a_newer_version(programme):
     a = programme.cohorts["A"]
     computed = kept.refresh([a.id])[a.id]
-    version = _stamp(a)
-    assert _kept_version(a) == version
+    version = stamp_of(a)
+    assert kept_version_of(a) == version
     kept._store([computed.row(a.id, version + 5)])  # a filler that read a later version
     kept._store([computed.row(a.id, version)])  # then one that read earlier: no error, no change
-    assert _kept_version(a) == version + 5
+    assert kept_version_of(a) == version + 5
     stored = _db.session.get(CohortFigures, a.id)
     _db.session.refresh(stored)
     assert (stored.certificates, stored.pre_n, stored.post_n, stored.gain_n) == (2, 4, 4, 4)
@@ -408,8 +399,8 @@ def test_many_cohorts_are_computed_in_chunks_with_the_same_figures(programme, mo
     sent = [s.split()[0] for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
     assert sent == ["SELECT"] * reads + ["INSERT"]
     assert chunked == whole and sorted(chunked) == sorted(ids)
-    assert [_kept_version(c) for c in programme.cohorts.values()] == [
-        _stamp(c) for c in programme.cohorts.values()
+    assert [kept_version_of(c) for c in programme.cohorts.values()] == [
+        stamp_of(c) for c in programme.cohorts.values()
     ]
 
 
@@ -440,7 +431,7 @@ def test_everyones_groups_are_kept_and_read_back_with_blank_and_trimmed_position
     }
     assert kept_people.by_group(trained) == expected  # computed and stored
     stored = _db.session.scalar(select(PeopleGroups))
-    assert stored.version == _people_stamp()
+    assert stored.version == people_stamp()
     with count_queries() as statements:
         assert kept_people.by_group(trained) == expected  # read back
     assert len(statements) == 1
@@ -478,9 +469,9 @@ def test_a_change_of_position_rebuilds_the_kept_groups(programme):
     version = _db.session.scalar(select(PeopleGroups.version))
     programme.people["p2"].position = "Директор"
     _db.session.flush()
-    assert _people_stamp() > version
+    assert people_stamp() > version
     kept_people.refresh()
-    assert _db.session.scalar(select(PeopleGroups.version)) == _people_stamp()
+    assert _db.session.scalar(select(PeopleGroups.version)) == people_stamp()
     report = results_report(programme.filters())
     assert report.by_position == [
         ("Вчитель", 1),
@@ -536,9 +527,9 @@ def test_generations_are_listed_from_the_master_trainers_down_whatever_came_firs
 def test_a_cohort_without_people_is_kept_at_version_zero_with_nothing_in_it(programme):
     empty = training(programme.course, programme.d3, programme.master, 1)
     _db.session.flush()
-    assert _stamp(empty) == 0  # no stamp row: nothing written that its figures are made of
+    assert stamp_of(empty) == 0  # no stamp row: nothing written that its figures are made of
     assert kept.refresh([empty.id])[empty.id] == kept.Figures(kept.pack([]), kept.pack([]), kept.pack([]))
-    assert _kept_version(empty) == 0
+    assert kept_version_of(empty) == 0
     assert kept.refresh_stale() == 5  # the programme's; not the empty one again
     kept_people.refresh()
     with count_queries() as statements:
@@ -569,9 +560,9 @@ def test_the_periodic_refresh_finds_a_stale_cohort_whose_version_another_cohorts
     enrol(first, person("Перша"))
     enrol(second, person("Друга"))
     _db.session.flush()
-    assert _stamp(first) == _stamp(second) == 1
+    assert stamp_of(first) == stamp_of(second) == 1
     kept.refresh([first.id] + [c.id for c in programme.cohorts.values()])
-    assert kept.refresh_stale() == 1 and _kept_version(second) == 1
+    assert kept.refresh_stale() == 1 and kept_version_of(second) == 1
 
 
 def test_with_nobody_at_all_the_kept_groups_are_empty_at_version_zero(db):

@@ -22,29 +22,24 @@ from lms.reports.figures import results_report, scores, totals
 from lms.reports.filters import ReportFilters
 from lms.reports.kept import cohorts as kept
 from lms.reports.kept import people as kept_people
-from lms.reports.kept.models import CohortFigures, CohortStamp, PeopleGroups, PeopleStamp
+from lms.reports.kept.models import CohortFigures, CohortStamp, PeopleGroups
 from lms.reports.kept.tasks import refresh_figures
 from tests import factories
 from tests.assessment_factories import question, running_cohort
 from tests.queries import count_queries
-from tests.report_fixtures import TODAY, build_programme, certificate_of
+from tests.report_fixtures import (
+    TODAY,
+    build_programme,
+    certificate_of,
+    kept_version_of,
+    people_stamp,
+    stamp_of,
+)
 
 
 @pytest.fixture
 def programme(db):
     return build_programme()
-
-
-def _stamp(cohort) -> int:
-    return _db.session.scalar(select(CohortStamp.version).where(CohortStamp.cohort_id == cohort.id)) or 0
-
-
-def _kept_version(cohort) -> int | None:
-    return _db.session.scalar(select(CohortFigures.version).where(CohortFigures.cohort_id == cohort.id))
-
-
-def _people_stamp() -> int:
-    return _db.session.scalar(select(func.coalesce(func.max(PeopleStamp.version), 0)))
 
 
 def _enrollment(cohort, person) -> Enrollment:
@@ -57,7 +52,7 @@ def _report_kept(programme):
     """A report that also leaves every cohort of the programme with valid figures."""
     report = results_report(programme.filters(start=None, end=None, region_ids=None))
     for cohort in programme.cohorts.values():
-        assert _kept_version(cohort) == _stamp(cohort)
+        assert kept_version_of(cohort) == stamp_of(cohort)
     return report
 
 
@@ -76,11 +71,11 @@ def test_the_first_report_keeps_every_cohorts_figures_and_the_second_reads_them(
 def test_withdrawing_someone_bumps_her_cohort_and_the_report_drops_her(programme):
     a = programme.cohorts["A"]
     _report_kept(programme)
-    version, other = _stamp(a), _stamp(programme.cohorts["B"])
+    version, other = stamp_of(a), stamp_of(programme.cohorts["B"])
     # Any path: the ORM here; the stamp follows in the same flush.
     _enrollment(a, programme.people["p2"]).status = "withdrawn"
     _db.session.flush()
-    assert (_stamp(a), _stamp(programme.cohorts["B"])) == (version + 1, other)
+    assert (stamp_of(a), stamp_of(programme.cohorts["B"])) == (version + 1, other)
     report = results_report(programme.filters())
     assert report.participants == 6
     # Pre 40 50 50 70 20 100 without p2's 60; post without her 80.
@@ -102,10 +97,10 @@ def test_taking_someone_back_on_bumps_again(programme):
 def test_moving_an_enrolment_to_another_cohort_bumps_both(programme):
     a, b = programme.cohorts["A"], programme.cohorts["B"]
     _report_kept(programme)
-    versions = (_stamp(a), _stamp(b))
+    versions = (stamp_of(a), stamp_of(b))
     _enrollment(a, programme.people["pf"]).cohort_id = b.id
     _db.session.flush()
-    assert (_stamp(a), _stamp(b)) == (versions[0] + 1, versions[1] + 1)
+    assert (stamp_of(a), stamp_of(b)) == (versions[0] + 1, versions[1] + 1)
     course = results_report(programme.filters()).by_course[0]
     assert course.enrolled == 5  # pf still enrolled in course C, now in B
 
@@ -113,12 +108,12 @@ def test_moving_an_enrolment_to_another_cohort_bumps_both(programme):
 def test_revoking_a_certificate_bumps_and_the_report_drops_it(programme):
     b = programme.cohorts["B"]
     _report_kept(programme)
-    version = _stamp(b)
+    version = stamp_of(b)
     certificate_services.revoke(
         certificate_of(programme.people["p4"], b), by=programme.admin, reason="Помилка"
     )
     _db.session.flush()
-    assert _stamp(b) == version + 1
+    assert stamp_of(b) == version + 1
     report = results_report(programme.filters())
     assert (report.people_trained, report.certificates_issued) == (4, 5)
     assert report.by_position[-1] == ("Соціальний працівник", 1)  # p4 (no position) is gone
@@ -127,32 +122,32 @@ def test_revoking_a_certificate_bumps_and_the_report_drops_it(programme):
 def test_a_certificates_kind_changed_in_bulk_sql_bumps(programme):
     tt = programme.cohorts["TT"]
     _report_kept(programme)
-    version = _stamp(tt)
+    version = stamp_of(tt)
     _db.session.execute(
         update(Certificate)
         .where(Certificate.cohort_id == tt.id, Certificate.user_id == programme.people["t1"].id)
         .values(kind="participation")
     )
-    assert _stamp(tt) == version + 1
+    assert stamp_of(tt) == version + 1
     assert results_report(programme.filters()).trainers_trained == 1
 
 
 def test_a_trainer_certificate_of_a_training_that_is_no_tot_makes_no_trainer(programme):
     a = programme.cohorts["A"]
     _report_kept(programme)
-    version = _stamp(a)
+    version = stamp_of(a)
     _db.session.execute(update(Certificate).where(Certificate.cohort_id == a.id).values(kind="trainer"))
-    assert _stamp(a) == version + 4  # its four certificates (p1, p2 superseded and reissued, p3 revoked)
+    assert stamp_of(a) == version + 4  # its four certificates (p1, p2 superseded and reissued, p3 revoked)
     assert results_report(programme.filters()).trainers_trained == 2  # t1 and t2 of the ToT
 
 
 def test_entering_a_paper_score_bumps_and_the_means_follow(programme):
     b = programme.cohorts["B"]
     _report_kept(programme)
-    version = _stamp(b)
+    version = stamp_of(b)
     enter_scores(_enrollment(b, programme.people["p4"]), {"pre": 30}, by=programme.admin)
     _db.session.flush()
-    assert _stamp(b) > version
+    assert stamp_of(b) > version
     report = results_report(programme.filters())
     gains = [5 / 6, 1 / 2, 4 / 5, 0, 2 / 3, 1, 6 / 7]  # p4 now has a pair: (90 - 30) / 70
     assert (report.mean_pre, report.normalized_gain, report.gain_participants) == (
@@ -166,7 +161,7 @@ def test_entering_a_paper_score_bumps_and_the_means_follow(programme):
 def test_a_score_changed_in_bulk_sql_bumps(programme):
     a = programme.cohorts["A"]
     _report_kept(programme)
-    version = _stamp(a)
+    version = stamp_of(a)
     pre_test = select(CohortTest.id).where(CohortTest.cohort_id == a.id, CohortTest.phase == "pre")
     _db.session.execute(
         update(Attempt)
@@ -175,23 +170,23 @@ def test_a_score_changed_in_bulk_sql_bumps(programme):
         )
         .values(score_percent=10)
     )
-    assert _stamp(a) == version + 1
+    assert stamp_of(a) == version + 1
     assert results_report(programme.filters()).mean_pre == round((390 - 40 + 10) / 7, 2)
 
 
 def test_a_score_deleted_bumps_and_a_test_deleted_bumps(programme):
     tt = programme.cohorts["TT"]
     _report_kept(programme)
-    version = _stamp(tt)
+    version = stamp_of(tt)
     post_test = _db.session.scalar(
         select(CohortTest).where(CohortTest.cohort_id == tt.id, CohortTest.phase == "post")
     )
     _db.session.execute(delete(Attempt).where(Attempt.test_id == post_test.id))
-    assert _stamp(tt) == version + 2  # t1's and t2's
+    assert stamp_of(tt) == version + 2  # t1's and t2's
     report = results_report(programme.filters())
     assert report.mean_post == round((90 + 80 + 90 + 50 + 90 + 90) / 6, 2)
     _db.session.execute(delete(CohortTest).where(CohortTest.cohort_id == tt.id))
-    assert _stamp(tt) >= version + 4  # the two tests (their attempts go by cascade)
+    assert stamp_of(tt) >= version + 4  # the two tests (their attempts go by cascade)
     assert results_report(programme.filters()).mean_pre == round((40 + 60 + 50 + 50 + 70) / 5, 2)
 
 
@@ -199,9 +194,9 @@ def test_a_test_switched_to_the_other_phase_bumps(programme):
     tt = programme.cohorts["TT"]
     _report_kept(programme)
     _db.session.execute(delete(CohortTest).where(CohortTest.cohort_id == tt.id, CohortTest.phase == "post"))
-    version = _stamp(tt)
+    version = stamp_of(tt)
     _db.session.execute(update(CohortTest).where(CohortTest.cohort_id == tt.id).values(phase="post"))
-    assert _stamp(tt) == version + 1
+    assert stamp_of(tt) == version + 1
     # t1's and t2's pre scores (20, 100) are now their post scores.
     assert results_report(programme.filters()).mean_post == round(
         (90 + 80 + 90 + 50 + 90 + 90 + 20 + 100) / 8, 2
@@ -210,16 +205,16 @@ def test_a_test_switched_to_the_other_phase_bumps(programme):
 
 def test_moving_a_person_to_another_position_or_institution_shows_in_the_next_report(programme):
     _report_kept(programme)
-    stamp = _people_stamp()
+    stamp = people_stamp()
     accounts.update_user(programme.people["p2"], by=programme.admin, position="Директор")
     _db.session.flush()
-    assert _people_stamp() == stamp + 1
+    assert people_stamp() == stamp + 1
     report = results_report(programme.filters())
     assert ("Директор", 1) in report.by_position and ("Психолог", 1) in report.by_position
     school = _db.session.scalar(select(Institution).where(Institution.type == "school"))
     programme.people["p1"].institution_id = school.id
     _db.session.flush()
-    assert _people_stamp() == stamp + 2
+    assert people_stamp() == stamp + 2
     assert results_report(programme.filters()).by_institution_type == [
         ("school", 2),
         ("social_services_centre", 2),
@@ -229,11 +224,11 @@ def test_moving_a_person_to_another_position_or_institution_shows_in_the_next_re
 
 def test_an_institutions_type_changed_shows_in_the_next_report(programme):
     _report_kept(programme)
-    stamp = _people_stamp()
+    stamp = people_stamp()
     _db.session.execute(
         update(Institution).where(Institution.type == "school").values(type="children_service")
     )
-    assert _people_stamp() == stamp + 1
+    assert people_stamp() == stamp + 1
     assert ("children_service", 1) in results_report(programme.filters()).by_institution_type
 
 
@@ -246,7 +241,7 @@ def test_a_person_added_after_the_groups_were_kept_is_counted_from_her_row(progr
     _db.session.execute(
         update(Certificate).where(Certificate.id == certificate.id).values(user_id=newcomer.id)
     )
-    assert _db.session.scalar(select(PeopleGroups.version)) == kept_version == _people_stamp()
+    assert _db.session.scalar(select(PeopleGroups.version)) == kept_version == people_stamp()
     report = results_report(programme.filters())
     assert ("Юрист", 1) in report.by_position and (None, 1) not in report.by_position
 
@@ -256,7 +251,7 @@ def test_writes_that_change_no_figure_bump_nothing(db, admin):
     for i in range(3):
         question(cohort.course, text=f"Питання {i}")
     test = delivery.open_test(cohort, "pre", by=admin)
-    version, people = _stamp(cohort), _people_stamp()
+    version, people = stamp_of(cohort), people_stamp()
     attempt = delivery.start_attempt(test, enrollment)  # an attempt with no score yet
     for item in delivery.items_of(attempt)[:2]:
         delivery.save_answer(attempt, item.question_id, [item.version.choices[0].id])
@@ -267,9 +262,9 @@ def test_writes_that_change_no_figure_bump_nothing(db, admin):
     accounts.update_user(user, by=admin, full_name="Інше Ім'я", position=user.position)
     _db.session.flush()
     assert _db.session.scalar(select(func.count()).select_from(Response)) >= 2
-    assert (_stamp(cohort), _people_stamp()) == (version, people)
+    assert (stamp_of(cohort), people_stamp()) == (version, people)
     assert delivery.submit(attempt) == "submitted"  # a score now: the figures change
-    assert _stamp(cohort) == version + 1
+    assert stamp_of(cohort) == version + 1
 
 
 def test_a_write_between_a_fills_read_and_its_store_leaves_the_row_stale(programme, monkeypatch):
@@ -287,27 +282,27 @@ def test_a_write_between_a_fills_read_and_its_store_leaves_the_row_stale(program
     raced = results_report(programme.filters())
     monkeypatch.undo()
     assert raced.participants == 7  # read before the write
-    assert _kept_version(a) == _stamp(a) - 1
+    assert kept_version_of(a) == stamp_of(a) - 1
     report = results_report(programme.filters())
     assert report.participants == 7  # p1 is still enrolled in B
     assert report.by_course[0].enrolled == 5
     assert report.mean_pre == round((390 - 40) / 6, 2)
-    assert _kept_version(a) == _stamp(a)
+    assert kept_version_of(a) == stamp_of(a)
 
 
 def test_two_fills_of_the_same_cohorts_keep_the_newer_version(programme):
     a = programme.cohorts["A"]
     computed = kept.refresh([a.id])
-    version = _stamp(a)
+    version = stamp_of(a)
     kept._store([computed[a.id].row(a.id, version + 5)])  # a filler that read a later version
     kept._store([computed[a.id].row(a.id, version)])  # then one that read earlier: no error, no change
-    assert _kept_version(a) == version + 5
+    assert kept_version_of(a) == version + 5
 
 
 def test_deleting_a_cohort_with_people_drops_its_stamp_and_figures(db, admin):
     cohort, _enrollments = running_cohort(participants=2)
     kept.refresh([cohort.id])
-    assert _stamp(cohort) == 2 and _kept_version(cohort) == 2
+    assert stamp_of(cohort) == 2 and kept_version_of(cohort) == 2
     cohort_id = cohort.id
     _db.session.execute(delete(Cohort).where(Cohort.id == cohort_id))
     assert _db.session.get(CohortStamp, cohort_id) is None
@@ -373,7 +368,7 @@ def test_the_periodic_refresh_computes_only_what_is_stale(programme):
     stale = _db.session.scalar(select(func.count()).select_from(Cohort))
     assert refresh_figures.run() == stale
     assert refresh_figures.run() == 0
-    assert _db.session.scalar(select(PeopleGroups.version)) == _people_stamp()
+    assert _db.session.scalar(select(PeopleGroups.version)) == people_stamp()
     _enrollment(programme.cohorts["A"], programme.people["p1"]).status = "withdrawn"
     _db.session.flush()
     assert refresh_figures.run() == 1
@@ -388,7 +383,7 @@ def test_the_stamp_bump_is_a_trigger_not_a_statement(programme):
         _db.session.execute(
             text("UPDATE enrollments SET status = 'withdrawn' WHERE cohort_id = :c AND user_id = :u"), ids
         )
-    assert len(statements) == 1 and _stamp(a) >= 1
+    assert len(statements) == 1 and stamp_of(a) >= 1
     figures = kept.refresh([a.id])[a.id]
     enrolled = kept.union([figures.enrolled])
     assert ids["u"] not in enrolled and len(enrolled) == 3  # p2 p3 pf
@@ -429,4 +424,4 @@ def test_a_cohort_deleted_between_the_read_and_the_fill_is_left_out(db, admin, m
     monkeypatch.setattr(kept, "refresh", refresh_after_a_deletion)
     report = results_report(ReportFilters(TODAY, TODAY + timedelta(days=1)))
     assert (report.cohorts, report.participants) == (1, 1)  # the other; its trainings by course read after
-    assert _kept_version(other) == _stamp(other)
+    assert kept_version_of(other) == stamp_of(other)
