@@ -41,7 +41,7 @@ from lms.cohorts.models import Cohort, Enrollment
 from lms.courses.models import Accreditation, Course
 from lms.extensions import db as _db
 from lms.org.models import District, Region
-from tests.rows import certificate_row
+from tests.rows import certificate_row, two_day_training
 
 TODAY = date(2025, 6, 30)
 N = 90
@@ -101,18 +101,7 @@ def _lineage(person, generation: int, parent, root, region, accredited: date, ac
 
 
 def _cohort(lead, course, district, status, start_days_ago: int) -> Cohort:
-    start = day(start_days_ago)
-    return _add(
-        Cohort(
-            lead_trainer=lead,
-            course=course,
-            district=district,
-            venue="Зала",
-            status=status,
-            start_date=start,
-            end_date=start + timedelta(days=1),
-        )
-    )
+    return _add(two_day_training(lead, course, district, status, day(start_days_ago)))
 
 
 def _enrol(cohort, person, *, status="enrolled", certificate=None) -> Enrollment:

@@ -44,7 +44,7 @@ from lms.org.models import District, Institution, Region
 from lms.reports.filters import ReportFilters
 from lms.reports.kept.models import CohortFigures, CohortStamp, PeopleStamp
 from tests import factories
-from tests.rows import certificate_row
+from tests.rows import certificate_row, two_day_training
 
 TODAY = date.today()
 START = TODAY - timedelta(days=30)
@@ -114,6 +114,21 @@ def certificate_of(person, cohort) -> Certificate:
     )
 
 
+# The programme's people: key -> (name, workplace, position), the same in both builds.
+PEOPLE = {
+    "p1": ("Ірина Яковенко", "centre", "Психолог"),
+    "p2": ("Андрій Антоненко", "centre", "Психолог"),
+    "p3": ("Богдан Гончар", "school", "Вчитель"),
+    "pf": ("Віра Дорошенко", "school", "Вчитель"),
+    "pw": ("Галина Євтушенко", "centre", "Психолог"),
+    "p4": ("Євген Шевчук", None, ""),
+    "t1": ("Тарас Ткаченко", "school", "Вчитель"),
+    "t2": ("Ганна Ґудзь", "centre", "  Соціальний працівник "),
+    "px": ("Олег Коваль", "centre", "Психолог"),
+    "po": ("Петро Старий", "centre", "Психолог"),
+}
+
+
 def build_programme() -> Programme:
     home = factories.RegionFactory(name="Рідна область", name_en="Home Oblast")
     other = factories.RegionFactory(name="Інша область", name_en="Other Oblast")
@@ -133,20 +148,10 @@ def build_programme() -> Programme:
             by=admin, user_id=master.id, course_id=accredited.id, granted_on=TODAY - timedelta(days=400)
         )
 
-    def person(name, institution=None, position=""):
-        return factories.UserFactory(full_name=name, institution=institution, position=position)
-
+    workplaces = {"centre": centre, "school": school, None: None}
     people = {
-        "p1": person("Ірина Яковенко", centre, "Психолог"),
-        "p2": person("Андрій Антоненко", centre, "Психолог"),
-        "p3": person("Богдан Гончар", school, "Вчитель"),
-        "pf": person("Віра Дорошенко", school, "Вчитель"),
-        "pw": person("Галина Євтушенко", centre, "Психолог"),
-        "p4": person("Євген Шевчук"),
-        "t1": person("Тарас Ткаченко", school, "Вчитель"),
-        "t2": person("Ганна Ґудзь", centre, "  Соціальний працівник "),
-        "px": person("Олег Коваль", centre, "Психолог"),
-        "po": person("Петро Старий", centre, "Психолог"),
+        key: factories.UserFactory(full_name=name, institution=workplaces[where], position=position)
+        for key, (name, where, position) in PEOPLE.items()
     }
     p = people
     cohorts = {
@@ -223,17 +228,7 @@ def training(course, district, lead, ends_days_ago: int, *, sessions: int = 2, s
     """A two-day training that ended ``ends_days_ago`` days ago, with a session on each of its
     last ``sessions`` days."""
     end = TODAY - timedelta(days=ends_days_ago)
-    cohort = _add(
-        Cohort(
-            lead_trainer=lead,
-            course=course,
-            district=district,
-            venue="Зала",
-            status=status,
-            start_date=end - timedelta(days=1),
-            end_date=end,
-        )
-    )
+    cohort = _add(two_day_training(lead, course, district, status, end - timedelta(days=1)))
     for days_before in range(sessions):
         _add(
             TrainingSession(
@@ -298,17 +293,11 @@ def write_programme() -> Programme:
     course = _add(Course(code="PTL-C", title="Процедура встановлення статусу", days=2))
     tot = _add(Course(code="TOT-T", title="Підготовка тренерів", days=2, is_tot=True))
     master = person("Наталія Бондаренко", None, "", "trainer")
+    workplaces = {"centre": centre, "school": school, None: None}
     people = {
-        "p1": person("Ірина Яковенко", centre, "Психолог"),
-        "p2": person("Андрій Антоненко", centre, "Психолог"),
-        "p3": person("Богдан Гончар", school, "Вчитель"),
-        "pf": person("Віра Дорошенко", school, "Вчитель"),
-        "pw": person("Галина Євтушенко", centre, "Психолог"),
-        "p4": person("Євген Шевчук"),
-        "t1": person("Тарас Ткаченко", school, "Вчитель", "participant", "trainer"),
-        "t2": person("Ганна Ґудзь", centre, "  Соціальний працівник "),
-        "px": person("Олег Коваль", centre, "Психолог"),
-        "po": person("Петро Старий", centre, "Психолог"),
+        # t1's trainer role: build_programme's issuance gives it with her ToT certificate.
+        key: person(name, workplaces[where], position, *(("participant", "trainer") if key == "t1" else ()))
+        for key, (name, where, position) in PEOPLE.items()
     }
     p = people
     a = training(course, d1, master, 9)
